@@ -1,0 +1,109 @@
+//! My Profile: who is signed in, and the way to the account's pages.
+pub mod page;
+
+use serde::{Deserialize, Serialize};
+
+pub use page::ProfilePage;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Student,
+    Staff,
+    Teacher,
+    Applicant,
+    Graduate,
+    Retiree,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Student,
+        Role::Staff,
+        Role::Teacher,
+        Role::Applicant,
+        Role::Graduate,
+        Role::Retiree,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Student => "student",
+            Role::Staff => "staff",
+            Role::Teacher => "teacher",
+            Role::Applicant => "applicant",
+            Role::Graduate => "graduate",
+            Role::Retiree => "retiree",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_lowercase())
+            .ok_or_else(|| {
+                let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role {s:?}; use one of {}", known.join(", "))
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Locked,
+    Disabled,
+}
+
+impl std::str::FromStr for AccountStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "active" => Ok(AccountStatus::Active),
+            "locked" => Ok(AccountStatus::Locked),
+            "disabled" => Ok(AccountStatus::Disabled),
+            _ => Err(()),
+        }
+    }
+}
+
+/// What the pages show about the signed-in user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub email: String,
+    /// Unix seconds.
+    pub password_changed_at: Option<i64>,
+    pub must_change: bool,
+}
+
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    use crate::ssr::{sessions, state};
+    let state = state()?;
+    let Some((_, account)) = sessions::current(&state).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Me {
+        must_change: sessions::must_change(&state, &account),
+        login: account.login,
+        display_name: account.display_name,
+        role: account.role,
+        email: account.email,
+        password_changed_at: account.password_changed_at,
+    }))
+}

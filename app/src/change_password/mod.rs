@@ -1,0 +1,60 @@
+//! Change password while signed in: the form with its live checklist, the
+//! confirmation page, and the server function that makes the change.
+mod page;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use gatehouse_policy::Policy;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use page::{ChangePasswordPage, PasswordChangedPage};
+
+use crate::error::{AppError, Password};
+
+/// What the form needs from the server: the active policy (so the browser
+/// checks with the server's own settings) and whom the password is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasswordForm {
+    pub policy: Policy,
+    pub login: String,
+    pub display_name: String,
+    pub must_change: bool,
+}
+
+#[server(endpoint = "load_password_form")]
+pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
+    use crate::ssr::{sessions, state};
+    let state = state()?;
+    let Some((_, account)) = sessions::current(&state).await? else {
+        return Ok(None);
+    };
+    Ok(Some(PasswordForm {
+        policy: (*state.policy).clone(),
+        must_change: sessions::must_change(&state, &account),
+        login: account.login,
+        display_name: account.display_name,
+    }))
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: Password,
+    new_password: Password,
+    confirm_password: Password,
+) -> Result<(), AppError> {
+    use crate::ssr::{request::ClientInfo, sessions, state, state::respond};
+    let state = state()?;
+    let (session, account) = sessions::require(&state, true).await.map_err(respond)?;
+    let client = ClientInfo::current(&state.config).await;
+    let form = service::ChangeRequest {
+        current: &current_password,
+        new: &new_password,
+        confirm: &confirm_password,
+    };
+    service::change_password(&state, &session, &account, &form, &client)
+        .await
+        .map_err(respond)?;
+    leptos_axum::redirect("/account/password/done");
+    Ok(())
+}

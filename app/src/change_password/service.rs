@@ -1,0 +1,137 @@
+//! The change itself: every check on the server (it is the authority), then
+//! one transaction that writes the hash, the history, ends the other
+//! sessions, queues the notice and records the audit event.
+use gatehouse_policy::{check, Context, Reuse, Status};
+
+use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::ssr::audit::{Action, AuditEvent, Outcome};
+use crate::ssr::notices;
+use crate::ssr::request::ClientInfo;
+use crate::ssr::sessions::internal;
+use crate::ssr::store::{Account, PasswordChange, Session, StoreError};
+use crate::ssr::throttle::{login_key, ThrottleRule};
+use crate::ssr::AppState;
+
+pub struct ChangeRequest<'a> {
+    pub current: &'a Password,
+    pub new: &'a Password,
+    pub confirm: &'a Password,
+}
+
+#[tracing::instrument(skip_all, fields(login = %account.login))]
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    account: &Account,
+    form: &ChangeRequest<'_>,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let store = state.store.as_ref();
+    let now = state.clock.unix();
+    let rule = ThrottleRule::for_login(&state.config.throttle);
+    let key = login_key(&account.login);
+    let throttle = store.throttle_state(&key).await.map_err(internal)?;
+    if let Some(refusal) = rule.refusal(throttle.as_ref(), now) {
+        return Err(refusal);
+    }
+
+    let mut errors = Vec::new();
+    for (field, value) in [
+        (Field::CurrentPassword, form.current),
+        (Field::NewPassword, form.new),
+        (Field::ConfirmPassword, form.confirm),
+    ] {
+        if value.is_empty() {
+            errors.push(FieldError { field, problem: Problem::Required });
+        }
+    }
+    if !form.confirm.is_empty() && form.new != form.confirm {
+        errors.push(FieldError { field: Field::ConfirmPassword, problem: Problem::Mismatch });
+    }
+
+    let current_hash = account.password_hash.as_deref();
+    let current_ok = !form.current.is_empty()
+        && state
+            .hasher
+            .verify(form.current.expose(), current_hash)
+            .await
+            .map_err(internal)?;
+    if !form.current.is_empty() && !current_ok {
+        store.record_failure(&key, &rule, now).await.map_err(internal)?;
+        errors.push(FieldError { field: Field::CurrentPassword, problem: Problem::WrongCurrentPassword });
+    }
+
+    if !form.new.is_empty() {
+        let reuse = if current_ok {
+            reuse_of(state, account, form.new).await?
+        } else {
+            Reuse::Unknown
+        };
+        let ctx = Context { login: &account.login, display_name: &account.display_name, reuse };
+        let report = check(form.new.expose(), &state.policy, &ctx);
+        let failed: Vec<_> = report
+            .outcomes
+            .into_iter()
+            .filter(|o| !o.rule.is_advice() && o.status == Status::Unmet)
+            .map(|o| o.rule)
+            .collect();
+        if !failed.is_empty() {
+            errors.push(FieldError { field: Field::NewPassword, problem: Problem::Policy { failed } });
+        }
+    }
+
+    if !errors.is_empty() {
+        let event = AuditEvent::by_user(&account.login, Action::PasswordChanged, Outcome::Failure, client)
+            .detail(if current_ok { "rejected_input" } else { "wrong_current_password" });
+        store.record_audit(&event, now).await.map_err(internal)?;
+        return Err(AppError::Invalid(errors));
+    }
+
+    let new_hash = state.hasher.hash(form.new.expose()).await.map_err(internal)?;
+    let notice = notices::password_changed(&state.config, account, state.clock.now(), client);
+    let audit = AuditEvent::by_user(&account.login, Action::PasswordChanged, Outcome::Success, client);
+    let change = PasswordChange {
+        account_id: account.id,
+        expected_hash: current_hash,
+        new_hash: &new_hash,
+        history_depth: state.policy.history_depth,
+        keep_session: Some(&session.id_hash),
+        notice: &notice,
+        audit: &audit,
+        now,
+    };
+    match store.change_password(&change).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            tracing::warn!("password changed concurrently; this change was not applied");
+            return Err(AppError::Internal);
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    store.clear_failures(&key).await.map_err(internal)?;
+    state.mail_wakeup.notify_one();
+    Ok(())
+}
+
+/// Whether the new password repeats the current one or one of the last N.
+async fn reuse_of(state: &AppState, account: &Account, new: &Password) -> Result<Reuse, AppError> {
+    if state
+        .hasher
+        .verify(new.expose(), account.password_hash.as_deref())
+        .await
+        .map_err(internal)?
+    {
+        return Ok(Reuse::SameAsCurrent);
+    }
+    let history = state
+        .store
+        .password_history(account.id, state.policy.history_depth)
+        .await
+        .map_err(internal)?;
+    for old in &history {
+        if state.hasher.verify(new.expose(), Some(old)).await.map_err(internal)? {
+            return Ok(Reuse::Recent);
+        }
+    }
+    Ok(Reuse::Fresh)
+}

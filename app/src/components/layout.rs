@@ -1,0 +1,83 @@
+//! The frame around every page: the name, the language switch, the account
+//! menu and the footer.
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::i18n::*;
+use crate::sign_in::SignOut;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">{t!(i18n, app_name)}</a>
+            <LanguageSwitch/>
+        </header>
+    }
+}
+
+/// Links that work without JavaScript (the server sets the language cookie
+/// and sends the browser back); with JavaScript the page switches in place.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let href = move |code: &str| {
+        let next = location.pathname.get();
+        format!("/lang/{code}?next={}", encode_path(&next))
+    };
+    let link = move |locale: Locale, code: &'static str, text: &'static str| {
+        view! {
+            <a
+                href=move || href(code)
+                lang=code
+                hreflang=code
+                aria-current=move || (i18n.get_locale() == locale).then_some("true")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    i18n.set_locale(locale);
+                }
+            >
+                {text}
+            </a>
+        }
+    };
+    view! {
+        <nav class="languages" aria-label=move || t_string!(i18n, lang_label)>
+            {link(Locale::en, "en", "English")}
+            " | "
+            {link(Locale::zh_Hant, "zh-Hant", "繁體中文")}
+        </nav>
+    }
+}
+
+/// Percent-encodes a path for a query value; only characters that could end
+/// the value need it.
+fn encode_path(path: &str) -> String {
+    path.replace('%', "%25").replace('&', "%26").replace('#', "%23").replace('?', "%3F")
+}
+
+#[component]
+pub fn AccountNav() -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <nav class="account-nav">
+            <a href="/account">{t!(i18n, nav_my_profile)}</a>
+            <ActionForm action=sign_out attr:class="inline">
+                <button type="submit" class="link">{t!(i18n, nav_logout)}</button>
+            </ActionForm>
+        </nav>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <footer class="site-footer">
+            <p>{t!(i18n, lang_note)}</p>
+        </footer>
+    }
+}

@@ -1,0 +1,58 @@
+//! How errors read on the page.
+use gatehouse_policy::Rule;
+use leptos::prelude::*;
+
+use crate::components::checklist::RuleText;
+use crate::error::{AppError, Problem};
+use crate::i18n::*;
+
+/// The message for an error that belongs to no single field.
+#[component]
+pub fn ErrorMessage(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = match error {
+        AppError::InvalidCredentials => t!(i18n, login_error_invalid).into_any(),
+        AppError::Throttled { seconds } => t!(i18n, login_throttled, seconds).into_any(),
+        AppError::Locked { minutes } => t!(i18n, login_locked, minutes).into_any(),
+        AppError::Unauthenticated => t!(i18n, error_signed_out).into_any(),
+        AppError::PasswordChangeRequired => t!(i18n, cp_must_change).into_any(),
+        AppError::Forbidden => t!(i18n, error_forbidden).into_any(),
+        AppError::Invalid(_) => t!(i18n, cp_policy_failed).into_any(),
+        AppError::BadRequest => t!(i18n, error_bad_request).into_any(),
+        AppError::Network => t!(i18n, error_network).into_any(),
+        AppError::Internal => return view! { <SystemError/> }.into_any(),
+    };
+    view! { <p class="error" role="alert">{text}</p> }.into_any()
+}
+
+/// The seed's wording for a failure that is not the user's fault.
+#[component]
+fn SystemError() -> impl IntoView {
+    let i18n = use_i18n();
+    let contact = move || t_string!(i18n, contact_name);
+    view! {
+        <div class="error" role="alert" data-error="system">
+            <p>{t!(i18n, error_system)}</p>
+            <p>{t!(i18n, error_system_more, contact)}</p>
+            <a class="button" href="" rel="external">{t!(i18n, error_reload)}</a>
+        </div>
+    }
+}
+
+#[component]
+pub fn FieldProblem(problem: Problem, id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let body = match problem {
+        Problem::Required => t!(i18n, cp_required).into_any(),
+        Problem::WrongCurrentPassword => t!(i18n, cp_wrong_current).into_any(),
+        Problem::Mismatch => t!(i18n, cp_mismatch).into_any(),
+        Problem::Policy { failed } => view! {
+            {t!(i18n, cp_policy_failed)}
+            <ul>
+                {failed.into_iter().map(|rule: Rule| view! { <li><RuleText rule/></li> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    view! { <div class="field-error" id=id role="alert">{body}</div> }
+}

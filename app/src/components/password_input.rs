@@ -1,0 +1,63 @@
+//! A password field with a show/hide toggle and a Caps Lock warning. Paste
+//! is allowed: nothing here blocks it.
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+
+use crate::i18n::*;
+
+#[component]
+pub fn PasswordInput(
+    /// `id` and `name` of the input (the server function's argument name).
+    name: &'static str,
+    label: impl IntoView + 'static,
+    autocomplete: &'static str,
+    /// Mirrors what is typed, for live checks.
+    #[prop(optional)]
+    value: Option<RwSignal<String>>,
+    /// Id of the element describing the field (checklist, error).
+    #[prop(optional)]
+    described_by: Option<&'static str>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let shown = RwSignal::new(false);
+    let caps_lock = RwSignal::new(false);
+    let on_key = move |ev: KeyboardEvent| caps_lock.set(ev.get_modifier_state("CapsLock"));
+    let caps_id = format!("{name}-caps");
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <div class="password-row">
+                <input
+                    id=name
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    autocapitalize="off"
+                    spellcheck="false"
+                    aria-describedby=described_by
+                    on:keydown=on_key
+                    on:keyup=on_key
+                    on:input=move |ev| {
+                        if let Some(v) = value {
+                            v.set(event_target_value(&ev));
+                        }
+                    }
+                    prop:value=move || value.map(|v| v.get()).unwrap_or_default()
+                />
+                <button
+                    type="button"
+                    class="toggle"
+                    aria-controls=name
+                    aria-pressed=move || shown.get().to_string()
+                    aria-label=move || t_string!(i18n, show_password_label)
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { t_string!(i18n, hide_password) } else { t_string!(i18n, show_password) }}
+                </button>
+            </div>
+            <p id=caps_id class="caps-lock" role="status" hidden=move || !caps_lock.get()>
+                {t!(i18n, caps_lock_on)}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,146 @@
+//! The one error type server functions return: user-facing variants carry
+//! what the page needs to say; internal failures say nothing more.
+use gatehouse_policy::Rule;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Every sign-in failure an attacker could learn from.
+    #[error("invalid login name or password")]
+    InvalidCredentials,
+    #[error("too many attempts; wait {seconds} seconds")]
+    Throttled { seconds: u64 },
+    #[error("temporarily locked for {minutes} minutes")]
+    Locked { minutes: u64 },
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// A request the server could not read; its details stay on the server.
+    #[error("bad request")]
+    BadRequest,
+    /// The browser could not reach the server.
+    #[error("network error")]
+    Network,
+    #[error("an internal error occurred")]
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    CurrentPassword,
+    NewPassword,
+    ConfirmPassword,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    WrongCurrentPassword,
+    Mismatch,
+    /// The rules the password failed, as the policy crate names them.
+    Policy { failed: Vec<Rule> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+impl AppError {
+    pub fn field(&self, field: Field) -> Option<&Problem> {
+        match self {
+            AppError::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| &e.problem),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status for this error; exhaustive on purpose, so a new
+    /// variant must decide its own.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::InvalidCredentials => 401,
+            AppError::Throttled { .. } => 429,
+            AppError::Locked { .. } => 429,
+            AppError::Unauthenticated => 401,
+            AppError::PasswordChangeRequired => 403,
+            AppError::Forbidden => 403,
+            AppError::Invalid(_) => 422,
+            AppError::BadRequest => 400,
+            AppError::Network => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => AppError::Network,
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) | ServerFnErrorErr::Registration(_) => {
+                AppError::Internal
+            }
+            ServerFnErrorErr::UnsupportedRequestMethod(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::Serialization(_)
+            | ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+        }
+    }
+}
+
+/// A password as it travels in a server-function argument: its `Debug`
+/// never shows the value, so no log line or panic message can leak it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(value: impl Into<String>) -> Self {
+        Password(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_debug_prints_no_secret() {
+        let p = Password::new("Harbour7Lights");
+        assert_eq!(format!("{p:?}"), "Password(***)");
+    }
+
+    #[test]
+    fn a_server_side_failure_reaches_the_browser_without_its_text() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db at /var/secret".into()));
+        assert_eq!(e, AppError::Internal);
+        assert!(!format!("{e}").contains("secret"));
+    }
+}

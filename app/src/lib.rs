@@ -1,0 +1,87 @@
+//! Gatehouse: the pages, their server functions, and (with `ssr`) the
+//! services behind them.
+#![recursion_limit = "256"]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+leptos_i18n::load_locales!();
+
+pub mod account;
+pub mod change_password;
+pub mod components;
+pub mod error;
+pub mod sign_in;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::account::ProfilePage;
+use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
+use crate::components::{Footer, Header};
+use crate::i18n::*;
+use crate::sign_in::SignInPage;
+
+/// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    ssr::csp::apply();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider>
+            <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/>
+            <PageTitle/>
+            <Router>
+                <Header/>
+                <main>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=|| view! { <Redirect path="/account"/> } ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password/done") view=PasswordChangedPage ssr=SsrMode::Async/>
+                    </Routes>
+                </main>
+                <Footer/>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn PageTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <Title text=move || t_string!(i18n, app_name).to_string()/> }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! { <section class="card"><h1>{t!(i18n, not_found)}</h1></section> }
+}

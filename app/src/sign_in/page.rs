@@ -1,0 +1,35 @@
+//! `/login`: login name, password, one generic failure message, and the
+//! help that answers "why does my password not work?".
+use leptos::prelude::*;
+
+use crate::components::{ErrorMessage, PasswordInput};
+use crate::i18n::*;
+use crate::sign_in::SignIn;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SignIn>::new();
+    let error = move || action.value().get().and_then(Result::err);
+    view! {
+        <section class="card narrow">
+            <h1>{t!(i18n, login_title)}</h1>
+            {move || error().map(|error| view! { <ErrorMessage error/> })}
+            <ActionForm action attr:class="form" attr:id="sign-in-form">
+                <div class="field">
+                    <label for="login">{t!(i18n, login_name)}</label>
+                    <input id="login" name="login" type="text" autocomplete="username" autocapitalize="off" required/>
+                </div>
+                <PasswordInput name="password" label=move || t!(i18n, password) autocomplete="current-password"/>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {t!(i18n, login_button)}
+                </button>
+            </ActionForm>
+            <section class="help" aria-labelledby="login-help">
+                <h2 id="login-help">{t!(i18n, help_title)}</h2>
+                <p>{t!(i18n, help_case_sensitive)}</p>
+                <p>{t!(i18n, help_single_password)}</p>
+            </section>
+        </section>
+    }
+}

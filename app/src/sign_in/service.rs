@@ -1,0 +1,111 @@
+//! Checking a sign-in: throttling first, then the password (against a dummy
+//! hash for unknown names), then a fresh session.
+use crate::account::AccountStatus;
+use crate::error::{AppError, Password};
+use crate::ssr::audit::{Action, AuditEvent, Outcome};
+use crate::ssr::request::ClientInfo;
+use crate::ssr::sessions::{self, internal};
+use crate::ssr::store::NewSession;
+use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
+use crate::ssr::AppState;
+
+pub struct SignedIn {
+    pub token: String,
+    pub must_change: bool,
+}
+
+/// Longest login name looked up; longer input is certainly wrong.
+const MAX_LOGIN: usize = 128;
+
+#[tracing::instrument(skip(state, password, previous_token), fields(client = %client.addr))]
+pub async fn sign_in(
+    state: &AppState,
+    login: &str,
+    password: &Password,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<SignedIn, AppError> {
+    let store = state.store.as_ref();
+    let login = login.trim();
+    let now = state.clock.unix();
+    let login_rule = ThrottleRule::for_login(&state.config.throttle);
+    let address_rule = ThrottleRule::for_address(&state.config.throttle);
+    let (login_key, address_key) = (login_key(login), address_key(&client.addr));
+
+    let address_state = store.throttle_state(&address_key).await.map_err(internal)?;
+    let login_state = store.throttle_state(&login_key).await.map_err(internal)?;
+    if let Some(refusal) = address_rule
+        .refusal(address_state.as_ref(), now)
+        .or_else(|| login_rule.refusal(login_state.as_ref(), now))
+    {
+        audit(state, login, Outcome::Refused, client, "throttled").await;
+        return Err(refusal);
+    }
+
+    let account = if login.is_empty() || login.chars().count() > MAX_LOGIN {
+        None
+    } else {
+        store.account_by_login(login).await.map_err(internal)?
+    };
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let matched = state
+        .hasher
+        .verify(password.expose(), stored.as_deref())
+        .await
+        .map_err(internal)?;
+    let account = match account {
+        Some(account) if matched && account.status == AccountStatus::Active => account,
+        _ => {
+            store.record_failure(&login_key, &login_rule, now).await.map_err(internal)?;
+            store.record_failure(&address_key, &address_rule, now).await.map_err(internal)?;
+            audit(state, login, Outcome::Failure, client, "invalid_credentials").await;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+
+    store.clear_failures(&login_key).await.map_err(internal)?;
+    if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
+        let fresh = state.hasher.hash(password.expose()).await.map_err(internal)?;
+        store.rehash_password(account.id, hash, &fresh).await.map_err(internal)?;
+    }
+    // A new session id at every sign-in; any session the browser had ends.
+    if let Some(previous) = previous_token {
+        store.delete_session(&sessions::hash_token(previous)).await.map_err(internal)?;
+    }
+    let token = sessions::new_token();
+    store
+        .create_session(&NewSession {
+            id_hash: &sessions::hash_token(&token),
+            account_id: account.id,
+            now,
+            client_addr: &client.addr,
+            user_agent: &client.user_agent,
+        })
+        .await
+        .map_err(internal)?;
+    audit(state, &account.login, Outcome::Success, client, "password").await;
+    Ok(SignedIn {
+        token,
+        must_change: sessions::must_change(state, &account),
+    })
+}
+
+pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Result<(), AppError> {
+    let store = state.store.as_ref();
+    let id_hash = sessions::hash_token(token);
+    if let Some(session) = store.session(&id_hash).await.map_err(internal)? {
+        store.delete_session(&id_hash).await.map_err(internal)?;
+        if let Some(account) = store.account_by_id(session.account_id).await.map_err(internal)? {
+            let event = AuditEvent::by_user(&account.login, Action::SignOut, Outcome::Success, client);
+            store.record_audit(&event, state.clock.unix()).await.map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
+async fn audit(state: &AppState, login: &str, outcome: Outcome, client: &ClientInfo, detail: &str) {
+    let event = AuditEvent::by_user(login, Action::SignIn, outcome, client).detail(detail);
+    if let Err(e) = state.store.record_audit(&event, state.clock.unix()).await {
+        tracing::error!(error = %e, "writing an audit event failed");
+    }
+}

@@ -1,0 +1,70 @@
+//! Audit events: who did what, when, from where, and how it ended. They
+//! carry no secret: no password, hash, code or session token.
+use std::str::FromStr;
+
+use crate::ssr::request::ClientInfo;
+
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                match s { $($text => Ok($name::$variant),)+ _ => Err(()) }
+            }
+        }
+    };
+}
+
+string_enum!(Action {
+    AccountCreated => "account.created",
+    SignIn => "sign_in",
+    SignOut => "sign_out",
+    PasswordChanged => "password.changed",
+});
+
+string_enum!(Outcome {
+    Success => "success",
+    Failure => "failure",
+    Refused => "refused",
+});
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub action: Action,
+    pub outcome: Outcome,
+    pub client_addr: String,
+    pub user_agent: String,
+    /// A short, non-secret reason, e.g. `wrong_password`.
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event a user caused about their own account.
+    pub fn by_user(login: &str, action: Action, outcome: Outcome, client: &ClientInfo) -> Self {
+        AuditEvent {
+            actor: Some(login.to_owned()),
+            subject: Some(login.to_owned()),
+            action,
+            outcome,
+            client_addr: client.addr.clone(),
+            user_agent: client.user_agent.clone(),
+            detail: None,
+        }
+    }
+
+    pub fn detail(mut self, detail: &str) -> Self {
+        self.detail = Some(detail.to_owned());
+        self
+    }
+}

@@ -1,0 +1,16 @@
+//! Server-only machinery the flows share: state, storage, hashing,
+//! sessions, throttling, mail and audit.
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod csp;
+pub mod mail;
+pub mod notices;
+pub mod passwords;
+pub mod request;
+pub mod sessions;
+pub mod state;
+pub mod store;
+pub mod throttle;
+
+pub use state::{state, AppState};

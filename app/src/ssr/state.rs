@@ -1,0 +1,58 @@
+//! What every server function and handler reaches: configuration, storage,
+//! hashing, the clock and the mail worker's doorbell.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use gatehouse_policy::Policy;
+use leptos::config::LeptosOptions;
+use tokio::sync::Notify;
+
+use crate::error::AppError;
+use crate::ssr::clock::Clock;
+use crate::ssr::config::Config;
+use crate::ssr::passwords::PasswordHasher;
+use crate::ssr::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub policy: Arc<Policy>,
+    pub store: Arc<dyn Store>,
+    pub hasher: Arc<PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+    /// Rung after a message is queued, so it goes out at once.
+    pub mail_wakeup: Arc<Notify>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state, as provided to every server function.
+pub fn state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+/// Set the response status for an error, unless the request is a plain
+/// form post (JavaScript off), which must get its redirect back to the form.
+pub fn respond(error: AppError) -> AppError {
+    let is_form_post = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().map(|s| s.contains("text/html")).ok())
+        .unwrap_or(false);
+    if !is_form_post {
+        if let (Some(options), Ok(status)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(error.status()),
+        ) {
+            options.set_status(status);
+        }
+    }
+    error
+}

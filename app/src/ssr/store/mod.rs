@@ -1,0 +1,129 @@
+//! The data layer behind one interface, so another database can serve the
+//! same flows without them knowing.
+mod sqlite;
+
+use async_trait::async_trait;
+
+pub use sqlite::SqliteStore;
+
+use crate::account::{AccountStatus, Role};
+use crate::ssr::audit::AuditEvent;
+use crate::ssr::mail::OutgoingMail;
+use crate::ssr::throttle::{ThrottleRule, ThrottleState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("that login name is already taken")]
+    Duplicate,
+    /// The row changed since it was read (another request got there first).
+    #[error("the record changed meanwhile")]
+    Conflict,
+    #[error("a database error occurred")]
+    Database(#[from] sqlx::Error),
+    #[error("a database migration failed")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct Account {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub email: String,
+    pub alt_email: Option<String>,
+    pub mobile: Option<String>,
+    pub status: AccountStatus,
+    pub valid_until: Option<String>,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<i64>,
+    pub must_change: bool,
+    pub language: String,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("login", &self.login)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .field("must_change", &self.must_change)
+            .finish_non_exhaustive()
+    }
+}
+
+pub struct NewAccount {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub password_hash: Option<String>,
+    pub must_change: bool,
+    pub now: i64,
+}
+
+pub struct Session {
+    pub id_hash: String,
+    pub account_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub account_id: i64,
+    pub now: i64,
+    pub client_addr: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Everything a password change writes, applied in one transaction.
+pub struct PasswordChange<'a> {
+    pub account_id: i64,
+    /// The hash the change was checked against; if it changed meanwhile the
+    /// whole change is refused.
+    pub expected_hash: Option<&'a str>,
+    pub new_hash: &'a str,
+    pub history_depth: usize,
+    /// The session that made the change stays; every other one ends.
+    pub keep_session: Option<&'a str>,
+    pub notice: &'a OutgoingMail,
+    pub audit: &'a AuditEvent,
+    pub now: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn create_account(&self, new: &NewAccount) -> StoreResult<Account>;
+    async fn account_by_login(&self, login: &str) -> StoreResult<Option<Account>>;
+    async fn account_by_id(&self, id: i64) -> StoreResult<Option<Account>>;
+    /// The most recent earlier hashes, newest first.
+    async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>>;
+    async fn change_password(&self, change: &PasswordChange<'_>) -> StoreResult<()>;
+    /// Replace a hash with one made with current parameters (same password).
+    async fn rehash_password(&self, account_id: i64, old_hash: &str, new_hash: &str) -> StoreResult<()>;
+
+    async fn create_session(&self, session: &NewSession<'_>) -> StoreResult<()>;
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+    async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()>;
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    async fn count_sessions(&self, account_id: i64) -> StoreResult<i64>;
+
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
+    /// Counts one failure atomically and sets the lock the rule gives.
+    async fn record_failure(&self, key: &str, rule: &ThrottleRule, now: i64) -> StoreResult<ThrottleState>;
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+
+    async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()>;
+    async fn audit_events(&self, subject: &str, limit: i64) -> StoreResult<Vec<(i64, AuditEvent)>>;
+
+    async fn queue_mail(&self, mail: &OutgoingMail, now: i64) -> StoreResult<()>;
+    async fn due_mail(&self, now: i64, limit: i64) -> StoreResult<Vec<(i64, OutgoingMail)>>;
+    async fn mark_mail_sent(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn mark_mail_failed(&self, id: i64, retry_at: i64) -> StoreResult<()>;
+}

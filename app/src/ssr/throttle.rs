@@ -1,0 +1,125 @@
+//! Sign-in throttling: failures counted per login name and per client
+//! address, escalating delays, then a temporary lock.
+use crate::error::AppError;
+use crate::ssr::config::ThrottleConfig;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleState {
+    pub failures: i64,
+    pub last_failure_at: i64,
+    pub locked_until: i64,
+}
+
+/// When a key with a given number of recent failures may try again.
+#[derive(Debug, Clone)]
+pub struct ThrottleRule {
+    pub free_failures: i64,
+    pub base_delay_seconds: i64,
+    pub max_delay_seconds: i64,
+    pub lock_after: i64,
+    pub lock_seconds: i64,
+    pub window_seconds: i64,
+}
+
+impl ThrottleRule {
+    /// The rule for one login name (keyed by the name typed, so unknown and
+    /// known names behave alike).
+    pub fn for_login(c: &ThrottleConfig) -> Self {
+        Self::with_lock_after(c, c.lock_after)
+    }
+
+    pub fn for_address(c: &ThrottleConfig) -> Self {
+        Self::with_lock_after(c, c.address_lock_after)
+    }
+
+    fn with_lock_after(c: &ThrottleConfig, lock_after: u32) -> Self {
+        ThrottleRule {
+            free_failures: c.free_failures.into(),
+            base_delay_seconds: c.base_delay_seconds as i64,
+            max_delay_seconds: c.max_delay_seconds as i64,
+            lock_after: lock_after.into(),
+            lock_seconds: c.lock_minutes as i64 * 60,
+            window_seconds: c.window_minutes as i64 * 60,
+        }
+    }
+
+    pub fn locked_until(&self, failures: i64, now: i64) -> i64 {
+        if failures >= self.lock_after {
+            return now + self.lock_seconds;
+        }
+        let delayed = failures - self.free_failures;
+        if delayed <= 0 || self.base_delay_seconds == 0 {
+            return now;
+        }
+        let doubling = u32::try_from(delayed - 1).unwrap_or(u32::MAX).min(20);
+        let delay = self
+            .base_delay_seconds
+            .saturating_mul(1_i64 << doubling)
+            .min(self.max_delay_seconds);
+        now + delay
+    }
+
+    /// The error to answer with while `state` holds the key back, if it does.
+    pub fn refusal(&self, state: Option<&ThrottleState>, now: i64) -> Option<AppError> {
+        let state = state?;
+        let wait = state.locked_until - now;
+        if wait <= 0 {
+            return None;
+        }
+        if state.failures >= self.lock_after {
+            Some(AppError::Locked {
+                minutes: (wait as u64).div_ceil(60),
+            })
+        } else {
+            Some(AppError::Throttled { seconds: wait as u64 })
+        }
+    }
+}
+
+pub fn login_key(login: &str) -> String {
+    format!("login:{}", login.trim().to_lowercase())
+}
+
+pub fn address_key(addr: &str) -> String {
+    format!("addr:{addr}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> ThrottleRule {
+        ThrottleRule {
+            free_failures: 3,
+            base_delay_seconds: 2,
+            max_delay_seconds: 60,
+            lock_after: 10,
+            lock_seconds: 900,
+            window_seconds: 3600,
+        }
+    }
+
+    #[test]
+    fn the_first_failures_cost_nothing() {
+        assert_eq!(rule().locked_until(3, 1000), 1000);
+    }
+
+    #[test]
+    fn each_further_failure_doubles_the_delay_up_to_the_cap() {
+        let r = rule();
+        let delays: Vec<i64> = (4..=9).map(|f| r.locked_until(f, 0)).collect();
+        assert_eq!(delays, vec![2, 4, 8, 16, 32, 60]);
+    }
+
+    #[test]
+    fn reaching_the_limit_locks_for_the_configured_time() {
+        assert_eq!(rule().locked_until(10, 0), 900);
+    }
+
+    #[test]
+    fn a_lock_is_reported_in_whole_minutes() {
+        let state = ThrottleState { failures: 10, last_failure_at: 0, locked_until: 900 };
+        assert_eq!(rule().refusal(Some(&state), 1), Some(AppError::Locked { minutes: 15 }));
+        assert_eq!(rule().refusal(Some(&state), 900), None);
+    }
+}

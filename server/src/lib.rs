@@ -1,0 +1,121 @@
+//! Wiring: settings, storage and the mail worker brought up, and the axum
+//! router with the Leptos routes, server functions and security layers.
+pub mod accounts;
+pub mod security;
+pub mod settings;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::ssr::clock::Clock;
+use app::ssr::config::Config;
+use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport};
+use app::ssr::passwords::PasswordHasher;
+use app::ssr::store::{SqliteStore, Store};
+use app::ssr::AppState;
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use gatehouse_policy::Policy;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::sync::Notify;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Settings(String),
+    #[error("the database could not be opened ({0}); check database_url (GATEHOUSE_DATABASE_URL)")]
+    Database(String),
+    #[error("{0}")]
+    Hashing(String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+/// Opens the store and builds the state every request shares.
+pub async fn build_state(config: Config, policy: Policy, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
+    let store = connect(&config).await?;
+    let hasher = PasswordHasher::new(&config.argon2).map_err(|e| StartError::Hashing(e.to_string()))?;
+    let leptos_options = leptos_options(&config);
+    Ok(AppState {
+        config: Arc::new(config),
+        policy: Arc::new(policy),
+        store,
+        hasher: Arc::new(hasher),
+        clock,
+        mail_wakeup: Arc::new(Notify::new()),
+        leptos_options,
+    })
+}
+
+pub async fn connect(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let dir = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent();
+        if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StartError::Database(e.to_string()))?;
+        }
+    }
+    let store = SqliteStore::connect(&config.database_url)
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    Ok(Arc::new(store))
+}
+
+/// Under `cargo leptos` the build tool tells where the site is; otherwise
+/// the settings do.
+fn leptos_options(config: &Config) -> LeptosOptions {
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        if let Ok(conf) = leptos::config::get_configuration(None) {
+            return conf.leptos_options;
+        }
+    }
+    LeptosOptions::builder()
+        .output_name("gatehouse")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build()
+}
+
+pub fn mail_transport(config: &Config) -> Result<Arc<dyn MailTransport>, StartError> {
+    let outbox = FileOutbox::new(&config.mail.from, &config.mail.outbox_dir).map_err(StartError::Settings)?;
+    Ok(Arc::new(outbox))
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/lang/{code}", get(security::set_language))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(security::same_origin_writes));
+    security::add_headers(router, state.config.secure_cookie()).with_state(state)
+}
+
+/// Runs until the process is stopped: the mail worker and the HTTP server.
+pub async fn serve(state: AppState, transport: Arc<dyn MailTransport>) -> Result<(), StartError> {
+    let addr = state.config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Listen(addr, e))?;
+    spawn_worker(state.store.clone(), transport, state.clock.clone(), state.mail_wakeup.clone());
+    tracing::info!("Gatehouse listening on http://{}", listener.local_addr().unwrap_or(addr));
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| StartError::Listen(addr, e))
+}
