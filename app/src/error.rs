@@ -47,7 +47,9 @@ pub enum Problem {
     WrongCurrentPassword,
     Mismatch,
     /// The rules the password failed, as the policy crate names them.
-    Policy { failed: Vec<Rule> },
+    Policy {
+        failed: Vec<Rule>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,7 +61,9 @@ pub struct FieldError {
 impl AppError {
     pub fn field(&self, field: Field) -> Option<&Problem> {
         match self {
-            AppError::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| &e.problem),
+            AppError::Invalid(errors) => {
+                errors.iter().find(|e| e.field == field).map(|e| &e.problem)
+            }
             _ => None,
         }
     }
@@ -88,9 +92,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(_) => AppError::Network,
-            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) | ServerFnErrorErr::Registration(_) => {
-                AppError::Internal
-            }
+            ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::Response(_)
+            | ServerFnErrorErr::Registration(_) => AppError::Internal,
             ServerFnErrorErr::UnsupportedRequestMethod(_)
             | ServerFnErrorErr::MiddlewareError(_)
             | ServerFnErrorErr::Deserialization(_)
@@ -139,7 +143,9 @@ mod tests {
 
     #[test]
     fn a_server_side_failure_reaches_the_browser_without_its_text() {
-        let e = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("db at /var/secret".into()));
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "db at /var/secret".into(),
+        ));
         assert_eq!(e, AppError::Internal);
         assert!(!format!("{e}").contains("secret"));
     }

@@ -38,17 +38,33 @@ impl CharClass {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
-    MinLength { min: usize },
-    MaxLength { max: usize },
-    RequiredClass { class: CharClass },
-    NoForbiddenChars { chars: String, whitespace: bool },
+    MinLength {
+        min: usize,
+    },
+    MaxLength {
+        max: usize,
+    },
+    RequiredClass {
+        class: CharClass,
+    },
+    NoForbiddenChars {
+        chars: String,
+        whitespace: bool,
+    },
     NotLoginOrName,
     NotCommon,
-    MinStrength { min: u8 },
+    MinStrength {
+        min: u8,
+    },
     DiffersFromCurrent,
-    NotRecent { depth: usize },
+    NotRecent {
+        depth: usize,
+    },
     /// Advice, never a requirement.
-    Recommended { min_length: usize, classes: Vec<CharClass> },
+    Recommended {
+        min_length: usize,
+        classes: Vec<CharClass>,
+    },
 }
 
 impl Rule {
@@ -262,7 +278,10 @@ const MIN_IDENTITY_PART: usize = 3;
 fn contains_identity(pw: &str, ctx: &Context<'_>) -> bool {
     let pw = pw.to_lowercase();
     std::iter::once(ctx.login)
-        .chain(ctx.display_name.split(|c: char| c.is_whitespace() || c == ','))
+        .chain(
+            ctx.display_name
+                .split(|c: char| c.is_whitespace() || c == ','),
+        )
         .map(|part| normalize(part.trim()).to_lowercase())
         .filter(|part| part.chars().count() >= MIN_IDENTITY_PART)
         .any(|part| pw.contains(&part))

@@ -24,7 +24,10 @@ fn eservices() -> Policy {
 
 #[test]
 fn eservices_accepts_a_password_meeting_every_published_rule() {
-    let ctx = Context { reuse: Reuse::Fresh, ..ctx() };
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
     assert!(check("Harbour7Lights", &eservices(), &ctx).is_acceptable());
 }
 
@@ -42,8 +45,20 @@ fn each_forbidden_character_and_a_space_is_refused() {
         chars: "$\"\\/`".into(),
         whitespace: true,
     };
-    for bad in ["Abcdefgh9$", "Abcdefgh9\"", "Abcdefgh9\\", "Abcdefgh9/", "Abcdefgh9`", "Abcd efgh9", "Abcd\tefgh9"] {
-        assert_eq!(status(&check(bad, &eservices(), &ctx()), &rule), Status::Unmet, "{bad:?}");
+    for bad in [
+        "Abcdefgh9$",
+        "Abcdefgh9\"",
+        "Abcdefgh9\\",
+        "Abcdefgh9/",
+        "Abcdefgh9`",
+        "Abcd efgh9",
+        "Abcd\tefgh9",
+    ] {
+        assert_eq!(
+            status(&check(bad, &eservices(), &ctx()), &rule),
+            Status::Unmet,
+            "{bad:?}"
+        );
     }
 }
 
@@ -53,46 +68,103 @@ fn a_fullwidth_dollar_is_the_forbidden_dollar_after_normalisation() {
         chars: "$\"\\/`".into(),
         whitespace: true,
     };
-    assert_eq!(status(&check("Abcdefgh9＄", &eservices(), &ctx()), &rule), Status::Unmet);
+    assert_eq!(
+        status(&check("Abcdefgh9＄", &eservices(), &ctx()), &rule),
+        Status::Unmet
+    );
 }
 
 #[test]
 fn eservices_requires_upper_lower_and_digit() {
     let report = check("abcdefghij", &eservices(), &ctx());
-    assert_eq!(status(&report, &Rule::RequiredClass { class: CharClass::Upper }), Status::Unmet);
-    assert_eq!(status(&report, &Rule::RequiredClass { class: CharClass::Lower }), Status::Met);
-    assert_eq!(status(&report, &Rule::RequiredClass { class: CharClass::Digit }), Status::Unmet);
+    assert_eq!(
+        status(
+            &report,
+            &Rule::RequiredClass {
+                class: CharClass::Upper
+            }
+        ),
+        Status::Unmet
+    );
+    assert_eq!(
+        status(
+            &report,
+            &Rule::RequiredClass {
+                class: CharClass::Lower
+            }
+        ),
+        Status::Met
+    );
+    assert_eq!(
+        status(
+            &report,
+            &Rule::RequiredClass {
+                class: CharClass::Digit
+            }
+        ),
+        Status::Unmet
+    );
 }
 
 #[test]
 fn history_rules_stay_pending_until_the_server_says() {
     let report = check("Harbour7Lights", &eservices(), &ctx());
-    assert_eq!(status(&report, &Rule::NotRecent { depth: 3 }), Status::Pending);
+    assert_eq!(
+        status(&report, &Rule::NotRecent { depth: 3 }),
+        Status::Pending
+    );
     assert!(report.has_no_failures());
     assert!(!report.is_acceptable());
 }
 
 #[test]
 fn a_recent_password_fails_history_and_the_current_one_fails_differs() {
-    let recent = check("Harbour7Lights", &eservices(), &Context { reuse: Reuse::Recent, ..ctx() });
-    let same = check("Harbour7Lights", &eservices(), &Context { reuse: Reuse::SameAsCurrent, ..ctx() });
-    assert_eq!(status(&recent, &Rule::NotRecent { depth: 3 }), Status::Unmet);
+    let recent = check(
+        "Harbour7Lights",
+        &eservices(),
+        &Context {
+            reuse: Reuse::Recent,
+            ..ctx()
+        },
+    );
+    let same = check(
+        "Harbour7Lights",
+        &eservices(),
+        &Context {
+            reuse: Reuse::SameAsCurrent,
+            ..ctx()
+        },
+    );
+    assert_eq!(
+        status(&recent, &Rule::NotRecent { depth: 3 }),
+        Status::Unmet
+    );
     assert_eq!(status(&same, &Rule::DiffersFromCurrent), Status::Unmet);
 }
 
 #[test]
 fn staff_reset_needs_a_letter_and_a_digit_and_only_recommends_fourteen_mixed() {
-    let ctx = Context { reuse: Reuse::Fresh, ..ctx() };
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
     let report = check("harbour7lights", &Preset::StaffReset.policy(), &ctx);
     assert!(report.is_acceptable());
-    let advice = report.outcomes.iter().find(|o| o.rule.is_advice()).map(|o| o.status);
+    let advice = report
+        .outcomes
+        .iter()
+        .find(|o| o.rule.is_advice())
+        .map(|o| o.status);
     assert_eq!(advice, Some(Status::Unmet));
     assert!(!check("harbourlights", &Preset::StaffReset.policy(), &ctx).is_acceptable());
 }
 
 #[test]
 fn portal_pin_allows_ten_to_eighteen_characters() {
-    let ctx = Context { reuse: Reuse::Fresh, ..ctx() };
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
     let p = Preset::PortalPin.policy();
     assert!(check("abcdefghij", &p, &ctx).is_acceptable());
     assert!(check("abcdefghijklmnopqr", &p, &ctx).is_acceptable());
@@ -102,11 +174,29 @@ fn portal_pin_allows_ten_to_eighteen_characters() {
 
 #[test]
 fn standards_refuses_common_passwords_and_the_login_name() {
-    let ctx = Context { reuse: Reuse::Fresh, ..ctx() };
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
     let p = Preset::Standards.policy();
-    assert_eq!(status(&check("1qaz2wsx3edc", &p, &ctx), &Rule::NotCommon), Status::Unmet);
-    assert_eq!(status(&check("my s1234567 is long", &p, &ctx), &Rule::NotLoginOrName), Status::Unmet);
-    assert_eq!(status(&check("tai chan is my name ok", &p, &ctx), &Rule::NotLoginOrName), Status::Unmet);
+    assert_eq!(
+        status(&check("1qaz2wsx3edc", &p, &ctx), &Rule::NotCommon),
+        Status::Unmet
+    );
+    assert_eq!(
+        status(
+            &check("my s1234567 is long", &p, &ctx),
+            &Rule::NotLoginOrName
+        ),
+        Status::Unmet
+    );
+    assert_eq!(
+        status(
+            &check("tai chan is my name ok", &p, &ctx),
+            &Rule::NotLoginOrName
+        ),
+        Status::Unmet
+    );
     assert!(check("violet orbit marmalade", &p, &ctx).is_acceptable());
 }
 
@@ -141,8 +231,14 @@ fn a_megabyte_input_is_refused_without_checking_the_rest() {
     let huge = "Aa1".repeat(350_000);
     let report = check(&huge, &eservices(), &ctx());
     assert!(!report.is_acceptable());
-    assert_eq!(status(&report, &Rule::MaxLength { max: 128 }), Status::Unmet);
-    assert_eq!(status(&report, &Rule::MinLength { min: 10 }), Status::Pending);
+    assert_eq!(
+        status(&report, &Rule::MaxLength { max: 128 }),
+        Status::Unmet
+    );
+    assert_eq!(
+        status(&report, &Rule::MinLength { min: 10 }),
+        Status::Pending
+    );
 }
 
 #[test]
@@ -164,7 +260,10 @@ fn overrides_replace_single_rules_of_the_preset() {
     let p = Policy::from_preset(Preset::Eservices, &o).expect("valid");
     assert_eq!(p.min_length, 12);
     assert!(p.forbid_common);
-    assert_eq!(p.required_classes, Preset::Eservices.policy().required_classes);
+    assert_eq!(
+        p.required_classes,
+        Preset::Eservices.policy().required_classes
+    );
 }
 
 #[test]

@@ -22,7 +22,12 @@ const INITIAL_LENGTH: usize = 16;
 /// hands it over, or a sentence saying what is wrong with the input.
 pub async fn create(state: &AppState, input: AccountInput) -> Result<String, String> {
     let login = input.login.trim();
-    if login.is_empty() || login.len() > 64 || !login.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if login.is_empty()
+        || login.len() > 64
+        || !login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
         return Err(format!(
             "--login {login:?} must be 1 to 64 letters, digits, dots, dashes or underscores"
         ));
@@ -36,16 +41,28 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<String, Str
     if email.parse::<lettre::Address>().is_err() {
         return Err(format!("--email {email:?} is not a valid email address"));
     }
-    let mobile = input.mobile.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let mobile = input
+        .mobile
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
     if let Some(m) = mobile {
         let digits = m.chars().filter(char::is_ascii_digit).count();
-        if !(8..=15).contains(&digits) || !m.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-            return Err(format!("--mobile {m:?} must be a phone number of 8 to 15 digits"));
+        if !(8..=15).contains(&digits)
+            || !m.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        {
+            return Err(format!(
+                "--mobile {m:?} must be a phone number of 8 to 15 digits"
+            ));
         }
     }
 
     let password = initial_password(state, login, name);
-    let hash = state.hasher.hash(&password).await.map_err(|e| e.to_string())?;
+    let hash = state
+        .hasher
+        .hash(&password)
+        .await
+        .map_err(|e| e.to_string())?;
     let now = state.clock.unix();
     let created = state
         .store
@@ -62,7 +79,11 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<String, Str
         .await;
     let account = match created {
         Ok(account) => account,
-        Err(StoreError::Duplicate) => return Err(format!("an account with login name {login:?} already exists")),
+        Err(StoreError::Duplicate) => {
+            return Err(format!(
+                "an account with login name {login:?} already exists"
+            ))
+        }
         Err(e) => return Err(e.to_string()),
     };
     let event = AuditEvent {
@@ -74,15 +95,25 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<String, Str
         user_agent: "gatehouse account create".into(),
         detail: Some(format!("role={}", role.as_str())),
     };
-    state.store.record_audit(&event, now).await.map_err(|e| e.to_string())?;
+    state
+        .store
+        .record_audit(&event, now)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(password)
 }
 
 /// A random password the active policy accepts (letters and digits only,
 /// so no policy's forbidden characters can appear).
 fn initial_password(state: &AppState, login: &str, name: &str) -> String {
-    let length = INITIAL_LENGTH.max(state.policy.min_length).min(state.policy.max_length);
-    let ctx = Context { login, display_name: name, reuse: Reuse::Fresh };
+    let length = INITIAL_LENGTH
+        .max(state.policy.min_length)
+        .min(state.policy.max_length);
+    let ctx = Context {
+        login,
+        display_name: name,
+        reuse: Reuse::Fresh,
+    };
     loop {
         let candidate = Alphanumeric.sample_string(&mut rand::rngs::OsRng, length);
         if check(&candidate, &state.policy, &ctx).is_acceptable() {

@@ -35,9 +35,14 @@ pub enum StartError {
 }
 
 /// Opens the store and builds the state every request shares.
-pub async fn build_state(config: Config, policy: Policy, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
+pub async fn build_state(
+    config: Config,
+    policy: Policy,
+    clock: Arc<dyn Clock>,
+) -> Result<AppState, StartError> {
     let store = connect(&config).await?;
-    let hasher = PasswordHasher::new(&config.argon2).map_err(|e| StartError::Hashing(e.to_string()))?;
+    let hasher =
+        PasswordHasher::new(&config.argon2).map_err(|e| StartError::Hashing(e.to_string()))?;
     let leptos_options = leptos_options(&config);
     Ok(AppState {
         config: Arc::new(config),
@@ -80,7 +85,8 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn mail_transport(config: &Config) -> Result<Arc<dyn MailTransport>, StartError> {
-    let outbox = FileOutbox::new(&config.mail.from, &config.mail.outbox_dir).map_err(StartError::Settings)?;
+    let outbox = FileOutbox::new(&config.mail.from, &config.mail.outbox_dir)
+        .map_err(StartError::Settings)?;
     Ok(Arc::new(outbox))
 }
 
@@ -110,12 +116,23 @@ pub async fn serve(state: AppState, transport: Arc<dyn MailTransport>) -> Result
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| StartError::Listen(addr, e))?;
-    spawn_worker(state.store.clone(), transport, state.clock.clone(), state.mail_wakeup.clone());
-    tracing::info!("Gatehouse listening on http://{}", listener.local_addr().unwrap_or(addr));
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| StartError::Listen(addr, e))
+    spawn_worker(
+        state.store.clone(),
+        transport,
+        state.clock.clone(),
+        state.mail_wakeup.clone(),
+    );
+    tracing::info!(
+        "Gatehouse listening on http://{}",
+        listener.local_addr().unwrap_or(addr)
+    );
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| StartError::Listen(addr, e))
 }

@@ -9,7 +9,11 @@ use server::accounts::{self, AccountInput};
 use server::{build_state, mail_transport, serve, settings};
 
 #[derive(Parser)]
-#[command(name = "gatehouse", version, about = "Self-service account and password portal")]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Self-service account and password portal"
+)]
 struct Cli {
     /// TOML settings file (environment variables GATEHOUSE_… override it).
     #[arg(long, env = "GATEHOUSE_CONFIG", global = true)]
@@ -49,7 +53,8 @@ enum AccountCommand {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -70,8 +75,24 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(state, transport).await.map_err(|e| e.to_string()),
-        Command::Account(AccountCommand::Create { login, name, role, email, mobile }) => {
-            let password = accounts::create(&state, AccountInput { login: login.clone(), name, role, email, mobile }).await?;
+        Command::Account(AccountCommand::Create {
+            login,
+            name,
+            role,
+            email,
+            mobile,
+        }) => {
+            let password = accounts::create(
+                &state,
+                AccountInput {
+                    login: login.clone(),
+                    name,
+                    role,
+                    email,
+                    mobile,
+                },
+            )
+            .await?;
             println!("Created account {login}.");
             println!("Initial password: {password}");
             println!("It must be changed at first sign-in.");

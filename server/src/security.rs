@@ -13,7 +13,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// `Referer`) is not this very site; with `SameSite=Lax` cookies this stops
 /// cross-site request forgery.
 pub async fn same_origin_writes(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     if is_same_origin(request.headers()) {
@@ -34,7 +37,10 @@ fn is_same_origin(headers: &http::HeaderMap) -> bool {
     let Some(source) = source else {
         return false;
     };
-    let Some(rest) = source.strip_prefix("https://").or_else(|| source.strip_prefix("http://")) else {
+    let Some(rest) = source
+        .strip_prefix("https://")
+        .or_else(|| source.strip_prefix("http://"))
+    else {
         return false;
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -45,9 +51,16 @@ fn is_same_origin(headers: &http::HeaderMap) -> bool {
 /// nonce-bearing CSP, which is kept).
 pub fn add_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, secure: bool) -> Router<S> {
     let fixed = |name: &'static str, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+        SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
     };
-    let hsts = if secure { "max-age=31536000; includeSubDomains" } else { "max-age=0" };
+    let hsts = if secure {
+        "max-age=31536000; includeSubDomains"
+    } else {
+        "max-age=0"
+    };
     router
         .layer(fixed("content-security-policy", app::ssr::csp::STRICT))
         .layer(fixed("x-frame-options", "DENY"))
@@ -56,7 +69,10 @@ pub fn add_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, secure: 
         // no address (with whatever it carries) ever leaves for another site.
         .layer(fixed("referrer-policy", "same-origin"))
         .layer(fixed("cross-origin-opener-policy", "same-origin"))
-        .layer(fixed("permissions-policy", "camera=(), microphone=(), geolocation=()"))
+        .layer(fixed(
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
         .layer(fixed("cache-control", "no-store"))
         .layer(fixed("strict-transport-security", hsts))
 }
@@ -103,19 +119,34 @@ mod tests {
 
     #[test]
     fn a_post_from_this_site_is_same_origin() {
-        assert!(is_same_origin(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
+        assert!(is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
     }
 
     #[test]
     fn a_post_from_another_site_or_with_no_origin_is_refused() {
-        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://evil.example")
+        ])));
         assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000")])));
-        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000"), ("origin", "null")])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "null")
+        ])));
     }
 
     #[test]
     fn a_referer_counts_when_origin_is_missing() {
-        assert!(is_same_origin(&headers(&[("host", "gh.example.edu"), ("referer", "https://gh.example.edu/login?x=1")])));
-        assert!(!is_same_origin(&headers(&[("host", "gh.example.edu"), ("referer", "https://gh.example.edu.evil.com/")])));
+        assert!(is_same_origin(&headers(&[
+            ("host", "gh.example.edu"),
+            ("referer", "https://gh.example.edu/login?x=1")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "gh.example.edu"),
+            ("referer", "https://gh.example.edu.evil.com/")
+        ])));
     }
 }

@@ -5,7 +5,9 @@ use leptos_router::components::Redirect;
 
 use super::{load_password_form, ChangePassword, PasswordForm};
 use crate::account::{page::Loading, whoami};
-use crate::components::{AccountNav, Checklist, ErrorMessage, FieldProblem, MatchHint, PasswordInput, SecurityReminders};
+use crate::components::{
+    AccountNav, Checklist, ErrorMessage, FieldProblem, MatchHint, PasswordInput, SecurityReminders,
+};
 use crate::error::{AppError, Field};
 use crate::i18n::*;
 
@@ -31,9 +33,18 @@ fn ChangePasswordForm(form: PasswordForm) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let new_password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
-    let PasswordForm { policy, login, display_name, must_change } = form;
+    let PasswordForm {
+        policy,
+        login,
+        display_name,
+        must_change,
+    } = form;
     let report: Signal<Report> = Memo::new(move |_| {
-        let ctx = Context { login: &login, display_name: &display_name, reuse: Reuse::Unknown };
+        let ctx = Context {
+            login: &login,
+            display_name: &display_name,
+            reuse: Reuse::Unknown,
+        };
         new_password.with(|pw| check(pw, &policy, &ctx))
     })
     .into();

@@ -42,11 +42,17 @@ pub async fn change_password(
         (Field::ConfirmPassword, form.confirm),
     ] {
         if value.is_empty() {
-            errors.push(FieldError { field, problem: Problem::Required });
+            errors.push(FieldError {
+                field,
+                problem: Problem::Required,
+            });
         }
     }
     if !form.confirm.is_empty() && form.new != form.confirm {
-        errors.push(FieldError { field: Field::ConfirmPassword, problem: Problem::Mismatch });
+        errors.push(FieldError {
+            field: Field::ConfirmPassword,
+            problem: Problem::Mismatch,
+        });
     }
 
     let current_hash = account.password_hash.as_deref();
@@ -57,8 +63,14 @@ pub async fn change_password(
             .await
             .map_err(internal)?;
     if !form.current.is_empty() && !current_ok {
-        store.record_failure(&key, &rule, now).await.map_err(internal)?;
-        errors.push(FieldError { field: Field::CurrentPassword, problem: Problem::WrongCurrentPassword });
+        store
+            .record_failure(&key, &rule, now)
+            .await
+            .map_err(internal)?;
+        errors.push(FieldError {
+            field: Field::CurrentPassword,
+            problem: Problem::WrongCurrentPassword,
+        });
     }
 
     if !form.new.is_empty() {
@@ -67,7 +79,11 @@ pub async fn change_password(
         } else {
             Reuse::Unknown
         };
-        let ctx = Context { login: &account.login, display_name: &account.display_name, reuse };
+        let ctx = Context {
+            login: &account.login,
+            display_name: &account.display_name,
+            reuse,
+        };
         let report = check(form.new.expose(), &state.policy, &ctx);
         let failed: Vec<_> = report
             .outcomes
@@ -76,20 +92,41 @@ pub async fn change_password(
             .map(|o| o.rule)
             .collect();
         if !failed.is_empty() {
-            errors.push(FieldError { field: Field::NewPassword, problem: Problem::Policy { failed } });
+            errors.push(FieldError {
+                field: Field::NewPassword,
+                problem: Problem::Policy { failed },
+            });
         }
     }
 
     if !errors.is_empty() {
-        let event = AuditEvent::by_user(&account.login, Action::PasswordChanged, Outcome::Failure, client)
-            .detail(if current_ok { "rejected_input" } else { "wrong_current_password" });
+        let event = AuditEvent::by_user(
+            &account.login,
+            Action::PasswordChanged,
+            Outcome::Failure,
+            client,
+        )
+        .detail(if current_ok {
+            "rejected_input"
+        } else {
+            "wrong_current_password"
+        });
         store.record_audit(&event, now).await.map_err(internal)?;
         return Err(AppError::Invalid(errors));
     }
 
-    let new_hash = state.hasher.hash(form.new.expose()).await.map_err(internal)?;
+    let new_hash = state
+        .hasher
+        .hash(form.new.expose())
+        .await
+        .map_err(internal)?;
     let notice = notices::password_changed(&state.config, account, state.clock.now(), client);
-    let audit = AuditEvent::by_user(&account.login, Action::PasswordChanged, Outcome::Success, client);
+    let audit = AuditEvent::by_user(
+        &account.login,
+        Action::PasswordChanged,
+        Outcome::Success,
+        client,
+    );
     let change = PasswordChange {
         account_id: account.id,
         expected_hash: current_hash,
@@ -129,7 +166,12 @@ async fn reuse_of(state: &AppState, account: &Account, new: &Password) -> Result
         .await
         .map_err(internal)?;
     for old in &history {
-        if state.hasher.verify(new.expose(), Some(old)).await.map_err(internal)? {
+        if state
+            .hasher
+            .verify(new.expose(), Some(old))
+            .await
+            .map_err(internal)?
+        {
             return Ok(Reuse::Recent);
         }
     }

@@ -94,7 +94,11 @@ pub fn RuleText(rule: Rule) -> impl IntoView {
             CharClass::Symbol => t!(i18n, rule_class_symbol).into_any(),
         },
         Rule::NoForbiddenChars { chars, whitespace } => {
-            let chars: String = chars.chars().map(String::from).collect::<Vec<_>>().join(" ");
+            let chars: String = chars
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ");
             match (chars.is_empty(), whitespace) {
                 (false, true) => t!(i18n, rule_no_forbidden_ws, chars).into_any(),
                 (false, false) => t!(i18n, rule_no_forbidden, chars).into_any(),
@@ -115,7 +119,9 @@ pub fn RuleText(rule: Rule) -> impl IntoView {
         }
         Rule::DiffersFromCurrent => t!(i18n, rule_differs_from_current).into_any(),
         Rule::NotRecent { depth } => t!(i18n, rule_not_recent, depth).into_any(),
-        Rule::Recommended { min_length, .. } => t!(i18n, rule_recommended, min = min_length).into_any(),
+        Rule::Recommended { min_length, .. } => {
+            t!(i18n, rule_recommended, min = min_length).into_any()
+        }
     }
 }
 
@@ -140,7 +146,10 @@ pub fn MatchHint(new: RwSignal<String>, confirm: RwSignal<String>) -> impl IntoV
         } else if new == confirm {
             Some(view! { <p class="hint ok" data-match="yes">{t!(i18n, cp_match)}</p> }.into_any())
         } else {
-            Some(view! { <p class="hint bad" data-match="no">{t!(i18n, cp_mismatch)}</p> }.into_any())
+            Some(
+                view! { <p class="hint bad" data-match="no">{t!(i18n, cp_mismatch)}</p> }
+                    .into_any(),
+            )
         }
     }
 }

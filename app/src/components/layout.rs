@@ -55,7 +55,10 @@ fn LanguageSwitch() -> impl IntoView {
 /// Percent-encodes a path for a query value; only characters that could end
 /// the value need it.
 fn encode_path(path: &str) -> String {
-    path.replace('%', "%25").replace('&', "%26").replace('#', "%23").replace('?', "%3F")
+    path.replace('%', "%25")
+        .replace('&', "%26")
+        .replace('#', "%23")
+        .replace('?', "%3F")
 }
 
 #[component]

@@ -18,7 +18,11 @@ pub async fn sign_in(login: String, password: Password) -> Result<(), AppError> 
     match service::sign_in(&state, &login, &password, &client, previous.as_deref()).await {
         Ok(signed_in) => {
             sessions::set_cookie(&state, &signed_in.token);
-            leptos_axum::redirect(if signed_in.must_change { "/account/password" } else { "/account" });
+            leptos_axum::redirect(if signed_in.must_change {
+                "/account/password"
+            } else {
+                "/account"
+            });
             Ok(())
         }
         Err(e) => Err(respond(e)),

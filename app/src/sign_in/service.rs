@@ -56,21 +56,44 @@ pub async fn sign_in(
     let account = match account {
         Some(account) if matched && account.status == AccountStatus::Active => account,
         _ => {
-            store.record_failure(&login_key, &login_rule, now).await.map_err(internal)?;
-            store.record_failure(&address_key, &address_rule, now).await.map_err(internal)?;
-            audit(state, login, Outcome::Failure, client, "invalid_credentials").await;
+            store
+                .record_failure(&login_key, &login_rule, now)
+                .await
+                .map_err(internal)?;
+            store
+                .record_failure(&address_key, &address_rule, now)
+                .await
+                .map_err(internal)?;
+            audit(
+                state,
+                login,
+                Outcome::Failure,
+                client,
+                "invalid_credentials",
+            )
+            .await;
             return Err(AppError::InvalidCredentials);
         }
     };
 
     store.clear_failures(&login_key).await.map_err(internal)?;
     if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
-        let fresh = state.hasher.hash(password.expose()).await.map_err(internal)?;
-        store.rehash_password(account.id, hash, &fresh).await.map_err(internal)?;
+        let fresh = state
+            .hasher
+            .hash(password.expose())
+            .await
+            .map_err(internal)?;
+        store
+            .rehash_password(account.id, hash, &fresh)
+            .await
+            .map_err(internal)?;
     }
     // A new session id at every sign-in; any session the browser had ends.
     if let Some(previous) = previous_token {
-        store.delete_session(&sessions::hash_token(previous)).await.map_err(internal)?;
+        store
+            .delete_session(&sessions::hash_token(previous))
+            .await
+            .map_err(internal)?;
     }
     let token = sessions::new_token();
     store
@@ -95,9 +118,17 @@ pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Res
     let id_hash = sessions::hash_token(token);
     if let Some(session) = store.session(&id_hash).await.map_err(internal)? {
         store.delete_session(&id_hash).await.map_err(internal)?;
-        if let Some(account) = store.account_by_id(session.account_id).await.map_err(internal)? {
-            let event = AuditEvent::by_user(&account.login, Action::SignOut, Outcome::Success, client);
-            store.record_audit(&event, state.clock.unix()).await.map_err(internal)?;
+        if let Some(account) = store
+            .account_by_id(session.account_id)
+            .await
+            .map_err(internal)?
+        {
+            let event =
+                AuditEvent::by_user(&account.login, Action::SignOut, Outcome::Success, client);
+            store
+                .record_audit(&event, state.clock.unix())
+                .await
+                .map_err(internal)?;
         }
     }
     Ok(())

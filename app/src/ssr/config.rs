@@ -200,7 +200,10 @@ impl Config {
                 self.database_url.split(':').next().unwrap_or_default()
             ));
         }
-        if self.argon2.memory_kib < 19 * 1024 || self.argon2.iterations < 2 || self.argon2.parallelism < 1 {
+        if self.argon2.memory_kib < 19 * 1024
+            || self.argon2.iterations < 2
+            || self.argon2.parallelism < 1
+        {
             return Err(
                 "argon2 settings are below the OWASP minimum (memory_kib >= 19456, iterations >= 2, parallelism >= 1)"
                     .into(),
@@ -210,13 +213,20 @@ impl Config {
             return Err("argon2.max_concurrent must be at least 1".into());
         }
         if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {
-            return Err("session.idle_minutes and session.absolute_hours must be at least 1".into());
+            return Err(
+                "session.idle_minutes and session.absolute_hours must be at least 1".into(),
+            );
         }
         if self.throttle.lock_after == 0 || self.throttle.address_lock_after == 0 {
-            return Err("throttle.lock_after and throttle.address_lock_after must be at least 1".into());
+            return Err(
+                "throttle.lock_after and throttle.address_lock_after must be at least 1".into(),
+            );
         }
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(format!("mail.from is not a valid mailbox: {:?}", self.mail.from));
+            return Err(format!(
+                "mail.from is not a valid mailbox: {:?}",
+                self.mail.from
+            ));
         }
         Policy::from_preset(self.policy.preset.0, &self.policy.rules)
     }

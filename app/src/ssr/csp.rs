@@ -7,7 +7,8 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 /// The policy for responses that are not pages (no script runs in them).
-pub const STRICT: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub const STRICT: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub fn page_policy(nonce: &str) -> String {
     format!(

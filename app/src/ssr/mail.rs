@@ -41,7 +41,8 @@ pub struct FileOutbox {
 
 impl FileOutbox {
     pub fn new(from: &str, dir: &str) -> Result<Self, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("mail.outbox_dir {dir:?} cannot be created: {e}"))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("mail.outbox_dir {dir:?} cannot be created: {e}"))?;
         let from = from
             .parse()
             .map_err(|_| format!("mail.from is not a valid mailbox: {from:?}"))?;
@@ -57,7 +58,10 @@ pub fn build_message(from: &Mailbox, mail: &OutgoingMail) -> Result<Message, Mai
         .from(from.clone())
         .to(mail.to.parse().map_err(|_| MailError::Build)?)
         .subject(&mail.subject)
-        .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            mail.text.clone(),
+            mail.html.clone(),
+        ))
         .map_err(|_| MailError::Build)
 }
 
@@ -65,7 +69,10 @@ pub fn build_message(from: &Mailbox, mail: &OutgoingMail) -> Result<Message, Mai
 impl MailTransport for FileOutbox {
     async fn deliver(&self, mail: &OutgoingMail) -> Result<(), MailError> {
         let message = build_message(&self.from, mail)?;
-        self.transport.send(message).await.map_err(|_| MailError::Delivery)?;
+        self.transport
+            .send(message)
+            .await
+            .map_err(|_| MailError::Delivery)?;
         Ok(())
     }
 }
@@ -76,7 +83,11 @@ const RETRY_SECONDS: i64 = 60;
 const POLL: Duration = Duration::from_secs(5);
 
 /// Delivers every message that is due; returns how many were sent.
-pub async fn deliver_due(store: &dyn Store, transport: &dyn MailTransport, clock: &dyn Clock) -> usize {
+pub async fn deliver_due(
+    store: &dyn Store,
+    transport: &dyn MailTransport,
+    clock: &dyn Clock,
+) -> usize {
     let due = match store.due_mail(clock.unix(), 50).await {
         Ok(due) => due,
         Err(e) => {
@@ -93,7 +104,9 @@ pub async fn deliver_due(store: &dyn Store, transport: &dyn MailTransport, clock
             }
             Err(e) => {
                 tracing::warn!(mail_id = id, error = %e, "mail delivery failed; will retry");
-                store.mark_mail_failed(id, clock.unix() + RETRY_SECONDS).await
+                store
+                    .mark_mail_failed(id, clock.unix() + RETRY_SECONDS)
+                    .await
             }
         };
         if let Err(e) = result {

@@ -8,13 +8,29 @@ use crate::ssr::mail::OutgoingMail;
 use crate::ssr::request::ClientInfo;
 use crate::ssr::store::Account;
 
-pub fn password_changed(config: &Config, account: &Account, at: time::OffsetDateTime, client: &ClientInfo) -> OutgoingMail {
+pub fn password_changed(
+    config: &Config,
+    account: &Account,
+    at: time::OffsetDateTime,
+    client: &ClientInfo,
+) -> OutgoingMail {
     let when = at
-        .format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"))
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+        ))
         .unwrap_or_else(|_| at.unix_timestamp().to_string());
-    let link = format!("{}/forgot-password", config.public_url.trim_end_matches('/'));
-    let contact_en = format!("{} ({}, {})", config.contact.name_en, config.contact.phone, config.contact.email);
-    let contact_zh = format!("{}（{}，{}）", config.contact.name_zh, config.contact.phone, config.contact.email);
+    let link = format!(
+        "{}/forgot-password",
+        config.public_url.trim_end_matches('/')
+    );
+    let contact_en = format!(
+        "{} ({}, {})",
+        config.contact.name_en, config.contact.phone, config.contact.email
+    );
+    let contact_zh = format!(
+        "{}（{}，{}）",
+        config.contact.name_zh, config.contact.phone, config.contact.email
+    );
     let name = account.display_name.as_str();
     let login = account.login.as_str();
     let addr = client.addr.as_str();
@@ -32,14 +48,20 @@ pub fn password_changed(config: &Config, account: &Account, at: time::OffsetDate
         fill(td_string!(Locale::en, mail_changed_greeting), &values),
         fill(td_string!(Locale::en, mail_changed_body), &values),
         td_string!(Locale::en, mail_changed_single).to_string(),
-        fill(td_string!(Locale::en, mail_changed_not_you), &[("link", &link), ("contact", &contact_en)]),
+        fill(
+            td_string!(Locale::en, mail_changed_not_you),
+            &[("link", &link), ("contact", &contact_en)],
+        ),
         td_string!(Locale::en, mail_signature).to_string(),
     ];
     let zh = [
         fill(td_string!(Locale::zh_Hant, mail_changed_greeting), &values),
         fill(td_string!(Locale::zh_Hant, mail_changed_body), &values),
         td_string!(Locale::zh_Hant, mail_changed_single).to_string(),
-        fill(td_string!(Locale::zh_Hant, mail_changed_not_you), &[("link", &link), ("contact", &contact_zh)]),
+        fill(
+            td_string!(Locale::zh_Hant, mail_changed_not_you),
+            &[("link", &link), ("contact", &contact_zh)],
+        ),
         td_string!(Locale::zh_Hant, mail_signature).to_string(),
     ];
     OutgoingMail {
@@ -68,7 +90,11 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
         let after = &rest[start + 1..];
         match after.find('}').map(|end| (&after[..end], end)) {
             Some((key, end)) if values.iter().any(|(k, _)| *k == key) => {
-                let value = values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap_or_default();
+                let value = values
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| *v)
+                    .unwrap_or_default();
                 out.push_str(value);
                 rest = &after[end + 1..];
             }
@@ -83,7 +109,10 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 fn paragraphs(lines: &[String]) -> String {
-    lines.iter().map(|l| format!("<p>{}</p>", escape(l))).collect()
+    lines
+        .iter()
+        .map(|l| format!("<p>{}</p>", escape(l)))
+        .collect()
 }
 
 fn escape(s: &str) -> String {
@@ -99,6 +128,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_once_and_unknown_ones_kept() {
-        assert_eq!(fill("Dear {name}, {other}", &[("name", "{name}")]), "Dear {name}, {other}");
+        assert_eq!(
+            fill("Dear {name}, {other}", &[("name", "{name}")]),
+            "Dear {name}, {other}"
+        );
     }
 }

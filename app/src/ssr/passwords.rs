@@ -2,7 +2,9 @@
 //! flood of sign-ins waits its turn instead of starving every other page.
 use std::sync::Arc;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
@@ -29,7 +31,8 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(c: &Argon2Config) -> Result<Self, HashError> {
-        let params = Params::new(c.memory_kib, c.iterations, c.parallelism, None).map_err(|_| HashError::Params)?;
+        let params = Params::new(c.memory_kib, c.iterations, c.parallelism, None)
+            .map_err(|_| HashError::Params)?;
         let dummy_hash = hash_blocking(&params, "gatehouse-dummy-password")?;
         Ok(PasswordHasher {
             params,
@@ -41,7 +44,8 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = SecretString::from(gatehouse_policy::normalize(password));
         let params = self.params.clone();
-        self.run(move || hash_blocking(&params, password.expose_secret())).await?
+        self.run(move || hash_blocking(&params, password.expose_secret()))
+            .await?
     }
 
     /// Whether `password` matches `stored`; with no stored hash the dummy is
@@ -78,9 +82,14 @@ impl PasswordHasher {
             || params.p_cost() != self.params.p_cost()
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Task)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| HashError::Task)
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| HashError::Task)
     }
 }
 
@@ -104,21 +113,36 @@ mod tests {
     async fn a_hash_is_argon2id_with_the_configured_cost_and_verifies() {
         let h = hasher();
         let hash = h.hash("Harbour7Lights").await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(h.verify("Harbour7Lights", Some(&hash)).await.expect("verify"));
-        assert!(!h.verify("harbour7lights", Some(&hash)).await.expect("verify"));
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(h
+            .verify("Harbour7Lights", Some(&hash))
+            .await
+            .expect("verify"));
+        assert!(!h
+            .verify("harbour7lights", Some(&hash))
+            .await
+            .expect("verify"));
         assert!(!h.needs_rehash(&hash));
     }
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        assert!(!hasher().verify("gatehouse-dummy-password", None).await.expect("verify"));
+        assert!(!hasher()
+            .verify("gatehouse-dummy-password", None)
+            .await
+            .expect("verify"));
     }
 
     #[tokio::test]
     async fn a_hash_with_older_parameters_needs_rehashing() {
-        let old = PasswordHasher::new(&Argon2Config { memory_kib: 32 * 1024, ..Argon2Config::default() })
-            .expect("params");
+        let old = PasswordHasher::new(&Argon2Config {
+            memory_kib: 32 * 1024,
+            ..Argon2Config::default()
+        })
+        .expect("params");
         let hash = old.hash("Harbour7Lights").await.expect("hash");
         assert!(hasher().needs_rehash(&hash));
     }

@@ -41,7 +41,9 @@ impl ClientInfo {
 
     /// The client of the request a server function is answering.
     pub async fn current(config: &Config) -> Self {
-        let headers = leptos_axum::extract::<HeaderMap>().await.unwrap_or_default();
+        let headers = leptos_axum::extract::<HeaderMap>()
+            .await
+            .unwrap_or_default();
         let socket = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
             .await
             .ok()

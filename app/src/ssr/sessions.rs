@@ -57,7 +57,10 @@ pub fn clear_cookie(state: &AppState) {
 }
 
 fn append_set_cookie(value: String) {
-    if let (Some(options), Ok(value)) = (leptos::prelude::use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(options), Ok(value)) = (
+        leptos::prelude::use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         options.append_header(SET_COOKIE, value);
     }
 }
@@ -86,7 +89,11 @@ pub async fn current(state: &AppState) -> Result<Option<(Session, Account)>, App
         store.delete_session(&id_hash).await.map_err(internal)?;
         return Ok(None);
     }
-    let Some(account) = store.account_by_id(session.account_id).await.map_err(internal)? else {
+    let Some(account) = store
+        .account_by_id(session.account_id)
+        .await
+        .map_err(internal)?
+    else {
         return Ok(None);
     };
     store.touch_session(&id_hash, now).await.map_err(internal)?;
@@ -99,7 +106,10 @@ pub fn must_change(state: &AppState, account: &Account) -> bool {
     if account.must_change {
         return true;
     }
-    match (state.config.password_max_age_days, account.password_changed_at) {
+    match (
+        state.config.password_max_age_days,
+        account.password_changed_at,
+    ) {
         (Some(days), Some(changed)) => state.clock.unix() - changed > i64::from(days) * 86_400,
         _ => false,
     }
@@ -108,7 +118,10 @@ pub fn must_change(state: &AppState, account: &Account) -> bool {
 /// The signed-in account, or `Unauthenticated`; unless the caller is the
 /// change-password flow, an account that must change its password is
 /// refused too.
-pub async fn require(state: &AppState, allow_must_change: bool) -> Result<(Session, Account), AppError> {
+pub async fn require(
+    state: &AppState,
+    allow_must_change: bool,
+) -> Result<(Session, Account), AppError> {
     let (session, account) = current(state).await?.ok_or(AppError::Unauthenticated)?;
     if !allow_must_change && must_change(state, &account) {
         return Err(AppError::PasswordChangeRequired);

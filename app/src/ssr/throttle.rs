@@ -25,16 +25,18 @@ impl ThrottleRule {
     /// The rule for one login name (keyed by the name typed, so unknown and
     /// known names behave alike).
     pub fn for_login(c: &ThrottleConfig) -> Self {
-        Self::with_lock_after(c, c.lock_after)
+        Self::with(c, c.free_failures, c.lock_after)
     }
 
+    /// One address may be a whole campus behind NAT: no delays, only a lock
+    /// after many failures.
     pub fn for_address(c: &ThrottleConfig) -> Self {
-        Self::with_lock_after(c, c.address_lock_after)
+        Self::with(c, c.address_lock_after, c.address_lock_after)
     }
 
-    fn with_lock_after(c: &ThrottleConfig, lock_after: u32) -> Self {
+    fn with(c: &ThrottleConfig, free_failures: u32, lock_after: u32) -> Self {
         ThrottleRule {
-            free_failures: c.free_failures.into(),
+            free_failures: free_failures.into(),
             base_delay_seconds: c.base_delay_seconds as i64,
             max_delay_seconds: c.max_delay_seconds as i64,
             lock_after: lock_after.into(),
@@ -71,7 +73,9 @@ impl ThrottleRule {
                 minutes: (wait as u64).div_ceil(60),
             })
         } else {
-            Some(AppError::Throttled { seconds: wait as u64 })
+            Some(AppError::Throttled {
+                seconds: wait as u64,
+            })
         }
     }
 }
@@ -118,8 +122,15 @@ mod tests {
 
     #[test]
     fn a_lock_is_reported_in_whole_minutes() {
-        let state = ThrottleState { failures: 10, last_failure_at: 0, locked_until: 900 };
-        assert_eq!(rule().refusal(Some(&state), 1), Some(AppError::Locked { minutes: 15 }));
+        let state = ThrottleState {
+            failures: 10,
+            last_failure_at: 0,
+            locked_until: 900,
+        };
+        assert_eq!(
+            rule().refusal(Some(&state), 1),
+            Some(AppError::Locked { minutes: 15 })
+        );
         assert_eq!(rule().refusal(Some(&state), 900), None);
     }
 }

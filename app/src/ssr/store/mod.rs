@@ -106,7 +106,12 @@ pub trait Store: Send + Sync + 'static {
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>>;
     async fn change_password(&self, change: &PasswordChange<'_>) -> StoreResult<()>;
     /// Replace a hash with one made with current parameters (same password).
-    async fn rehash_password(&self, account_id: i64, old_hash: &str, new_hash: &str) -> StoreResult<()>;
+    async fn rehash_password(
+        &self,
+        account_id: i64,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<()>;
 
     async fn create_session(&self, session: &NewSession<'_>) -> StoreResult<()>;
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
@@ -116,7 +121,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
     /// Counts one failure atomically and sets the lock the rule gives.
-    async fn record_failure(&self, key: &str, rule: &ThrottleRule, now: i64) -> StoreResult<ThrottleState>;
+    async fn record_failure(
+        &self,
+        key: &str,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<ThrottleState>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
 
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()>;

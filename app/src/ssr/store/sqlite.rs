@@ -3,7 +3,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 
 use super::*;
@@ -20,13 +22,17 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "id, login, display_name, role, email, alt_email, mobile, status, valid_until, \
+const ACCOUNT_COLUMNS: &str =
+    "id, login, display_name, role, email, alt_email, mobile, status, valid_until, \
      password_hash, password_changed_at, must_change, language, created_at";
 
 fn account_from(row: &SqliteRow) -> Result<Account, sqlx::Error> {
@@ -36,7 +42,9 @@ fn account_from(row: &SqliteRow) -> Result<Account, sqlx::Error> {
         id: row.try_get("id")?,
         login: row.try_get("login")?,
         display_name: row.try_get("display_name")?,
-        role: role.parse().map_err(|_| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+        role: role
+            .parse()
+            .map_err(|_| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
         email: row.try_get("email")?,
         alt_email: row.try_get("alt_email")?,
         mobile: row.try_get("mobile")?,
@@ -121,28 +129,37 @@ impl Store for SqliteStore {
     }
 
     async fn account_by_login(&self, login: &str) -> StoreResult<Option<Account>> {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login_key = ?"))
-            .bind(login.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login_key = ?"
+        ))
+        .bind(login.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(account_from).transpose()?)
     }
 
     async fn account_by_id(&self, id: i64) -> StoreResult<Option<Account>> {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(account_from).transpose()?)
     }
 
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query("SELECT hash FROM password_history WHERE account_id = ? ORDER BY id DESC LIMIT ?")
-            .bind(account_id)
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.try_get("hash")).collect::<Result<_, _>>()?)
+        let rows = sqlx::query(
+            "SELECT hash FROM password_history WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(account_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("hash"))
+            .collect::<Result<_, _>>()?)
     }
 
     async fn change_password(&self, c: &PasswordChange<'_>) -> StoreResult<()> {
@@ -161,12 +178,14 @@ impl Store for SqliteStore {
             return Err(StoreError::Conflict);
         }
         if let Some(old) = c.expected_hash {
-            sqlx::query("INSERT INTO password_history (account_id, hash, replaced_at) VALUES (?, ?, ?)")
-                .bind(c.account_id)
-                .bind(old)
-                .bind(c.now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO password_history (account_id, hash, replaced_at) VALUES (?, ?, ?)",
+            )
+            .bind(c.account_id)
+            .bind(old)
+            .bind(c.now)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query(
             "DELETE FROM password_history WHERE account_id = ?1 AND id NOT IN \
@@ -187,7 +206,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn rehash_password(&self, account_id: i64, old_hash: &str, new_hash: &str) -> StoreResult<()> {
+    async fn rehash_password(
+        &self,
+        account_id: i64,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?")
             .bind(new_hash)
             .bind(account_id)
@@ -214,10 +238,12 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT id_hash, account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id_hash, account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row
             .map(|r| -> Result<Session, sqlx::Error> {
                 Ok(Session {
@@ -248,17 +274,21 @@ impl Store for SqliteStore {
     }
 
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = ?")
-            .bind(account_id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
-        let row = sqlx::query("SELECT failures, last_failure_at, locked_until FROM throttle WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT failures, last_failure_at, locked_until FROM throttle WHERE key = ?",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row
             .map(|r| -> Result<ThrottleState, sqlx::Error> {
                 Ok(ThrottleState {
@@ -270,7 +300,12 @@ impl Store for SqliteStore {
             .transpose()?)
     }
 
-    async fn record_failure(&self, key: &str, rule: &ThrottleRule, now: i64) -> StoreResult<ThrottleState> {
+    async fn record_failure(
+        &self,
+        key: &str,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<ThrottleState> {
         let mut tx = self.pool.begin().await?;
         // One statement counts the failure, so concurrent failures never
         // overwrite each other; counts older than the window start again.
@@ -331,8 +366,12 @@ impl Store for SqliteStore {
                     AuditEvent {
                         actor: r.try_get("actor")?,
                         subject: r.try_get("subject")?,
-                        action: action.parse().map_err(|_| sqlx::Error::Decode("unknown audit action".into()))?,
-                        outcome: outcome.parse().map_err(|_| sqlx::Error::Decode("unknown audit outcome".into()))?,
+                        action: action
+                            .parse()
+                            .map_err(|_| sqlx::Error::Decode("unknown audit action".into()))?,
+                        outcome: outcome
+                            .parse()
+                            .map_err(|_| sqlx::Error::Decode("unknown audit outcome".into()))?,
                         client_addr: r.try_get("client_addr")?,
                         user_agent: r.try_get("user_agent")?,
                         detail: r.try_get("detail")?,

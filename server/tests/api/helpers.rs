@@ -1,0 +1,238 @@
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use app::ssr::clock::ManualClock;
+use app::ssr::config::Config;
+use app::ssr::AppState;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ORIGIN};
+use server::accounts::{self, AccountInput};
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub outbox: PathBuf,
+    pub database: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn log_buffer() -> &'static LogBuffer {
+    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("trace")
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        buffer
+    })
+}
+
+/// Everything logged so far by every test in this binary.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().0.lock().unwrap()).into_owned()
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.database_url = format!("sqlite://{}/gatehouse.db", dir.display());
+    config.mail.outbox_dir = dir.join("outbox").display().to_string();
+    config.site_root = dir.join("site").display().to_string();
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    log_buffer();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    adjust(&mut config);
+    let policy = config.validate().unwrap();
+    let clock = ManualClock::new(time::macros::datetime!(2026-11-22 09:00 UTC));
+    let transport = server::mail_transport(&config).unwrap();
+    let outbox = PathBuf::from(&config.mail.outbox_dir);
+    let state = server::build_state(config, policy, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    app::ssr::mail::spawn_worker(
+        state.store.clone(),
+        transport,
+        state.clock.clone(),
+        state.mail_wakeup.clone(),
+    );
+    let router = server::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        address,
+        state,
+        clock,
+        outbox,
+        database: dir.path().join("gatehouse.db"),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// A browser-like client: keeps cookies, sends this site's Origin.
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = HeaderMap::new();
+        headers.insert(ORIGIN, HeaderValue::from_str(&self.address).unwrap());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Creates an account the way `gatehouse account create` does; returns
+    /// its initial password.
+    pub async fn create_account(&self, login: &str) -> String {
+        accounts::create(
+            &self.state,
+            AccountInput {
+                login: login.into(),
+                name: "Chan Tai Man".into(),
+                role: "student".into(),
+                email: format!("{login}@example.edu"),
+                mobile: None,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn post(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post(
+            client,
+            "sign_in",
+            &[("login", login), ("password", password)],
+        )
+        .await
+    }
+
+    /// A client signed in with `password`, which must be right.
+    pub async fn signed_in(&self, login: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        let response = self.sign_in(&client, login, password).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "sign-in failed: {}",
+            response.text().await.unwrap()
+        );
+        client
+    }
+
+    pub async fn change_password(
+        &self,
+        client: &reqwest::Client,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> reqwest::Response {
+        self.post(
+            client,
+            "change_password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("confirm_password", confirm),
+            ],
+        )
+        .await
+    }
+
+    pub async fn whoami(&self, client: &reqwest::Client) -> serde_json::Value {
+        self.post(client, "whoami", &[]).await.json().await.unwrap()
+    }
+
+    /// The `.eml` files in the outbox, waiting briefly for the mail worker.
+    pub async fn outbox_messages(&self, at_least: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let messages = read_outbox(&self.outbox);
+            if messages.len() >= at_least {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        read_outbox(&self.outbox)
+    }
+
+    pub async fn audit_actions(&self, login: &str) -> Vec<(String, String)> {
+        self.state
+            .store
+            .audit_events(login, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, e)| (e.action.as_str().to_owned(), e.outcome.as_str().to_owned()))
+            .collect()
+    }
+}
+
+fn read_outbox(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect()
+}
+
+/// The JSON body of an error answer.
+pub async fn error_of(response: reqwest::Response) -> serde_json::Value {
+    response.json().await.unwrap()
+}
