@@ -14,7 +14,7 @@ pub mod sign_in;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -49,9 +49,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this marks a page whose wasm has
+    // hydrated, which the end-to-end tests wait for.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <I18nContextProvider>
             <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/>
+            <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
             <PageTitle/>
             <Router>
                 <Header/>

@@ -88,6 +88,6 @@ mod tests {
     #[test]
     fn unix_times_format_as_utc_dates() {
         assert_eq!(format_unix(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_unix(1_795_000_000), "2026-11-18 08:26 UTC");
+        assert_eq!(format_unix(1_795_000_000), "2026-11-18 11:06 UTC");
     }
 }

@@ -16,8 +16,6 @@ pub struct Config {
     pub database_url: String,
     /// Folder with the compiled site (`pkg/`, styles, assets).
     pub site_root: String,
-    /// Demo mode: development conveniences that must never reach production.
-    pub demo: bool,
     /// Header carrying the client address when behind a trusted proxy
     /// (for example `x-forwarded-for`); unset means the socket address.
     pub client_ip_header: Option<String>,
@@ -114,7 +112,6 @@ impl Default for Config {
             public_url: "http://127.0.0.1:3000".into(),
             database_url: "sqlite://data/gatehouse.db".into(),
             site_root: "target/site".into(),
-            demo: false,
             client_ip_header: None,
             session: SessionConfig::default(),
             argon2: Argon2Config::default(),

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds Gatehouse (release), creates demo accounts on a fresh embedded
+# SQLite database, and serves the portal at http://127.0.0.1:3000.
+# Installs what is missing first (idempotent). Stop it with Ctrl-C.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+
+bash scripts/setup.sh
+
+echo "== building (release)"
+cargo leptos build --release
+
+demo=target/demo
+rm -rf "$demo"
+mkdir -p "$demo"
+export GATEHOUSE_DATABASE_URL="sqlite://$demo/gatehouse.db"
+export GATEHOUSE_MAIL__OUTBOX_DIR="$demo/outbox"
+export GATEHOUSE_LISTEN="${GATEHOUSE_LISTEN:-127.0.0.1:3000}"
+export GATEHOUSE_SITE_ROOT="target/site"
+bin=target/release/gatehouse
+
+echo "== demo accounts (each must change its initial password at first sign-in)"
+create() {
+  local password
+  password=$("$bin" account create --login "$1" --name "$2" --role "$3" --email "$1@example.edu" | sed -n 's/^Initial password: //p')
+  printf '  %-10s %-9s %s\n' "$1" "$3" "$password"
+}
+printf '  %-10s %-9s %s\n' LOGIN ROLE "INITIAL PASSWORD"
+create s1234567 "Chan Tai Man" student
+create t7654321 "Wong Mei Ling" teacher
+create e2020001 "Lee Ka Ho" staff
+
+echo
+echo "Open http://$GATEHOUSE_LISTEN/ and sign in with one of the accounts above."
+echo "Notification emails are written to $demo/outbox/ as .eml files."
+exec "$bin" serve
