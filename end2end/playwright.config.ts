@@ -9,7 +9,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: process.env.GATEHOUSE_E2E_URL ?? 'http://127.0.0.1:3000',
+    baseURL: process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000',
     trace: 'retain-on-failure',
     launchOptions: {
       // Debian's Chromium; Playwright never downloads a browser here.

@@ -1,5 +1,5 @@
 // Waits until the server answers /healthz (cargo leptos starts it just before the tests).
-const url = (process.env.GATEHOUSE_E2E_URL ?? 'http://127.0.0.1:3000') + '/healthz';
+const url = (process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000') + '/healthz';
 const deadline = Date.now() + 120_000;
 while (Date.now() < deadline) {
   try {

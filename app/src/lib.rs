@@ -3,7 +3,14 @@
 #![recursion_limit = "256"]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-leptos_i18n::load_locales!();
+// The build-script generator that replaces this macro pulls the ICU data
+// exporter into every build, minutes on a fresh machine; the macro still
+// checks every key in both languages at compile time.
+#[allow(deprecated)]
+mod i18n_keys {
+    leptos_i18n::load_locales!();
+}
+pub use i18n_keys::i18n;
 
 pub mod account;
 pub mod change_password;
