@@ -20,8 +20,28 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden")]
     Forbidden,
+    #[error("not found")]
+    NotFound,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// A message-sending or secret-checking flow hit its hourly limit.
+    #[error("too many requests; try again in {minutes} minutes")]
+    RateLimited { minutes: u64 },
+    #[error("wrong verification code; {attempts_left} attempts left")]
+    CodeWrong { attempts_left: u32 },
+    #[error("the verification code has expired")]
+    CodeExpired,
+    #[error("wait {seconds} seconds before asking for another code")]
+    ResendTooSoon { seconds: u64 },
+    #[error("no more codes can be sent for this request")]
+    ResendCapReached,
+    /// The forgot-password flow is over (left, replaced, expired or voided
+    /// by wrong codes): start again.
+    #[error("this request is no longer valid")]
+    FlowVoid,
+    /// The code could not be sent; nothing was used up.
+    #[error("the message could not be sent")]
+    DeliveryFailed,
     /// A request the server could not read; its details stay on the server.
     #[error("bad request")]
     BadRequest,
@@ -38,6 +58,10 @@ pub enum Field {
     CurrentPassword,
     NewPassword,
     ConfirmPassword,
+    Login,
+    Email,
+    Captcha,
+    Code,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +70,7 @@ pub enum Problem {
     Required,
     WrongCurrentPassword,
     Mismatch,
+    CaptchaWrong,
     /// The rules the password failed, as the policy crate names them.
     Policy {
         failed: Vec<Rule>,
@@ -78,7 +103,15 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::PasswordChangeRequired => 403,
             AppError::Forbidden => 403,
+            AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::CodeWrong { .. } => 422,
+            AppError::CodeExpired => 422,
+            AppError::ResendTooSoon { .. } => 429,
+            AppError::ResendCapReached => 429,
+            AppError::FlowVoid => 410,
+            AppError::DeliveryFailed => 503,
             AppError::BadRequest => 400,
             AppError::Network => 503,
             AppError::Internal => 500,

@@ -15,7 +15,9 @@ pub use i18n_keys::i18n;
 pub mod account;
 pub mod change_password;
 pub mod components;
+pub mod dev_mailbox;
 pub mod error;
+pub mod recovery;
 pub mod sign_in;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -28,6 +30,8 @@ use leptos_router::{path, SsrMode};
 use crate::account::ProfilePage;
 use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
 use crate::components::{Footer, Header};
+use crate::dev_mailbox::MailboxPage;
+use crate::recovery::RecoveryPage;
 use crate::i18n::*;
 use crate::sign_in::SignInPage;
 
@@ -77,6 +81,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async/>
                         <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async/>
                         <Route path=path!("/account/password/done") view=PasswordChangedPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot-password") view=RecoveryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/dev/mailbox") view=MailboxPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <Footer/>
@@ -92,7 +98,7 @@ fn PageTitle() -> impl IntoView {
 }
 
 #[component]
-fn NotFound() -> impl IntoView {
+pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -1,5 +1,6 @@
 //! `gatehouse account create`: an account with a random initial password
-//! that must be changed at first sign-in (ASVS 6.4.1).
+//! that must be changed at first sign-in (ASVS 6.4.1), or, for a first-time
+//! user, with no password until they set one on the forgot-password page.
 use app::account::Role;
 use app::ssr::audit::{Action, AuditEvent, Outcome};
 use app::ssr::store::{NewAccount, StoreError};
@@ -13,14 +14,17 @@ pub struct AccountInput {
     pub role: String,
     pub email: String,
     pub mobile: Option<String>,
+    /// No password: the user sets one through the first-time flow.
+    pub first_time: bool,
 }
 
 /// Initial passwords are at least this long, more if the policy asks.
 const INITIAL_LENGTH: usize = 16;
 
 /// Creates the account; returns its initial password for the person who
-/// hands it over, or a sentence saying what is wrong with the input.
-pub async fn create(state: &AppState, input: AccountInput) -> Result<String, String> {
+/// hands it over (none for a first-time account), or a sentence saying
+/// what is wrong with the input.
+pub async fn create(state: &AppState, input: AccountInput) -> Result<Option<String>, String> {
     let login = input.login.trim();
     if login.is_empty()
         || login.len() > 64
@@ -57,12 +61,11 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<String, Str
         }
     }
 
-    let password = initial_password(state, login, name);
-    let hash = state
-        .hasher
-        .hash(&password)
-        .await
-        .map_err(|e| e.to_string())?;
+    let password = (!input.first_time).then(|| initial_password(state, login, name));
+    let hash = match &password {
+        Some(password) => Some(state.hasher.hash(password).await.map_err(|e| e.to_string())?),
+        None => None,
+    };
     let now = state.clock.unix();
     let created = state
         .store
@@ -72,8 +75,8 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<String, Str
             role,
             email: email.to_owned(),
             mobile: mobile.map(str::to_owned),
-            password_hash: Some(hash),
-            must_change: true,
+            must_change: hash.is_some(),
+            password_hash: hash,
             now,
         })
         .await;

@@ -9,7 +9,11 @@ use std::sync::Arc;
 
 use app::ssr::clock::Clock;
 use app::ssr::config::Config;
-use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport};
+use app::ssr::codes::Keys;
+use app::ssr::config::{Mode, Transport};
+use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport, SmtpMail};
+use app::ssr::mailbox::{DemoMailbox, Recorded};
+use app::ssr::sms::{HttpSmsGateway, SmsGateway, SmsOutbox};
 use app::ssr::passwords::PasswordHasher;
 use app::ssr::store::{SqliteStore, Store};
 use app::ssr::AppState;
@@ -34,7 +38,8 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
 }
 
-/// Opens the store and builds the state every request shares.
+/// Opens the store, sets up delivery and builds the state every request
+/// shares.
 pub async fn build_state(
     config: Config,
     policy: Policy,
@@ -44,6 +49,28 @@ pub async fn build_state(
     let hasher =
         PasswordHasher::new(&config.argon2).map_err(|e| StartError::Hashing(e.to_string()))?;
     let leptos_options = leptos_options(&config);
+    let keys = if config.secret_key.is_empty() {
+        // Only development gets here (validation requires a key elsewhere):
+        // masks for unknown names then change at each restart.
+        tracing::warn!("secret_key is not set; using a random one until the server stops");
+        Keys::new(&app::ssr::sessions::new_token())
+    } else {
+        Keys::new(config.secret_key.expose())
+    };
+    let (mut mail, mut sms) = (mail_transport(&config)?, sms_gateway(&config)?);
+    let mailbox = (config.mode == Mode::Demo).then(|| Arc::new(DemoMailbox::default()));
+    if let Some(mailbox) = &mailbox {
+        mail = Arc::new(Recorded {
+            inner: mail,
+            mailbox: mailbox.clone(),
+            clock: clock.clone(),
+        });
+        sms = Arc::new(Recorded {
+            inner: sms,
+            mailbox: mailbox.clone(),
+            clock: clock.clone(),
+        });
+    }
     Ok(AppState {
         config: Arc::new(config),
         policy: Arc::new(policy),
@@ -51,6 +78,10 @@ pub async fn build_state(
         hasher: Arc::new(hasher),
         clock,
         mail_wakeup: Arc::new(Notify::new()),
+        mail,
+        sms,
+        mailbox,
+        keys: Arc::new(keys),
         leptos_options,
     })
 }
@@ -84,10 +115,25 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub fn mail_transport(config: &Config) -> Result<Arc<dyn MailTransport>, StartError> {
-    let outbox = FileOutbox::new(&config.mail.from, &config.mail.outbox_dir)
-        .map_err(StartError::Settings)?;
-    Ok(Arc::new(outbox))
+fn mail_transport(config: &Config) -> Result<Arc<dyn MailTransport>, StartError> {
+    Ok(match config.mail.transport {
+        Transport::Smtp => Arc::new(
+            SmtpMail::new(&config.mail.from, &config.mail.smtp).map_err(StartError::Settings)?,
+        ),
+        _ => Arc::new(
+            FileOutbox::new(&config.mail.from, &config.mail.outbox_dir)
+                .map_err(StartError::Settings)?,
+        ),
+    })
+}
+
+fn sms_gateway(config: &Config) -> Result<Arc<dyn SmsGateway>, StartError> {
+    Ok(match config.sms.transport {
+        Transport::Http => {
+            Arc::new(HttpSmsGateway::new(&config.sms.http).map_err(StartError::Settings)?)
+        }
+        _ => Arc::new(SmsOutbox::new(&config.sms.outbox_dir).map_err(StartError::Settings)?),
+    })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -96,6 +142,8 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/lang/{code}", get(security::set_language))
+        .route("/captcha/{id}/image.png", get(app::ssr::captcha::image))
+        .route("/captcha/{id}/audio.wav", get(app::ssr::captcha::audio))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -111,14 +159,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Runs until the process is stopped: the mail worker and the HTTP server.
-pub async fn serve(state: AppState, transport: Arc<dyn MailTransport>) -> Result<(), StartError> {
+pub async fn serve(state: AppState) -> Result<(), StartError> {
     let addr = state.config.listen;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| StartError::Listen(addr, e))?;
     spawn_worker(
         state.store.clone(),
-        transport,
+        state.mail.clone(),
         state.clock.clone(),
         state.mail_wakeup.clone(),
     );

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::ssr::clock::SystemClock;
 use clap::{Parser, Subcommand};
 use server::accounts::{self, AccountInput};
-use server::{build_state, mail_transport, serve, settings};
+use server::{build_state, serve, settings};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,9 @@ enum AccountCommand {
         email: String,
         #[arg(long)]
         mobile: Option<String>,
+        /// Give no password: the user sets one with "First time user?".
+        #[arg(long)]
+        first_time: bool,
     },
 }
 
@@ -69,18 +72,18 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let (config, policy) = settings::load(cli.config.as_deref())?;
-    let transport = mail_transport(&config).map_err(|e| e.to_string())?;
     let state = build_state(config, policy, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(state, transport).await.map_err(|e| e.to_string()),
+        Command::Serve => serve(state).await.map_err(|e| e.to_string()),
         Command::Account(AccountCommand::Create {
             login,
             name,
             role,
             email,
             mobile,
+            first_time,
         }) => {
             let password = accounts::create(
                 &state,
@@ -90,12 +93,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                     role,
                     email,
                     mobile,
+                    first_time,
                 },
             )
             .await?;
             println!("Created account {login}.");
-            println!("Initial password: {password}");
-            println!("It must be changed at first sign-in.");
+            match password {
+                Some(password) => {
+                    println!("Initial password: {password}");
+                    println!("It must be changed at first sign-in.");
+                }
+                None => println!("No password yet: the user sets one with \"First time user?\" on the login page."),
+            }
             Ok(())
         }
     }

@@ -1,12 +1,11 @@
 //! `/account/password` and its confirmation page.
-use gatehouse_policy::{check, Context, Report, Reuse};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use super::{load_password_form, ChangePassword, PasswordForm};
 use crate::account::{page::Loading, whoami};
 use crate::components::{
-    AccountNav, Checklist, ErrorMessage, FieldProblem, MatchHint, PasswordInput, SecurityReminders,
+    AccountNav, ErrorMessage, FieldProblem, NewPasswordFields, PasswordInput, SecurityReminders,
 };
 use crate::error::{AppError, Field};
 use crate::i18n::*;
@@ -39,19 +38,9 @@ fn ChangePasswordForm(form: PasswordForm) -> impl IntoView {
         display_name,
         must_change,
     } = form;
-    let report: Signal<Report> = Memo::new(move |_| {
-        let ctx = Context {
-            login: &login,
-            display_name: &display_name,
-            reuse: Reuse::Unknown,
-        };
-        new_password.with(|pw| check(pw, &policy, &ctx))
-    })
-    .into();
-    let touched = Signal::derive(move || new_password.with(|pw| !pw.is_empty()));
-    let error = move || action.value().get().and_then(Result::err);
-    let problem = move |field: Field| error().and_then(|e| e.field(field).cloned());
-    let general = move || error().filter(|e| !matches!(e, AppError::Invalid(_)));
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let problem = move |field: Field| error.get().and_then(|e| e.field(field).cloned());
+    let general = move || error.get().filter(|e| !matches!(e, AppError::Invalid(_)));
     let clear = move |_| {
         new_password.set(String::new());
         confirm.set(String::new());
@@ -71,24 +60,7 @@ fn ChangePasswordForm(form: PasswordForm) -> impl IntoView {
                     described_by="current_password-error"
                 />
                 {move || problem(Field::CurrentPassword).map(|problem| view! { <FieldProblem problem id="current_password-error"/> })}
-                <PasswordInput
-                    name="new_password"
-                    label=move || t!(i18n, cp_new)
-                    autocomplete="new-password"
-                    value=new_password
-                    described_by="new_password-rules"
-                />
-                {move || problem(Field::NewPassword).map(|problem| view! { <FieldProblem problem id="new_password-error"/> })}
-                <Checklist report touched/>
-                <PasswordInput
-                    name="confirm_password"
-                    label=move || t!(i18n, cp_confirm)
-                    autocomplete="new-password"
-                    value=confirm
-                    described_by="confirm_password-error"
-                />
-                <MatchHint new=new_password confirm/>
-                {move || problem(Field::ConfirmPassword).map(|problem| view! { <FieldProblem problem id="confirm_password-error"/> })}
+                <NewPasswordFields policy login display_name new_password confirm error/>
                 <div class="buttons">
                     <button type="submit" class="primary" disabled=move || action.pending().get()>
                         {t!(i18n, cp_submit)}

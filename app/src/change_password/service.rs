@@ -36,22 +36,10 @@ pub async fn change_password(
     }
 
     let mut errors = Vec::new();
-    for (field, value) in [
-        (Field::CurrentPassword, form.current),
-        (Field::NewPassword, form.new),
-        (Field::ConfirmPassword, form.confirm),
-    ] {
-        if value.is_empty() {
-            errors.push(FieldError {
-                field,
-                problem: Problem::Required,
-            });
-        }
-    }
-    if !form.confirm.is_empty() && form.new != form.confirm {
+    if form.current.is_empty() {
         errors.push(FieldError {
-            field: Field::ConfirmPassword,
-            problem: Problem::Mismatch,
+            field: Field::CurrentPassword,
+            problem: Problem::Required,
         });
     }
 
@@ -72,32 +60,8 @@ pub async fn change_password(
             problem: Problem::WrongCurrentPassword,
         });
     }
-
-    if !form.new.is_empty() {
-        let reuse = if current_ok {
-            reuse_of(state, account, form.new).await?
-        } else {
-            Reuse::Unknown
-        };
-        let ctx = Context {
-            login: &account.login,
-            display_name: &account.display_name,
-            reuse,
-        };
-        let report = check(form.new.expose(), &state.policy, &ctx);
-        let failed: Vec<_> = report
-            .outcomes
-            .into_iter()
-            .filter(|o| !o.rule.is_advice() && o.status == Status::Unmet)
-            .map(|o| o.rule)
-            .collect();
-        if !failed.is_empty() {
-            errors.push(FieldError {
-                field: Field::NewPassword,
-                problem: Problem::Policy { failed },
-            });
-        }
-    }
+    // Reuse is checked only for a caller who proved the current password.
+    errors.extend(check_new_password(state, account, form.new, form.confirm, current_ok).await?);
 
     if !errors.is_empty() {
         let event = AuditEvent::by_user(
@@ -120,7 +84,13 @@ pub async fn change_password(
         .hash(form.new.expose())
         .await
         .map_err(internal)?;
-    let notice = notices::password_changed(&state.config, account, state.clock.now(), client);
+    let notice = notices::password_changed(
+        &state.config,
+        account,
+        state.clock.now(),
+        client,
+        notices::PasswordEvent::Changed,
+    );
     let audit = AuditEvent::by_user(
         &account.login,
         Action::PasswordChanged,
@@ -135,6 +105,8 @@ pub async fn change_password(
         keep_session: Some(&session.id_hash),
         notice: &notice,
         audit: &audit,
+        complete_flow: None,
+        clear_throttle: None,
         now,
     };
     match store.change_password(&change).await {
@@ -150,29 +122,82 @@ pub async fn change_password(
     Ok(())
 }
 
+/// The new password and its confirmation checked as the server does:
+/// present, equal, and within the policy (reuse included when
+/// `check_reuse`, which needs hashing against the current and earlier ones).
+pub async fn check_new_password(
+    state: &AppState,
+    account: &Account,
+    new: &Password,
+    confirm: &Password,
+    check_reuse: bool,
+) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = Vec::new();
+    for (field, value) in [(Field::NewPassword, new), (Field::ConfirmPassword, confirm)] {
+        if value.is_empty() {
+            errors.push(FieldError {
+                field,
+                problem: Problem::Required,
+            });
+        }
+    }
+    if !confirm.is_empty() && new != confirm {
+        errors.push(FieldError {
+            field: Field::ConfirmPassword,
+            problem: Problem::Mismatch,
+        });
+    }
+    if new.is_empty() {
+        return Ok(errors);
+    }
+    let reuse = if check_reuse {
+        reuse_of(state, account, new).await?
+    } else {
+        Reuse::Unknown
+    };
+    let ctx = Context {
+        login: &account.login,
+        display_name: &account.display_name,
+        reuse,
+    };
+    let failed: Vec<_> = check(new.expose(), &state.policy, &ctx)
+        .outcomes
+        .into_iter()
+        .filter(|o| !o.rule.is_advice() && o.status == Status::Unmet)
+        .map(|o| o.rule)
+        .collect();
+    if !failed.is_empty() {
+        errors.push(FieldError {
+            field: Field::NewPassword,
+            problem: Problem::Policy { failed },
+        });
+    }
+    Ok(errors)
+}
+
 /// Whether the new password repeats the current one or one of the last N.
 async fn reuse_of(state: &AppState, account: &Account, new: &Password) -> Result<Reuse, AppError> {
-    if state
-        .hasher
-        .verify(new.expose(), account.password_hash.as_deref())
-        .await
-        .map_err(internal)?
-    {
-        return Ok(Reuse::SameAsCurrent);
-    }
-    let history = state
-        .store
-        .password_history(account.id, state.policy.history_depth)
-        .await
-        .map_err(internal)?;
-    for old in &history {
+    let mut earlier: Vec<String> = account.password_hash.iter().cloned().collect();
+    let current = earlier.len();
+    earlier.extend(
+        state
+            .store
+            .password_history(account.id, state.policy.history_depth)
+            .await
+            .map_err(internal)?,
+    );
+    for (i, old) in earlier.iter().enumerate() {
         if state
             .hasher
             .verify(new.expose(), Some(old))
             .await
             .map_err(internal)?
         {
-            return Ok(Reuse::Recent);
+            return Ok(if i < current {
+                Reuse::SameAsCurrent
+            } else {
+                Reuse::Recent
+            });
         }
     }
     Ok(Reuse::Fresh)

@@ -17,7 +17,22 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         AppError::Unauthenticated => t!(i18n, error_signed_out).into_any(),
         AppError::PasswordChangeRequired => t!(i18n, cp_must_change).into_any(),
         AppError::Forbidden => t!(i18n, error_forbidden).into_any(),
+        AppError::NotFound => t!(i18n, not_found).into_any(),
         AppError::Invalid(_) => t!(i18n, cp_policy_failed).into_any(),
+        AppError::RateLimited { minutes } => t!(i18n, fp_rate_limited, minutes).into_any(),
+        AppError::CodeWrong { attempts_left } => {
+            t!(i18n, fp_code_wrong, left = attempts_left).into_any()
+        }
+        AppError::CodeExpired => t!(i18n, fp_code_expired_error).into_any(),
+        AppError::ResendTooSoon { seconds } => t!(i18n, fp_resend_wait, seconds).into_any(),
+        AppError::ResendCapReached => t!(i18n, fp_resend_cap).into_any(),
+        AppError::FlowVoid => view! {
+            {t!(i18n, fp_flow_void)}
+            " "
+            <a href="/forgot-password" rel="external">{t!(i18n, fp_start_again)}</a>
+        }
+        .into_any(),
+        AppError::DeliveryFailed => t!(i18n, fp_delivery_failed).into_any(),
         AppError::BadRequest => t!(i18n, error_bad_request).into_any(),
         AppError::Network => t!(i18n, error_network).into_any(),
         AppError::Internal => return view! { <SystemError/> }.into_any(),
@@ -46,6 +61,7 @@ pub fn FieldProblem(problem: Problem, id: &'static str) -> impl IntoView {
         Problem::Required => t!(i18n, cp_required).into_any(),
         Problem::WrongCurrentPassword => t!(i18n, cp_wrong_current).into_any(),
         Problem::Mismatch => t!(i18n, cp_mismatch).into_any(),
+        Problem::CaptchaWrong => t!(i18n, fp_captcha_wrong).into_any(),
         Problem::Policy { failed } => view! {
             {t!(i18n, cp_policy_failed)}
             <ul>

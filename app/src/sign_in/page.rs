@@ -25,6 +25,11 @@ pub fn SignInPage() -> impl IntoView {
                     {t!(i18n, login_button)}
                 </button>
             </ActionForm>
+            <p class="links">
+                <a href="/forgot-password" id="forgot-password">{t!(i18n, login_forgot)}</a>
+                " · "
+                <a href="/forgot-password" id="first-time">{t!(i18n, login_first_time)}</a>
+            </p>
             <section class="help" aria-labelledby="login-help">
                 <h2 id="login-help">{t!(i18n, help_title)}</h2>
                 <p>{t!(i18n, help_case_sensitive)}</p>

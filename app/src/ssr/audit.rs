@@ -29,6 +29,10 @@ string_enum!(Action {
     SignIn => "sign_in",
     SignOut => "sign_out",
     PasswordChanged => "password.changed",
+    RecoveryStarted => "recovery.started",
+    RecoveryCodeSent => "recovery.code_sent",
+    RecoveryCodeChecked => "recovery.code_checked",
+    PasswordReset => "password.reset",
 });
 
 string_enum!(Outcome {

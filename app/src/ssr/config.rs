@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// `production`, `development` (the default), `demo` or `test`.
+    pub mode: Mode,
+    /// Key for the verification-code hashes and the masks shown for
+    /// unknown login names: at least 32 characters, kept secret. Required
+    /// in every mode but development, where a random one is made at start.
+    pub secret_key: Secret,
     /// Address the server listens on.
     pub listen: SocketAddr,
     /// The address users reach Gatehouse at, used in links in emails.
@@ -26,7 +32,47 @@ pub struct Config {
     pub password_max_age_days: Option<u32>,
     pub throttle: ThrottleConfig,
     pub mail: MailConfig,
+    pub sms: SmsConfig,
+    pub recovery: RecoveryConfig,
+    pub captcha: CaptchaConfig,
     pub contact: ContactConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Production,
+    #[default]
+    Development,
+    /// For trying the portal: `/dev/mailbox` shows every message sent.
+    Demo,
+    /// For the automated tests.
+    Test,
+}
+
+/// A setting that must never be printed: its `Debug` shows `***`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "(unset)" } else { "***" })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,8 +138,106 @@ pub struct ThrottleConfig {
 pub struct MailConfig {
     /// Sender of every message, e.g. `Gatehouse <no-reply@example.edu>`.
     pub from: String,
-    /// Development outbox: every message is written here as an `.eml` file.
+    /// `smtp`, or `outbox` (development: every message is written to
+    /// `outbox_dir` as an `.eml` file).
+    pub transport: Transport,
     pub outbox_dir: String,
+    pub smtp: SmtpConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    #[default]
+    Outbox,
+    Smtp,
+    Http,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `none` (plain, for a local relay), `starttls` or `tls` (implicit).
+    pub tls: SmtpTls,
+    pub username: String,
+    pub password: Secret,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmtpTls {
+    None,
+    #[default]
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConfig {
+    /// `http` (a gateway), or `outbox` (development: one JSON line per
+    /// message in `outbox_dir/sms.jsonl`).
+    pub transport: Transport,
+    pub outbox_dir: String,
+    pub http: SmsHttpConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsHttpConfig {
+    /// The gateway's endpoint; each message is one POST.
+    pub url: String,
+    /// Sent as the `Authorization` header, e.g. `Bearer …`.
+    pub authorization: Secret,
+    pub content_type: String,
+    /// The body, with `{to}` and `{text}` replaced (JSON-escaped when the
+    /// content type is JSON, form-encoded otherwise).
+    pub body_template: String,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecoveryConfig {
+    /// Ask for the registered email address as well as the login name.
+    pub ask_email: bool,
+    /// How long a verification code stays valid.
+    pub code_lifetime_seconds: u32,
+    /// Wait between two codes in one flow.
+    pub resend_cooldown_seconds: u32,
+    /// Codes one flow may send, the first included.
+    pub max_codes_per_flow: u32,
+    /// Wrong codes after which the flow is void.
+    pub max_wrong_codes: u32,
+    /// A flow not finished in this time is void.
+    pub flow_lifetime_minutes: u32,
+    /// Flows one login name may start in an hour.
+    pub starts_per_login_per_hour: u32,
+    /// Flows one client address may start in an hour.
+    pub starts_per_address_per_hour: u32,
+    /// Codes sent for one account in an hour, whatever the flow.
+    pub messages_per_account_per_hour: u32,
+    /// Codes asked for from one client address in an hour.
+    pub messages_per_address_per_hour: u32,
+    /// Sending a code answers no sooner than this, whether or not the
+    /// login name exists, so response times tell nothing.
+    pub send_floor_ms: u64,
+    /// Domains the masked address of an unknown login name is drawn from;
+    /// list the domains most accounts really use.
+    pub decoy_email_domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptchaConfig {
+    pub length: u32,
+    pub lifetime_seconds: u32,
+    /// Every CAPTCHA answers this. Only for tests and demos: the server
+    /// refuses to start with it in another mode.
+    pub fixed_answer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +252,8 @@ pub struct ContactConfig {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            mode: Mode::default(),
+            secret_key: Secret::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             public_url: "http://127.0.0.1:3000".into(),
             database_url: "sqlite://data/gatehouse.db".into(),
@@ -119,6 +265,9 @@ impl Default for Config {
             password_max_age_days: None,
             throttle: ThrottleConfig::default(),
             mail: MailConfig::default(),
+            sms: SmsConfig::default(),
+            recovery: RecoveryConfig::default(),
+            captcha: CaptchaConfig::default(),
             contact: ContactConfig::default(),
         }
     }
@@ -165,7 +314,73 @@ impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
             from: "Gatehouse <no-reply@gatehouse.invalid>".into(),
+            transport: Transport::Outbox,
             outbox_dir: "data/outbox".into(),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: "localhost".into(),
+            port: 587,
+            tls: SmtpTls::Starttls,
+            username: String::new(),
+            password: Secret::default(),
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            transport: Transport::Outbox,
+            outbox_dir: "data/sms-outbox".into(),
+            http: SmsHttpConfig::default(),
+        }
+    }
+}
+
+impl Default for SmsHttpConfig {
+    fn default() -> Self {
+        SmsHttpConfig {
+            url: String::new(),
+            authorization: Secret::default(),
+            content_type: "application/json".into(),
+            body_template: r#"{"to": "{to}", "text": "{text}"}"#.into(),
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        RecoveryConfig {
+            ask_email: false,
+            code_lifetime_seconds: 600,
+            resend_cooldown_seconds: 60,
+            max_codes_per_flow: 3,
+            max_wrong_codes: 5,
+            flow_lifetime_minutes: 30,
+            starts_per_login_per_hour: 10,
+            starts_per_address_per_hour: 60,
+            messages_per_account_per_hour: 5,
+            messages_per_address_per_hour: 30,
+            send_floor_ms: 1500,
+            decoy_email_domains: vec!["example.edu".into()],
+        }
+    }
+}
+
+impl Default for CaptchaConfig {
+    fn default() -> Self {
+        CaptchaConfig {
+            length: 5,
+            lifetime_seconds: 300,
+            fixed_answer: None,
         }
     }
 }
@@ -225,7 +440,72 @@ impl Config {
                 self.mail.from
             ));
         }
+        self.validate_recovery()?;
+        self.validate_delivery()?;
         Policy::from_preset(self.policy.preset.0, &self.policy.rules)
+    }
+
+    fn validate_recovery(&self) -> Result<(), String> {
+        if self.mode != Mode::Development && self.secret_key.expose().len() < 32 {
+            return Err(format!(
+                "secret_key must be set to at least 32 random characters in {:?} mode; set GATEHOUSE_SECRET_KEY (for example from `openssl rand -base64 48`)",
+                self.mode
+            ));
+        }
+        if self.captcha.fixed_answer.is_some() && !matches!(self.mode, Mode::Test | Mode::Demo) {
+            return Err(
+                "captcha.fixed_answer makes every CAPTCHA predictable and is allowed only in test or demo mode; remove it or set mode"
+                    .into(),
+            );
+        }
+        if !(4..=8).contains(&self.captcha.length) || self.captcha.lifetime_seconds == 0 {
+            return Err("captcha.length must be 4 to 8 and captcha.lifetime_seconds at least 1".into());
+        }
+        let r = &self.recovery;
+        if r.code_lifetime_seconds == 0 || r.code_lifetime_seconds > 600 {
+            return Err("recovery.code_lifetime_seconds must be 1 to 600 (codes live at most 10 minutes)".into());
+        }
+        if r.max_codes_per_flow == 0
+            || r.max_wrong_codes == 0
+            || r.flow_lifetime_minutes == 0
+            || r.starts_per_login_per_hour == 0
+            || r.starts_per_address_per_hour == 0
+            || r.messages_per_account_per_hour == 0
+            || r.messages_per_address_per_hour == 0
+        {
+            return Err("recovery limits (max_codes_per_flow, max_wrong_codes, flow_lifetime_minutes, starts_per_*, messages_per_*) must be at least 1".into());
+        }
+        if r.decoy_email_domains.iter().all(|d| !d.contains('.')) {
+            return Err("recovery.decoy_email_domains must list at least one domain such as example.edu".into());
+        }
+        Ok(())
+    }
+
+    fn validate_delivery(&self) -> Result<(), String> {
+        match self.mail.transport {
+            Transport::Smtp if self.mail.smtp.host.is_empty() => {
+                return Err("mail.smtp.host must be set when mail.transport is smtp".into())
+            }
+            Transport::Http => return Err("mail.transport must be smtp or outbox".into()),
+            Transport::Outbox if self.mode == Mode::Production => {
+                return Err("mail.transport = outbox is for development; set mail.transport = smtp and mail.smtp.* in production".into())
+            }
+            _ => {}
+        }
+        match self.sms.transport {
+            Transport::Http if !self.sms.http.url.starts_with("http") => {
+                return Err("sms.http.url must be an http(s) URL when sms.transport is http".into())
+            }
+            Transport::Smtp => return Err("sms.transport must be http or outbox".into()),
+            Transport::Outbox if self.mode == Mode::Production => {
+                return Err("sms.transport = outbox is for development; set sms.transport = http and sms.http.* in production".into())
+            }
+            _ => {}
+        }
+        if self.mode == Mode::Demo && self.mail.transport != Transport::Outbox {
+            return Err("demo mode keeps every message in the outbox: set mail.transport = outbox".into());
+        }
+        Ok(())
     }
 
     pub fn secure_cookie(&self) -> bool {

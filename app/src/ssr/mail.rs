@@ -1,15 +1,18 @@
-//! Outgoing mail: messages are queued in the database with the change they
-//! report, and a worker hands them to the transport (the development outbox
-//! folder of `.eml` files).
+//! Outgoing mail: notices are queued in the database with the change they
+//! report, and a worker hands them to the transport (SMTP, or the
+//! development outbox folder of `.eml` files). Verification codes are not
+//! queued: they are sent while the user waits, so a failure can be told.
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
 use crate::ssr::clock::Clock;
+use crate::ssr::config::{SmtpConfig, SmtpTls};
 use crate::ssr::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +76,54 @@ impl MailTransport for FileOutbox {
             .send(message)
             .await
             .map_err(|_| MailError::Delivery)?;
+        Ok(())
+    }
+}
+
+/// Hands each message to an SMTP server (lettre's pooled transport).
+pub struct SmtpMail {
+    from: Mailbox,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl SmtpMail {
+    pub fn new(from: &str, config: &SmtpConfig) -> Result<Self, String> {
+        let from = from
+            .parse()
+            .map_err(|_| format!("mail.from is not a valid mailbox: {from:?}"))?;
+        let host = config.host.as_str();
+        let builder = match config.tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .map_err(|e| format!("mail.smtp.host {host:?} cannot be used with STARTTLS: {e}"))?,
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
+                .map_err(|e| format!("mail.smtp.host {host:?} cannot be used with TLS: {e}"))?,
+        };
+        let mut builder = builder
+            .port(config.port)
+            .timeout(Some(Duration::from_secs(config.timeout_seconds.max(1))));
+        if !config.username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                config.username.clone(),
+                config.password.expose().to_owned(),
+            ));
+        }
+        Ok(SmtpMail {
+            from,
+            transport: builder.build(),
+        })
+    }
+}
+
+#[async_trait]
+impl MailTransport for SmtpMail {
+    async fn deliver(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        let message = build_message(&self.from, mail)?;
+        self.transport.send(message).await.map_err(|e| {
+            // lettre's error names the server's reply, never the credentials.
+            tracing::warn!(error = %e, "the SMTP server did not take a message");
+            MailError::Delivery
+        })?;
         Ok(())
     }
 }

@@ -1,14 +1,18 @@
 //! Server-only machinery the flows share: state, storage, hashing,
 //! sessions, throttling, mail and audit.
 pub mod audit;
+pub mod captcha;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod csp;
 pub mod mail;
+pub mod mailbox;
 pub mod notices;
 pub mod passwords;
 pub mod request;
 pub mod sessions;
+pub mod sms;
 pub mod state;
 pub mod store;
 pub mod throttle;

@@ -6,71 +6,138 @@ use crate::i18n::*;
 use crate::ssr::config::Config;
 use crate::ssr::mail::OutgoingMail;
 use crate::ssr::request::ClientInfo;
+use crate::ssr::sms::OutgoingSms;
 use crate::ssr::store::Account;
+
+/// Which change a password notice reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordEvent {
+    /// Changed while signed in.
+    Changed,
+    /// Set through the forgot-password / first-time page.
+    Reset,
+}
 
 pub fn password_changed(
     config: &Config,
     account: &Account,
     at: time::OffsetDateTime,
     client: &ClientInfo,
+    event: PasswordEvent,
 ) -> OutgoingMail {
-    let when = at
-        .format(format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-        ))
-        .unwrap_or_else(|_| at.unix_timestamp().to_string());
+    let when = format_time(at);
     let link = format!(
         "{}/forgot-password",
         config.public_url.trim_end_matches('/')
     );
-    let contact_en = format!(
-        "{} ({}, {})",
-        config.contact.name_en, config.contact.phone, config.contact.email
-    );
-    let contact_zh = format!(
-        "{}（{}，{}）",
-        config.contact.name_zh, config.contact.phone, config.contact.email
-    );
-    let name = account.display_name.as_str();
-    let login = account.login.as_str();
-    let addr = client.addr.as_str();
-    let browser = client.user_agent.as_str();
-
     let values = [
-        ("name", name),
-        ("login", login),
+        ("name", account.display_name.as_str()),
+        ("login", account.login.as_str()),
         ("time", when.as_str()),
-        ("address", addr),
-        ("browser", browser),
+        ("address", client.addr.as_str()),
+        ("browser", client.user_agent.as_str()),
         ("link", link.as_str()),
     ];
-    let en = [
-        fill(td_string!(Locale::en, mail_changed_greeting), &values),
-        fill(td_string!(Locale::en, mail_changed_body), &values),
-        td_string!(Locale::en, mail_changed_single).to_string(),
-        fill(
-            td_string!(Locale::en, mail_changed_not_you),
-            &[("link", &link), ("contact", &contact_en)],
-        ),
-        td_string!(Locale::en, mail_signature).to_string(),
+    let text = |locale: Locale| {
+        let contact = contact(config, locale);
+        let (body, single) = match event {
+            PasswordEvent::Changed => (
+                td_string!(locale, mail_changed_body),
+                td_string!(locale, mail_changed_single),
+            ),
+            PasswordEvent::Reset => (
+                td_string!(locale, mail_reset_body),
+                td_string!(locale, mail_changed_single),
+            ),
+        };
+        vec![
+            fill(td_string!(locale, mail_changed_greeting), &values),
+            fill(body, &values),
+            single.to_string(),
+            fill(
+                td_string!(locale, mail_changed_not_you),
+                &[("link", &link), ("contact", &contact)],
+            ),
+            td_string!(locale, mail_signature).to_string(),
+        ]
+    };
+    let subject = |locale: Locale| match event {
+        PasswordEvent::Changed => td_string!(locale, mail_changed_subject),
+        PasswordEvent::Reset => td_string!(locale, mail_reset_subject),
+    };
+    bilingual(&account.email, subject, text)
+}
+
+/// The email that carries a verification code.
+pub fn code_email(
+    account: &Account,
+    to: &str,
+    code: &str,
+    valid_until: time::OffsetDateTime,
+) -> OutgoingMail {
+    let until = format_time(valid_until);
+    let values = [
+        ("name", account.display_name.as_str()),
+        ("code", code),
+        ("time", until.as_str()),
     ];
-    let zh = [
-        fill(td_string!(Locale::zh_Hant, mail_changed_greeting), &values),
-        fill(td_string!(Locale::zh_Hant, mail_changed_body), &values),
-        td_string!(Locale::zh_Hant, mail_changed_single).to_string(),
-        fill(
-            td_string!(Locale::zh_Hant, mail_changed_not_you),
-            &[("link", &link), ("contact", &contact_zh)],
+    let text = |locale: Locale| {
+        vec![
+            fill(td_string!(locale, mail_code_greeting), &values),
+            fill(td_string!(locale, mail_code_body), &values),
+            td_string!(locale, mail_code_not_you).to_string(),
+            td_string!(locale, mail_signature).to_string(),
+        ]
+    };
+    bilingual(to, |locale| td_string!(locale, mail_code_subject), text)
+}
+
+/// The text message that carries a verification code, in the account's
+/// language.
+pub fn code_sms(account: &Account, to: &str, code: &str, valid_until: time::OffsetDateTime) -> OutgoingSms {
+    let until = valid_until
+        .format(format_description!("[hour]:[minute] UTC"))
+        .unwrap_or_default();
+    let locale = if account.language.starts_with("zh") {
+        Locale::zh_Hant
+    } else {
+        Locale::en
+    };
+    OutgoingSms {
+        to: to.to_owned(),
+        text: fill(
+            td_string!(locale, sms_code),
+            &[("code", code), ("time", until.as_str())],
         ),
-        td_string!(Locale::zh_Hant, mail_signature).to_string(),
-    ];
+    }
+}
+
+fn format_time(at: time::OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    ))
+    .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+fn contact(config: &Config, locale: Locale) -> String {
+    let c = &config.contact;
+    match locale {
+        Locale::zh_Hant => format!("{}（{}，{}）", c.name_zh, c.phone, c.email),
+        Locale::en => format!("{} ({}, {})", c.name_en, c.phone, c.email),
+    }
+}
+
+/// One message in English then Traditional Chinese, as plain text and HTML.
+fn bilingual(
+    to: &str,
+    subject: impl Fn(Locale) -> &'static str,
+    text: impl Fn(Locale) -> Vec<String>,
+) -> OutgoingMail {
+    let en = text(Locale::en);
+    let zh = text(Locale::zh_Hant);
     OutgoingMail {
-        to: account.email.clone(),
-        subject: format!(
-            "{} / {}",
-            td_string!(Locale::en, mail_changed_subject),
-            td_string!(Locale::zh_Hant, mail_changed_subject)
-        ),
+        to: to.to_owned(),
+        subject: format!("{} / {}", subject(Locale::en), subject(Locale::zh_Hant)),
         text: format!("{}\n\n----------\n\n{}\n", en.join("\n\n"), zh.join("\n\n")),
         html: format!(
             "<!DOCTYPE html><html><body><div lang=\"en\">{}</div><hr><div lang=\"zh-Hant\">{}</div></body></html>",
@@ -89,16 +156,17 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
         match after.find('}').map(|end| (&after[..end], end)) {
-            Some((key, end)) if values.iter().any(|(k, _)| *k == key) => {
-                let value = values
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| *v)
-                    .unwrap_or_default();
-                out.push_str(value);
-                rest = &after[end + 1..];
-            }
-            _ => {
+            Some((key, end)) => match values.iter().find(|(k, _)| *k == key) {
+                Some((_, value)) => {
+                    out.push_str(value);
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            },
+            None => {
                 out.push('{');
                 rest = after;
             }

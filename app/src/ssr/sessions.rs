@@ -56,7 +56,7 @@ pub fn clear_cookie(state: &AppState) {
     append_set_cookie(cookie(state, "", Some(0)));
 }
 
-fn append_set_cookie(value: String) {
+pub fn append_set_cookie(value: String) {
     if let (Some(options), Ok(value)) = (
         leptos::prelude::use_context::<ResponseOptions>(),
         HeaderValue::from_str(&value),

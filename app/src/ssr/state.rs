@@ -9,8 +9,12 @@ use tokio::sync::Notify;
 
 use crate::error::AppError;
 use crate::ssr::clock::Clock;
+use crate::ssr::codes::Keys;
 use crate::ssr::config::Config;
+use crate::ssr::mail::MailTransport;
+use crate::ssr::mailbox::DemoMailbox;
 use crate::ssr::passwords::PasswordHasher;
+use crate::ssr::sms::SmsGateway;
 use crate::ssr::store::Store;
 
 #[derive(Clone)]
@@ -22,6 +26,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Rung after a message is queued, so it goes out at once.
     pub mail_wakeup: Arc<Notify>,
+    pub mail: Arc<dyn MailTransport>,
+    pub sms: Arc<dyn SmsGateway>,
+    /// Demo mode only: every message sent, for `/dev/mailbox`.
+    pub mailbox: Option<Arc<DemoMailbox>>,
+    pub keys: Arc<Keys>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -42,11 +51,7 @@ pub fn state() -> Result<AppState, AppError> {
 /// Set the response status for an error, unless the request is a plain
 /// form post (JavaScript off), which must get its redirect back to the form.
 pub fn respond(error: AppError) -> AppError {
-    let is_form_post = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
-        .and_then(|v| v.to_str().map(|s| s.contains("text/html")).ok())
-        .unwrap_or(false);
-    if !is_form_post {
+    if !is_form_post() {
         if let (Some(options), Ok(status)) = (
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
             http::StatusCode::from_u16(error.status()),
@@ -55,4 +60,12 @@ pub fn respond(error: AppError) -> AppError {
         }
     }
     error
+}
+
+/// Whether the request is a plain HTML form post (JavaScript off).
+pub fn is_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().map(|s| s.contains("text/html")).ok())
+        .unwrap_or(false)
 }

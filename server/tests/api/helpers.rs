@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use app::ssr::clock::ManualClock;
-use app::ssr::config::Config;
+use app::ssr::config::{Config, Mode, Secret};
+use app::ssr::mailbox::{DemoMailbox, Recorded};
 use app::ssr::AppState;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ORIGIN};
 use server::accounts::{self, AccountInput};
@@ -15,6 +16,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub outbox: PathBuf,
     pub database: PathBuf,
+    /// Every email and text message delivered, newest first.
+    pub sent: Arc<DemoMailbox>,
     _dir: tempfile::TempDir,
 }
 
@@ -55,9 +58,17 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.database_url = format!("sqlite://{}/gatehouse.db", dir.display());
     config.mail.outbox_dir = dir.join("outbox").display().to_string();
+    config.sms.outbox_dir = dir.join("sms").display().to_string();
     config.site_root = dir.join("site").display().to_string();
+    config.mode = Mode::Test;
+    config.secret_key = Secret::new("test-secret-test-secret-test-secret-0123");
+    config.captcha.fixed_answer = Some(CAPTCHA.into());
+    config.recovery.send_floor_ms = 0;
     config
 }
+
+/// What every CAPTCHA answers in tests.
+pub const CAPTCHA: &str = "KX7PR";
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -70,16 +81,26 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let policy = config.validate().unwrap();
     let clock = ManualClock::new(time::macros::datetime!(2026-11-22 09:00 UTC));
-    let transport = server::mail_transport(&config).unwrap();
     let outbox = PathBuf::from(&config.mail.outbox_dir);
-    let state = server::build_state(config, policy, Arc::new(clock.clone()))
+    let mut state = server::build_state(config, policy, Arc::new(clock.clone()))
         .await
         .unwrap();
+    let sent = Arc::new(DemoMailbox::default());
+    state.mail = Arc::new(Recorded {
+        inner: state.mail.clone(),
+        mailbox: sent.clone(),
+        clock: state.clock.clone(),
+    });
+    state.sms = Arc::new(Recorded {
+        inner: state.sms.clone(),
+        mailbox: sent.clone(),
+        clock: state.clock.clone(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     app::ssr::mail::spawn_worker(
         state.store.clone(),
-        transport,
+        state.mail.clone(),
         state.clock.clone(),
         state.mail_wakeup.clone(),
     );
@@ -98,6 +119,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         clock,
         outbox,
         database: dir.path().join("gatehouse.db"),
+        sent,
         _dir: dir,
     }
 }
@@ -127,9 +149,11 @@ impl TestApp {
                 role: "student".into(),
                 email: format!("{login}@example.edu"),
                 mobile: None,
+                first_time: false,
             },
         )
         .await
+        .unwrap()
         .unwrap()
     }
 

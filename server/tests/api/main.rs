@@ -2,5 +2,6 @@
 //! a clock the tests move, and every log line captured.
 mod change_password;
 mod helpers;
+mod recovery;
 mod settings;
 mod sign_in;

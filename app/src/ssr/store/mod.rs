@@ -94,6 +94,89 @@ pub struct PasswordChange<'a> {
     pub keep_session: Option<&'a str>,
     pub notice: &'a OutgoingMail,
     pub audit: &'a AuditEvent,
+    /// A forgot-password flow this change completes: it must still be
+    /// waiting for its new password, and is marked done.
+    pub complete_flow: Option<&'a str>,
+    /// A throttle key whose failures and lock the change clears.
+    pub clear_throttle: Option<&'a str>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowState {
+    /// Identified; choosing where the code goes.
+    Channel,
+    /// A code is out.
+    Code,
+    /// The code was right; waiting for the new password.
+    Password,
+    Done,
+    Void,
+}
+
+impl FlowState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowState::Channel => "channel",
+            FlowState::Code => "code",
+            FlowState::Password => "password",
+            FlowState::Done => "done",
+            FlowState::Void => "void",
+        }
+    }
+}
+
+impl std::str::FromStr for FlowState {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "channel" => FlowState::Channel,
+            "code" => FlowState::Code,
+            "password" => FlowState::Password,
+            "done" => FlowState::Done,
+            "void" => FlowState::Void,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// A forgot-password or first-time flow.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub id_hash: String,
+    pub login_key: String,
+    /// `None` for a login name with no account: such a flow looks the same
+    /// from outside but never sends anything.
+    pub account_id: Option<i64>,
+    pub state: FlowState,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub channel: Option<String>,
+    pub code_hash: Option<String>,
+    pub code_expires_at: Option<i64>,
+    pub codes_sent: i64,
+    pub last_sent_at: Option<i64>,
+    pub wrong_codes: i64,
+}
+
+pub struct NewFlow<'a> {
+    pub id_hash: &'a str,
+    pub login_key: &'a str,
+    pub account_id: Option<i64>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// A code that went out, as recorded on its flow.
+pub struct CodeSent<'a> {
+    pub flow: &'a str,
+    pub channel: &'a str,
+    pub code_hash: &'a str,
+    pub code_expires_at: i64,
+    /// The count read before sending; if another code went out meanwhile,
+    /// this one is not recorded.
+    pub codes_sent_before: i64,
     pub now: i64,
 }
 
@@ -128,6 +211,32 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<ThrottleState>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+
+    /// Stores a CAPTCHA challenge, dropping expired ones.
+    async fn create_captcha(
+        &self,
+        id_hash: &str,
+        answer: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Removes a challenge and returns its answer and expiry: each can be
+    /// tried once.
+    async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>>;
+    async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>>;
+
+    /// Starts a flow; any unfinished flow for the same login name is void.
+    async fn start_flow(&self, flow: &NewFlow<'_>) -> StoreResult<()>;
+    async fn flow(&self, id_hash: &str) -> StoreResult<Option<Flow>>;
+    /// Records a code that went out (replacing any earlier one); `Conflict`
+    /// if the flow moved on or another code went out meanwhile.
+    async fn record_code_sent(&self, sent: &CodeSent<'_>) -> StoreResult<()>;
+    /// Counts a wrong code; at `max` the flow is void. Returns the count
+    /// and whether the flow is now void.
+    async fn record_wrong_code(&self, id_hash: &str, max: i64) -> StoreResult<(i64, bool)>;
+    /// Uses the code up and moves the flow on, if it still holds that code.
+    async fn accept_code(&self, id_hash: &str, code_hash: &str) -> StoreResult<bool>;
+    async fn void_flow(&self, id_hash: &str) -> StoreResult<()>;
 
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()>;
     async fn audit_events(&self, subject: &str, limit: i64) -> StoreResult<Vec<(i64, AuditEvent)>>;

@@ -195,6 +195,23 @@ impl Store for SqliteStore {
         .bind(c.history_depth as i64)
         .execute(&mut *tx)
         .await?;
+        if let Some(flow) = c.complete_flow {
+            let done = sqlx::query(
+                "UPDATE recovery_flows SET state = 'done' WHERE id_hash = ? AND state = 'password'",
+            )
+            .bind(flow)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        if let Some(key) = c.clear_throttle {
+            sqlx::query("DELETE FROM throttle WHERE key = ?")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM sessions WHERE account_id = ? AND id_hash IS NOT ?")
             .bind(c.account_id)
             .bind(c.keep_session)
@@ -340,6 +357,168 @@ impl Store for SqliteStore {
             .bind(key)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    async fn create_captcha(
+        &self,
+        id_hash: &str,
+        answer: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("DELETE FROM captchas WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO captchas (id_hash, answer, expires_at) VALUES (?, ?, ?)")
+            .bind(id_hash)
+            .bind(answer)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query("DELETE FROM captchas WHERE id_hash = ? RETURNING answer, expires_at")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<_, sqlx::Error> { Ok((r.try_get("answer")?, r.try_get("expires_at")?)) })
+            .transpose()?)
+    }
+
+    async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query("SELECT answer, expires_at FROM captchas WHERE id_hash = ?")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<_, sqlx::Error> { Ok((r.try_get("answer")?, r.try_get("expires_at")?)) })
+            .transpose()?)
+    }
+
+    async fn start_flow(&self, f: &NewFlow<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE recovery_flows SET state = 'void', code_hash = NULL \
+             WHERE login_key = ? AND state NOT IN ('done', 'void')",
+        )
+        .bind(f.login_key)
+        .execute(&mut *tx)
+        .await?;
+        // Flows a day past their end are kept no longer.
+        sqlx::query("DELETE FROM recovery_flows WHERE expires_at < ?")
+            .bind(f.now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO recovery_flows (id_hash, login_key, account_id, state, created_at, expires_at) \
+             VALUES (?, ?, ?, 'channel', ?, ?)",
+        )
+        .bind(f.id_hash)
+        .bind(f.login_key)
+        .bind(f.account_id)
+        .bind(f.now)
+        .bind(f.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn flow(&self, id_hash: &str) -> StoreResult<Option<Flow>> {
+        let row = sqlx::query(
+            "SELECT id_hash, login_key, account_id, state, created_at, expires_at, channel, code_hash, \
+             code_expires_at, codes_sent, last_sent_at, wrong_codes FROM recovery_flows WHERE id_hash = ?",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| -> Result<Flow, sqlx::Error> {
+                let state: String = r.try_get("state")?;
+                Ok(Flow {
+                    id_hash: r.try_get("id_hash")?,
+                    login_key: r.try_get("login_key")?,
+                    account_id: r.try_get("account_id")?,
+                    state: state
+                        .parse()
+                        .map_err(|_| sqlx::Error::Decode(format!("unknown flow state {state:?}").into()))?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    channel: r.try_get("channel")?,
+                    code_hash: r.try_get("code_hash")?,
+                    code_expires_at: r.try_get("code_expires_at")?,
+                    codes_sent: r.try_get("codes_sent")?,
+                    last_sent_at: r.try_get("last_sent_at")?,
+                    wrong_codes: r.try_get("wrong_codes")?,
+                })
+            })
+            .transpose()?)
+    }
+
+    async fn record_code_sent(&self, c: &CodeSent<'_>) -> StoreResult<()> {
+        let updated = sqlx::query(
+            "UPDATE recovery_flows SET state = 'code', channel = ?, code_hash = ?, code_expires_at = ?, \
+             codes_sent = codes_sent + 1, last_sent_at = ? \
+             WHERE id_hash = ? AND state IN ('channel', 'code') AND codes_sent = ?",
+        )
+        .bind(c.channel)
+        .bind(c.code_hash)
+        .bind(c.code_expires_at)
+        .bind(c.now)
+        .bind(c.flow)
+        .bind(c.codes_sent_before)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn record_wrong_code(&self, id_hash: &str, max: i64) -> StoreResult<(i64, bool)> {
+        let row = sqlx::query(
+            "UPDATE recovery_flows SET wrong_codes = wrong_codes + 1, \
+               state = CASE WHEN wrong_codes + 1 >= ?1 THEN 'void' ELSE state END, \
+               code_hash = CASE WHEN wrong_codes + 1 >= ?1 THEN NULL ELSE code_hash END \
+             WHERE id_hash = ?2 RETURNING wrong_codes, state",
+        )
+        .bind(max)
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok((max, true));
+        };
+        let state: String = row.try_get("state")?;
+        Ok((row.try_get("wrong_codes")?, state == "void"))
+    }
+
+    async fn accept_code(&self, id_hash: &str, code_hash: &str) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE recovery_flows SET state = 'password', code_hash = NULL \
+             WHERE id_hash = ? AND state = 'code' AND code_hash = ?",
+        )
+        .bind(id_hash)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn void_flow(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE recovery_flows SET state = 'void', code_hash = NULL \
+             WHERE id_hash = ? AND state != 'done'",
+        )
+        .bind(id_hash)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -1,0 +1,153 @@
+//! Forgot password and first-time password: a wizard on one page. The flow
+//! lives on the server, keyed by a cookie that only this page's requests
+//! carry; each server function answers with the step to show next.
+mod countdown;
+mod page;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use gatehouse_policy::Policy;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use page::RecoveryPage;
+
+use crate::error::{AppError, Password};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Mobile,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelOption {
+    pub channel: Channel,
+    /// For example `c•••••5@e••••.edu.hk` or `•••• 1234`.
+    pub masked: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeStep {
+    pub channel: Channel,
+    pub masked: String,
+    /// Seconds until the code expires, as the server counts them; the page
+    /// counts down from here.
+    pub seconds_left: i64,
+    /// The expiry as a time of day, for pages without JavaScript.
+    pub expires_at: String,
+    /// Seconds until another code may be asked for.
+    pub resend_in: i64,
+    pub resends_left: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Step {
+    Identify {
+        /// The CAPTCHA challenge's id.
+        captcha: String,
+        ask_email: bool,
+        /// An earlier flow on this page ended (left, expired or voided).
+        restarted: bool,
+    },
+    Channel {
+        options: Vec<ChannelOption>,
+    },
+    Code(CodeStep),
+    NewPassword {
+        policy: Policy,
+        login: String,
+        display_name: String,
+    },
+    Done,
+    /// The account may not be reset here (past its end date, or disabled);
+    /// told only after the visitor proved control of a registered channel.
+    Unavailable,
+}
+
+/// Where a plain form post (JavaScript off) is sent after each step.
+pub const RESUME_PATH: &str = "/forgot-password?resume=1";
+
+/// The step to show. A fresh visit (`resume` false) ends any flow this
+/// browser had open, as leaving the page does.
+#[server(endpoint = "recovery_step")]
+pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
+    let state = crate::ssr::state()?;
+    service::current_step(&state, resume).await
+}
+
+/// A new CAPTCHA challenge ("Display another Security Code").
+#[server(endpoint = "recovery_captcha")]
+pub async fn recovery_captcha() -> Result<String, AppError> {
+    let state = crate::ssr::state()?;
+    crate::ssr::captcha::create(&state)
+        .await
+        .map_err(crate::ssr::sessions::internal)
+}
+
+#[server(endpoint = "recovery_start")]
+pub async fn recovery_start(
+    login: String,
+    email: Option<String>,
+    captcha_id: String,
+    captcha: String,
+) -> Result<Step, AppError> {
+    let state = crate::ssr::state()?;
+    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let form = service::StartForm {
+        login: &login,
+        email: email.as_deref().unwrap_or_default(),
+        captcha_id: &captcha_id,
+        captcha: &captcha,
+    };
+    let step = service::start(&state, &form, &client).await;
+    after(step)
+}
+
+/// Sends a code to the chosen channel; also "Regenerate Verification Code".
+#[server(endpoint = "recovery_send")]
+pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
+    let state = crate::ssr::state()?;
+    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let step = service::send_code(&state, channel, &client).await;
+    after(step)
+}
+
+#[server(endpoint = "recovery_verify")]
+pub async fn recovery_verify(code: String) -> Result<Step, AppError> {
+    let state = crate::ssr::state()?;
+    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let step = service::verify_code(&state, &code, &client).await;
+    after(step)
+}
+
+#[server(endpoint = "recovery_reset")]
+pub async fn recovery_reset(
+    new_password: Password,
+    confirm_password: Password,
+) -> Result<Step, AppError> {
+    let state = crate::ssr::state()?;
+    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let step = service::reset(&state, &new_password, &confirm_password, &client).await;
+    after(step)
+}
+
+/// Ends this browser's flow: the page calls it when it is left.
+#[server(endpoint = "recovery_abandon")]
+pub async fn recovery_abandon() -> Result<(), AppError> {
+    let state = crate::ssr::state()?;
+    service::abandon(&state).await
+}
+
+/// A step's answer: errors get their status; a plain form post is sent
+/// back to the page, which shows the flow's new step.
+#[cfg(feature = "ssr")]
+fn after(step: Result<Step, AppError>) -> Result<Step, AppError> {
+    use crate::ssr::state::{is_form_post, respond};
+    let step = step.map_err(respond)?;
+    if is_form_post() {
+        leptos_axum::redirect(RESUME_PATH);
+    }
+    Ok(step)
+}

@@ -1,0 +1,540 @@
+//! The wizard's rules. A login name with no account gets a flow too, one
+//! that sends nothing and never accepts a code, so every answer, status
+//! and delay is the same whether the name exists or not.
+use std::time::{Duration, Instant};
+
+use super::{Channel, ChannelOption, CodeStep, Step};
+use crate::account::AccountStatus;
+use crate::change_password::service::check_new_password;
+use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::ssr::audit::{Action, AuditEvent, Outcome};
+use crate::ssr::codes::{decoy_masks, mask_email, mask_mobile, new_code, normalize_code};
+use crate::ssr::request::ClientInfo;
+use crate::ssr::sessions::{append_set_cookie, hash_token, internal, new_token, token_from_headers};
+use crate::ssr::store::{Account, CodeSent, Flow, FlowState, NewFlow, PasswordChange, StoreError};
+use crate::ssr::throttle::{login_key, ThrottleRule};
+use crate::ssr::{captcha, notices, AppState};
+
+/// The cookie that ties a browser to its flow. `SameSite=Strict`: no other
+/// site can make the browser send it.
+pub const COOKIE: &str = "gatehouse_recovery";
+
+fn set_flow_cookie(state: &AppState, token: &str, max_age: i64) {
+    let secure = if state.config.secure_cookie() { "; Secure" } else { "" };
+    append_set_cookie(format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ));
+}
+
+async fn flow_token() -> Option<String> {
+    let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+    token_from_headers(&headers, COOKIE).filter(|t| !t.is_empty())
+}
+
+/// This browser's flow, if it has one that is still open.
+async fn open_flow(state: &AppState) -> Result<Option<Flow>, AppError> {
+    let Some(token) = flow_token().await else {
+        return Ok(None);
+    };
+    let flow = state
+        .store
+        .flow(&hash_token(&token))
+        .await
+        .map_err(internal)?;
+    Ok(flow.filter(|f| {
+        !matches!(f.state, FlowState::Void) && f.expires_at > state.clock.unix()
+    }))
+}
+
+/// This browser's open flow, or the error that says to start again.
+async fn require_flow(state: &AppState, expected: &[FlowState]) -> Result<Flow, AppError> {
+    match open_flow(state).await? {
+        Some(flow) if expected.contains(&flow.state) => Ok(flow),
+        _ => Err(AppError::FlowVoid),
+    }
+}
+
+async fn account_of(state: &AppState, flow: &Flow) -> Result<Option<Account>, AppError> {
+    match flow.account_id {
+        Some(id) => state.store.account_by_id(id).await.map_err(internal),
+        None => Ok(None),
+    }
+}
+
+/// Whether the account may set its password here: active and not past
+/// its end date.
+fn may_reset(state: &AppState, account: &Account) -> bool {
+    let today = state.clock.now().date().to_string();
+    account.status == AccountStatus::Active
+        && account
+            .valid_until
+            .as_deref()
+            .is_none_or(|until| until >= today.as_str())
+}
+
+fn identify(state: &AppState, captcha: String, restarted: bool) -> Step {
+    Step::Identify {
+        captcha,
+        ask_email: state.config.recovery.ask_email,
+        restarted,
+    }
+}
+
+async fn new_identify(state: &AppState, restarted: bool) -> Result<Step, AppError> {
+    let id = captcha::create(state).await.map_err(internal)?;
+    Ok(identify(state, id, restarted))
+}
+
+/// Where codes can go: the account's email and mobile, or for an unknown
+/// name the masks its secret-derived decoy would show.
+fn channels(state: &AppState, flow: &Flow, account: Option<&Account>) -> Vec<ChannelOption> {
+    let (email, mobile) = match account {
+        Some(a) => (mask_email(&a.email), a.mobile.as_deref().map(mask_mobile)),
+        None => decoy_masks(
+            &state.keys,
+            &flow.login_key,
+            &state.config.recovery.decoy_email_domains,
+        ),
+    };
+    let mut options = vec![ChannelOption {
+        channel: Channel::Email,
+        masked: email,
+    }];
+    if let Some(masked) = mobile {
+        options.push(ChannelOption {
+            channel: Channel::Mobile,
+            masked,
+        });
+    }
+    options
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Mobile => "mobile",
+    }
+}
+
+fn code_step(state: &AppState, flow: &Flow, account: Option<&Account>) -> Step {
+    let now = state.clock.unix();
+    let channel = match flow.channel.as_deref() {
+        Some("mobile") => Channel::Mobile,
+        _ => Channel::Email,
+    };
+    let masked = channels(state, flow, account)
+        .into_iter()
+        .find(|o| o.channel == channel)
+        .map(|o| o.masked)
+        .unwrap_or_default();
+    let expires = flow.code_expires_at.unwrap_or(now);
+    let r = &state.config.recovery;
+    let resend_at = flow.last_sent_at.unwrap_or(now) + i64::from(r.resend_cooldown_seconds);
+    Step::Code(CodeStep {
+        channel,
+        masked,
+        seconds_left: (expires - now).max(0),
+        expires_at: time::OffsetDateTime::from_unix_timestamp(expires)
+            .ok()
+            .and_then(|t| {
+                t.format(time::macros::format_description!("[hour]:[minute]:[second] UTC"))
+                    .ok()
+            })
+            .unwrap_or_default(),
+        resend_in: (resend_at - now).max(0),
+        resends_left: (i64::from(r.max_codes_per_flow) - flow.codes_sent).max(0) as u32,
+    })
+}
+
+fn password_step(state: &AppState, account: &Account) -> Step {
+    Step::NewPassword {
+        policy: (*state.policy).clone(),
+        login: account.login.clone(),
+        display_name: account.display_name.clone(),
+    }
+}
+
+/// The step a flow is at.
+async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
+    let account = account_of(state, flow).await?;
+    Ok(match flow.state {
+        FlowState::Channel => Step::Channel {
+            options: channels(state, flow, account.as_ref()),
+        },
+        FlowState::Code => code_step(state, flow, account.as_ref()),
+        FlowState::Password => match account {
+            Some(a) if may_reset(state, &a) => password_step(state, &a),
+            Some(_) => Step::Unavailable,
+            None => return Err(AppError::FlowVoid),
+        },
+        FlowState::Done => Step::Done,
+        FlowState::Void => new_identify(state, true).await?,
+    })
+}
+
+pub async fn current_step(state: &AppState, resume: bool) -> Result<Step, AppError> {
+    let token = flow_token().await;
+    if resume {
+        if let Some(flow) = open_flow(state).await? {
+            return step_of(state, &flow).await;
+        }
+    } else if let Some(token) = &token {
+        state
+            .store
+            .void_flow(&hash_token(token))
+            .await
+            .map_err(internal)?;
+    }
+    if token.is_some() {
+        set_flow_cookie(state, "", 0);
+    }
+    new_identify(state, resume && token.is_some()).await
+}
+
+pub async fn abandon(state: &AppState) -> Result<(), AppError> {
+    if let Some(token) = flow_token().await {
+        state
+            .store
+            .void_flow(&hash_token(&token))
+            .await
+            .map_err(internal)?;
+        set_flow_cookie(state, "", 0);
+    }
+    Ok(())
+}
+
+/// Hourly quotas: no delays, a stop once the count is reached.
+fn quota(per_hour: u32) -> ThrottleRule {
+    ThrottleRule {
+        free_failures: per_hour.into(),
+        base_delay_seconds: 0,
+        max_delay_seconds: 0,
+        lock_after: per_hour.into(),
+        lock_seconds: 3600,
+        window_seconds: 3600,
+    }
+}
+
+/// Refuses if any of the keys is over its quota.
+async fn within_quota(state: &AppState, keys: &[(String, ThrottleRule)]) -> Result<(), AppError> {
+    let now = state.clock.unix();
+    for (key, rule) in keys {
+        let current = state.store.throttle_state(key).await.map_err(internal)?;
+        if let Some(refusal) = rule.refusal(current.as_ref(), now) {
+            tracing::info!(key = key.split(':').next().unwrap_or_default(), "recovery quota reached");
+            let seconds = match refusal {
+                AppError::Locked { minutes } => minutes * 60,
+                AppError::Throttled { seconds } => seconds,
+                _ => 60,
+            };
+            return Err(AppError::RateLimited {
+                minutes: seconds.div_ceil(60).max(1),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn count(state: &AppState, keys: &[(String, ThrottleRule)]) -> Result<(), AppError> {
+    let now = state.clock.unix();
+    for (key, rule) in keys {
+        state
+            .store
+            .record_failure(key, rule, now)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
+}
+
+pub struct StartForm<'a> {
+    pub login: &'a str,
+    pub email: &'a str,
+    pub captcha_id: &'a str,
+    pub captcha: &'a str,
+}
+
+pub async fn start(state: &AppState, form: &StartForm<'_>, client: &ClientInfo) -> Result<Step, AppError> {
+    let r = &state.config.recovery;
+    let login = form.login.trim();
+    let mut errors = Vec::new();
+    let mut require = |field, value: &str| {
+        if value.trim().is_empty() {
+            errors.push(FieldError {
+                field,
+                problem: Problem::Required,
+            });
+        }
+    };
+    require(Field::Login, login);
+    if r.ask_email {
+        require(Field::Email, form.email);
+    }
+    require(Field::Captcha, form.captcha);
+    // The challenge is used up by any try, even an incomplete form.
+    let solved = captcha::solve(state, form.captcha_id, form.captcha)
+        .await
+        .map_err(internal)?;
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+
+    let key = login_key(login);
+    let quotas = [
+        (format!("recovery-start:{key}"), quota(r.starts_per_login_per_hour)),
+        (
+            format!("recovery-start:addr:{}", client.addr),
+            quota(r.starts_per_address_per_hour),
+        ),
+    ];
+    within_quota(state, &quotas).await?;
+    count(state, &quotas).await?;
+    if !solved {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: Field::Captcha,
+            problem: Problem::CaptchaWrong,
+        }]));
+    }
+
+    let account = state
+        .store
+        .account_by_login(login)
+        .await
+        .map_err(internal)?
+        .filter(|a| !r.ask_email || a.email.eq_ignore_ascii_case(form.email.trim()));
+    let token = new_token();
+    let now = state.clock.unix();
+    let flow_key = login.to_lowercase();
+    let new = NewFlow {
+        id_hash: &hash_token(&token),
+        login_key: &flow_key,
+        account_id: account.as_ref().map(|a| a.id),
+        now,
+        expires_at: now + i64::from(r.flow_lifetime_minutes) * 60,
+    };
+    state.store.start_flow(&new).await.map_err(internal)?;
+    let event = AuditEvent::by_user(login, Action::RecoveryStarted, Outcome::Success, client);
+    let event = if account.is_some() { event } else { event.detail("unknown_login") };
+    state.store.record_audit(&event, now).await.map_err(internal)?;
+    set_flow_cookie(state, &token, i64::from(r.flow_lifetime_minutes) * 60);
+
+    let flow = state
+        .store
+        .flow(new.id_hash)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    step_of(state, &flow).await
+}
+
+pub async fn send_code(state: &AppState, channel: Channel, client: &ClientInfo) -> Result<Step, AppError> {
+    let started = Instant::now();
+    let r = &state.config.recovery;
+    let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
+    let now = state.clock.unix();
+    if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
+        return Err(AppError::ResendCapReached);
+    }
+    if let Some(last) = flow.last_sent_at {
+        let wait = last + i64::from(r.resend_cooldown_seconds) - now;
+        if wait > 0 {
+            return Err(AppError::ResendTooSoon {
+                seconds: wait as u64,
+            });
+        }
+    }
+    let account = account_of(state, &flow).await?;
+    if !channels(state, &flow, account.as_ref())
+        .iter()
+        .any(|o| o.channel == channel)
+    {
+        return Err(AppError::BadRequest);
+    }
+    let quotas = [
+        (
+            format!("recovery-send:login:{}", flow.login_key),
+            quota(r.messages_per_account_per_hour),
+        ),
+        (
+            format!("recovery-send:addr:{}", client.addr),
+            quota(r.messages_per_address_per_hour),
+        ),
+    ];
+    within_quota(state, &quotas).await?;
+
+    let code = new_code();
+    let code_expires_at = now + i64::from(r.code_lifetime_seconds);
+    let delivered = match &account {
+        Some(account) => deliver(state, account, channel, &code, code_expires_at).await,
+        // An unknown name: nothing is sent, and the code is one nobody has.
+        None => Ok(()),
+    };
+    if delivered.is_err() {
+        wait_for_floor(state, started).await;
+        let event = AuditEvent::by_user(&flow.login_key, Action::RecoveryCodeSent, Outcome::Failure, client)
+            .detail("delivery_failed");
+        state.store.record_audit(&event, now).await.map_err(internal)?;
+        return Err(AppError::DeliveryFailed);
+    }
+    let sent = CodeSent {
+        flow: &flow.id_hash,
+        channel: channel_name(channel),
+        code_hash: &state.keys.code_hash(&flow.id_hash, &code),
+        code_expires_at,
+        codes_sent_before: flow.codes_sent,
+        now,
+    };
+    match state.store.record_code_sent(&sent).await {
+        Ok(()) => {}
+        // Another code went out meanwhile; that one stands.
+        Err(StoreError::Conflict) => {
+            return Err(AppError::ResendTooSoon {
+                seconds: r.resend_cooldown_seconds.into(),
+            })
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    count(state, &quotas).await?;
+    let event = AuditEvent::by_user(&flow.login_key, Action::RecoveryCodeSent, Outcome::Success, client)
+        .detail(channel_name(channel));
+    state.store.record_audit(&event, now).await.map_err(internal)?;
+    wait_for_floor(state, started).await;
+
+    let flow = require_flow(state, &[FlowState::Code]).await?;
+    Ok(code_step(state, &flow, account.as_ref()))
+}
+
+/// Answers no sooner than the configured floor, so the time a real send
+/// takes tells nothing about whether the name exists.
+async fn wait_for_floor(state: &AppState, started: Instant) {
+    let floor = Duration::from_millis(state.config.recovery.send_floor_ms);
+    if let Some(rest) = floor.checked_sub(started.elapsed()) {
+        tokio::time::sleep(rest).await;
+    }
+}
+
+async fn deliver(
+    state: &AppState,
+    account: &Account,
+    channel: Channel,
+    code: &str,
+    expires_at: i64,
+) -> Result<(), ()> {
+    let until = time::OffsetDateTime::from_unix_timestamp(expires_at).map_err(|_| ())?;
+    match channel {
+        Channel::Email => {
+            let mail = notices::code_email(account, &account.email, code, until);
+            state.mail.deliver(&mail).await.map_err(|e| {
+                tracing::warn!(error = %e, "a verification code could not be emailed");
+            })
+        }
+        Channel::Mobile => {
+            let to = account.mobile.as_deref().ok_or(())?;
+            let sms = notices::code_sms(account, to, code, until);
+            state.sms.send(&sms).await.map_err(|e| {
+                tracing::warn!(error = %e, "a verification code could not be texted");
+            })
+        }
+    }
+}
+
+pub async fn verify_code(state: &AppState, code: &str, client: &ClientInfo) -> Result<Step, AppError> {
+    let flow = require_flow(state, &[FlowState::Code]).await?;
+    let code = normalize_code(code);
+    if code.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: Field::Code,
+            problem: Problem::Required,
+        }]));
+    }
+    let now = state.clock.unix();
+    if flow.code_expires_at.is_none_or(|at| now >= at) {
+        return Err(AppError::CodeExpired);
+    }
+    let stored = flow.code_hash.clone().unwrap_or_default();
+    let matches = state.keys.code_matches(&flow.id_hash, &code, &stored);
+    let subject = flow.login_key.as_str();
+    if !matches {
+        let max = i64::from(state.config.recovery.max_wrong_codes);
+        let (wrong, void) = state
+            .store
+            .record_wrong_code(&flow.id_hash, max)
+            .await
+            .map_err(internal)?;
+        let event = AuditEvent::by_user(subject, Action::RecoveryCodeChecked, Outcome::Failure, client)
+            .detail(if void { "flow_void" } else { "wrong_code" });
+        state.store.record_audit(&event, now).await.map_err(internal)?;
+        if void {
+            set_flow_cookie(state, "", 0);
+            return Err(AppError::FlowVoid);
+        }
+        return Err(AppError::CodeWrong {
+            attempts_left: (max - wrong).max(0) as u32,
+        });
+    }
+    if !state
+        .store
+        .accept_code(&flow.id_hash, &stored)
+        .await
+        .map_err(internal)?
+    {
+        return Err(AppError::FlowVoid);
+    }
+    let event = AuditEvent::by_user(subject, Action::RecoveryCodeChecked, Outcome::Success, client);
+    state.store.record_audit(&event, now).await.map_err(internal)?;
+    let flow = require_flow(state, &[FlowState::Password]).await?;
+    step_of(state, &flow).await
+}
+
+pub async fn reset(
+    state: &AppState,
+    new: &Password,
+    confirm: &Password,
+    client: &ClientInfo,
+) -> Result<Step, AppError> {
+    let flow = require_flow(state, &[FlowState::Password]).await?;
+    let account = match account_of(state, &flow).await? {
+        Some(a) if may_reset(state, &a) => a,
+        Some(_) => return Ok(Step::Unavailable),
+        None => return Err(AppError::FlowVoid),
+    };
+    let errors = check_new_password(state, &account, new, confirm, true).await?;
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+
+    let new_hash = state.hasher.hash(new.expose()).await.map_err(internal)?;
+    let notice = notices::password_changed(
+        &state.config,
+        &account,
+        state.clock.now(),
+        client,
+        notices::PasswordEvent::Reset,
+    );
+    let audit = AuditEvent::by_user(&account.login, Action::PasswordReset, Outcome::Success, client)
+        .detail(if account.password_hash.is_none() { "first_time" } else { "forgot" });
+    let throttle_key = login_key(&account.login);
+    let change = PasswordChange {
+        account_id: account.id,
+        expected_hash: account.password_hash.as_deref(),
+        new_hash: &new_hash,
+        history_depth: state.policy.history_depth,
+        keep_session: None,
+        notice: &notice,
+        audit: &audit,
+        complete_flow: Some(&flow.id_hash),
+        clear_throttle: Some(&throttle_key),
+        now: state.clock.unix(),
+    };
+    match state.store.change_password(&change).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            tracing::warn!("the account or flow changed meanwhile; the reset was not applied");
+            return Err(AppError::Internal);
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    set_flow_cookie(state, "", 0);
+    state.mail_wakeup.notify_one();
+    Ok(Step::Done)
+}

@@ -1,0 +1,727 @@
+//! Forgot password and first-time password: the wizard's server functions
+//! driven as the page drives them, with the clock moved by hand and every
+//! message captured.
+use std::sync::{Arc, Mutex};
+
+use app::ssr::config::{Mode, SmtpTls, Transport};
+use serde_json::Value;
+use sqlx::SqlitePool;
+
+use crate::helpers::{
+    captured_logs, error_of, spawn_app, spawn_app_with, TestApp, CAPTCHA,
+};
+
+const NEW: &str = "Harbour7Lights";
+
+impl TestApp {
+    /// A fresh wizard (as a page load gives), returning its CAPTCHA id.
+    async fn open_wizard(&self, client: &reqwest::Client) -> String {
+        let step: Value = self
+            .post(client, "recovery_step", &[("resume", "false")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        step["Identify"]["captcha"].as_str().unwrap().to_owned()
+    }
+
+    async fn start_recovery(&self, client: &reqwest::Client, login: &str) -> reqwest::Response {
+        let captcha = self.open_wizard(client).await;
+        self.post(
+            client,
+            "recovery_start",
+            &[("login", login), ("captcha_id", &captcha), ("captcha", CAPTCHA)],
+        )
+        .await
+    }
+
+    async fn send_code(&self, client: &reqwest::Client, channel: &str) -> reqwest::Response {
+        self.post(client, "recovery_send", &[("channel", channel)]).await
+    }
+
+    async fn verify(&self, client: &reqwest::Client, code: &str) -> reqwest::Response {
+        self.post(client, "recovery_verify", &[("code", code)]).await
+    }
+
+    async fn reset(&self, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
+        self.post(
+            client,
+            "recovery_reset",
+            &[("new_password", new), ("confirm_password", confirm)],
+        )
+        .await
+    }
+
+    async fn step(&self, client: &reqwest::Client) -> Value {
+        self.post(client, "recovery_step", &[("resume", "true")])
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The code in the newest message sent to `to`.
+    fn last_code(&self, to: &str) -> String {
+        let entry = self
+            .sent
+            .entries()
+            .into_iter()
+            .find(|e| e.to == to && (e.kind == "sms" || e.subject.contains("verification")))
+            .unwrap_or_else(|| panic!("no code was sent to {to}"));
+        code_in(&entry.text)
+    }
+
+    fn codes_sent(&self) -> usize {
+        self.sent
+            .entries()
+            .iter()
+            .filter(|e| e.kind == "sms" || e.subject.contains("verification"))
+            .count()
+    }
+
+    /// Start to code step for `login`; returns the code emailed.
+    async fn code_for(&self, client: &reqwest::Client, login: &str) -> String {
+        assert_eq!(self.start_recovery(client, login).await.status(), 200);
+        assert_eq!(self.send_code(client, "email").await.status(), 200);
+        self.last_code(&format!("{login}@example.edu"))
+    }
+
+    async fn create_first_time(&self, login: &str, mobile: Option<&str>) {
+        server::accounts::create(
+            &self.state,
+            server::accounts::AccountInput {
+                login: login.into(),
+                name: "Wong Siu Ming".into(),
+                role: "teacher".into(),
+                email: format!("{login}@example.edu"),
+                mobile: mobile.map(str::to_owned),
+                first_time: true,
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn pool(&self) -> SqlitePool {
+        SqlitePool::connect(&format!("sqlite://{}", self.database.display()))
+            .await
+            .unwrap()
+    }
+}
+
+fn code_in(text: &str) -> String {
+    let start = text
+        .find("code is ")
+        .map(|i| i + "code is ".len())
+        .or_else(|| text.find("code: ").map(|i| i + "code: ".len()))
+        .expect("a code in the message");
+    text[start..start + 6].to_owned()
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
+    let app = spawn_app().await;
+    let old = app.create_account("s3000001").await;
+    let signed_in = app.signed_in("s3000001", &old).await;
+    // A sign-in lock from someone guessing: the reset clears it.
+    for _ in 0..10 {
+        app.sign_in(&app.client(), "s3000001", "wrong-guess").await;
+    }
+    assert_eq!(app.sign_in(&app.client(), "s3000001", &old).await.status(), 429);
+
+    let client = app.client();
+    let step: Value = app.start_recovery(&client, "S3000001").await.json().await.unwrap();
+    assert_eq!(
+        step["Channel"]["options"],
+        serde_json::json!([{ "channel": "email", "masked": "s•••••1@e••••.edu" }])
+    );
+    let step: Value = app.send_code(&client, "email").await.json().await.unwrap();
+    assert_eq!(step["Code"]["seconds_left"], 600);
+    assert_eq!(step["Code"]["masked"], "s•••••1@e••••.edu");
+    assert_eq!(step["Code"]["resends_left"], 2);
+    let code = app.last_code("s3000001@example.edu");
+
+    let step: Value = app.verify(&client, &code.to_lowercase()).await.json().await.unwrap();
+    assert_eq!(step["NewPassword"]["login"], "s3000001");
+    let response = app.reset(&client, NEW, NEW).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), "Done");
+
+    assert_eq!(app.sign_in(&app.client(), "s3000001", &old).await.status(), 401);
+    assert_eq!(app.sign_in(&app.client(), "s3000001", NEW).await.status(), 200);
+    assert_eq!(app.whoami(&signed_in).await, Value::Null, "every session ends");
+    let actions = app.audit_actions("s3000001").await;
+    assert!(actions.contains(&("password.reset".into(), "success".into())));
+    assert!(actions.contains(&("recovery.code_sent".into(), "success".into())));
+    let messages = app.outbox_messages(2).await;
+    assert!(
+        messages.iter().any(|m| m.contains("Subject: Your password was set")),
+        "a notice is sent"
+    );
+    let history: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_history")
+        .fetch_one(&app.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(history, 1);
+    // The flow is over: its code, the page and the cookie all say so.
+    assert_eq!(app.verify(&client, &code).await.status(), 410);
+    assert!(app.step(&client).await.get("Identify").is_some());
+}
+
+#[tokio::test]
+async fn a_first_time_user_sets_a_password_and_can_sign_in() {
+    let app = spawn_app().await;
+    app.create_first_time("t3000002", None).await;
+    assert_eq!(app.sign_in(&app.client(), "t3000002", NEW).await.status(), 401);
+    let client = app.client();
+    let code = app.code_for(&client, "t3000002").await;
+    assert!(app.verify(&client, &code).await.status().is_success());
+    assert_eq!(app.reset(&client, NEW, NEW).await.status(), 200);
+    let signed_in = app.signed_in("t3000002", NEW).await;
+    assert_eq!(app.whoami(&signed_in).await["must_change"], false);
+    let events = app.state.store.audit_events("t3000002", 10).await.unwrap();
+    assert!(events
+        .iter()
+        .any(|(_, e)| e.action.as_str() == "password.reset" && e.detail.as_deref() == Some("first_time")));
+}
+
+#[tokio::test]
+async fn a_code_expires_exactly_at_its_lifetime() {
+    let app = spawn_app().await;
+    app.create_account("s3000003").await;
+    let client = app.client();
+    let code = app.code_for(&client, "s3000003").await;
+    app.clock.advance(time::Duration::seconds(600));
+    let response = app.verify(&client, &code).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(error_of(response).await, "CodeExpired");
+    assert_eq!(app.step(&client).await["Code"]["seconds_left"], 0);
+
+    let other = app.client();
+    let code = app.code_for(&other, "s3000003").await;
+    app.clock.advance(time::Duration::seconds(599));
+    assert_eq!(app.verify(&other, &code).await.status(), 200);
+}
+
+#[tokio::test]
+async fn regenerating_voids_the_old_code_with_a_cooldown_and_a_cap() {
+    let app = spawn_app().await;
+    app.create_account("s3000004").await;
+    let client = app.client();
+    let first = app.code_for(&client, "s3000004").await;
+
+    let response = app.send_code(&client, "email").await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(error_of(response).await, serde_json::json!({ "ResendTooSoon": { "seconds": 60 } }));
+    app.clock.advance(time::Duration::seconds(30));
+    let step: Value = app.step(&client).await;
+    assert_eq!(step["Code"]["resend_in"], 30);
+
+    app.clock.advance(time::Duration::seconds(30));
+    let step: Value = app.send_code(&client, "email").await.json().await.unwrap();
+    assert_eq!(step["Code"]["resends_left"], 1);
+    let second = app.last_code("s3000004@example.edu");
+    app.clock.advance(time::Duration::seconds(60));
+    assert_eq!(app.send_code(&client, "email").await.status(), 200);
+    let third = app.last_code("s3000004@example.edu");
+    app.clock.advance(time::Duration::seconds(60));
+    let response = app.send_code(&client, "email").await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(error_of(response).await, "ResendCapReached");
+    assert_eq!(app.codes_sent(), 3);
+
+    for old in [&first, &second] {
+        if *old != third {
+            assert_eq!(app.verify(&client, old).await.status(), 422, "an old code is void");
+        }
+    }
+    assert_eq!(app.verify(&client, &third).await.status(), 200);
+}
+
+#[tokio::test]
+async fn five_wrong_codes_void_the_flow() {
+    let app = spawn_app().await;
+    app.create_account("s3000005").await;
+    let client = app.client();
+    let code = app.code_for(&client, "s3000005").await;
+    let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+    for left in (1..=4).rev() {
+        let response = app.verify(&client, wrong).await;
+        assert_eq!(response.status(), 422);
+        assert_eq!(
+            error_of(response).await,
+            serde_json::json!({ "CodeWrong": { "attempts_left": left } })
+        );
+    }
+    let response = app.verify(&client, wrong).await;
+    assert_eq!(response.status(), 410);
+    assert_eq!(error_of(response).await, "FlowVoid");
+    assert_eq!(app.verify(&client, &code).await.status(), 410, "even the right code");
+    assert!(app.step(&client).await.get("Identify").is_some());
+}
+
+#[tokio::test]
+async fn a_code_works_only_in_its_own_flow_and_a_new_flow_voids_the_old() {
+    let app = spawn_app().await;
+    app.create_account("s3000006").await;
+    app.create_account("s3000007").await;
+    let (a, b) = (app.client(), app.client());
+    let code_a = app.code_for(&a, "s3000006").await;
+    let _ = app.code_for(&b, "s3000007").await;
+    assert_eq!(app.verify(&b, &code_a).await.status(), 422, "a code from another flow");
+
+    // Someone starts again for the same account: the first flow is void.
+    let c = app.client();
+    assert_eq!(app.start_recovery(&c, "s3000006").await.status(), 200);
+    assert_eq!(app.verify(&a, &code_a).await.status(), 410);
+}
+
+#[tokio::test]
+async fn leaving_the_page_voids_the_flow() {
+    let app = spawn_app().await;
+    app.create_account("s3000008").await;
+    let client = app.client();
+    let code = app.code_for(&client, "s3000008").await;
+    // A fresh visit to the page, as after leaving and coming back.
+    app.open_wizard(&client).await;
+    assert_eq!(app.verify(&client, &code).await.status(), 410);
+
+    let other = app.client();
+    let code = app.code_for(&other, "s3000008").await;
+    assert_eq!(app.post(&other, "recovery_abandon", &[]).await.status(), 200);
+    assert_eq!(app.verify(&other, &code).await.status(), 410);
+}
+
+#[tokio::test]
+async fn a_captcha_answer_is_good_for_one_try() {
+    let app = spawn_app().await;
+    app.create_account("s3000009").await;
+    let client = app.client();
+    let captcha = app.open_wizard(&client).await;
+    let form = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
+    assert_eq!(app.post(&client, "recovery_start", &form).await.status(), 200);
+    let response = app.post(&app.client(), "recovery_start", &form).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        error_of(response).await,
+        serde_json::json!({ "Invalid": [{ "field": "captcha", "problem": { "problem": "captcha_wrong" } }] })
+    );
+
+    // A wrong answer uses the challenge up too.
+    let other = app.client();
+    let captcha = app.open_wizard(&other).await;
+    let wrong = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", "WRONG")];
+    assert_eq!(app.post(&other, "recovery_start", &wrong).await.status(), 422);
+    let retry = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
+    assert_eq!(app.post(&other, "recovery_start", &retry).await.status(), 422);
+    assert_eq!(app.send_code(&other, "email").await.status(), 410, "no flow was started");
+
+    // And one too old.
+    let late = app.client();
+    let captcha = app.open_wizard(&late).await;
+    app.clock.advance(time::Duration::seconds(300));
+    let form = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
+    assert_eq!(app.post(&late, "recovery_start", &form).await.status(), 422);
+}
+
+#[tokio::test]
+async fn missing_fields_are_named() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let captcha = app.open_wizard(&client).await;
+    let response = app
+        .post(&client, "recovery_start", &[("login", " "), ("captcha_id", &captcha), ("captcha", "")])
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = error_of(response).await;
+    let fields: Vec<&str> = body["Invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["login", "captcha"]);
+}
+
+/// The page HTML with what legitimately differs between two requests
+/// (nonces, masks) blanked.
+fn normalized(html: &str, masks: &[&str]) -> String {
+    let mut out = html.to_owned();
+    for mask in masks {
+        out = out.replace(mask, "MASK");
+    }
+    for attribute in ["nonce=\"", "crossorigin=\""] {
+        let mut result = String::new();
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(attribute) {
+            result.push_str(&rest[..i + attribute.len()]);
+            rest = &rest[i + attribute.len()..];
+            let end = rest.find('"').unwrap();
+            result.push_str("NONCE");
+            rest = &rest[end..];
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
+    let response = client
+        .get(format!("{}/forgot-password?resume=1", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_unknown_login_name_looks_exactly_like_a_known_one() {
+    let app = spawn_app().await;
+    let pool = app.pool().await;
+    app.create_account("s3000010").await;
+    sqlx::query("UPDATE accounts SET mobile = '+852 9123 4567' WHERE login = 's3000010'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (known, unknown) = (app.client(), app.client());
+
+    let k = app.start_recovery(&known, "s3000010").await;
+    let u = app.start_recovery(&unknown, "s3000011").await;
+    assert_eq!((k.status().as_u16(), u.status().as_u16()), (200, 200));
+    let (k, u): (Value, Value) = (k.json().await.unwrap(), u.json().await.unwrap());
+    let masks = |v: &Value| -> Vec<String> {
+        v["Channel"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["masked"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (km, um) = (masks(&k), masks(&u));
+    let shape = |m: &String| m.chars().map(|c| if c.is_alphanumeric() { 'x' } else { c }).collect::<String>();
+    assert_eq!(shape(&km[0]), shape(&um[0]), "{km:?} {um:?}");
+    // Tell the page where both are; the channel step pages are identical
+    // but for the masks.
+    let all_masks: Vec<&str> = km.iter().chain(um.iter()).map(String::as_str).collect();
+    let (ks, kp) = page(&app, &known).await;
+    let (us, up) = page(&app, &unknown).await;
+    assert_eq!((ks, us), (200, 200));
+    if km.len() == um.len() {
+        assert_eq!(normalized(&kp, &all_masks), normalized(&up, &all_masks));
+    }
+
+    let k = app.send_code(&known, "email").await;
+    let u = app.send_code(&unknown, "email").await;
+    assert_eq!((k.status().as_u16(), u.status().as_u16()), (200, 200));
+    assert_eq!(app.codes_sent(), 1, "nothing is sent for an unknown name");
+    let (_, kp) = page(&app, &known).await;
+    let (_, up) = page(&app, &unknown).await;
+    assert_eq!(normalized(&kp, &all_masks), normalized(&up, &all_masks));
+
+    let k = app.verify(&known, "AAAAAA").await;
+    let u = app.verify(&unknown, "AAAAAA").await;
+    assert_eq!((k.status().as_u16(), u.status().as_u16()), (422, 422));
+    assert_eq!(error_of(k).await, error_of(u).await);
+
+    // The same unknown name shows the same masks every time.
+    let again: Value = app.start_recovery(&app.client(), "s3000011").await.json().await.unwrap();
+    assert_eq!(masks(&again), um);
+}
+
+#[tokio::test]
+async fn starts_are_limited_per_login_name_and_per_address() {
+    let app = spawn_app_with(|c| {
+        c.recovery.starts_per_login_per_hour = 3;
+        c.recovery.starts_per_address_per_hour = 7;
+    })
+    .await;
+    for name in ["s3000012", "nobody-here"] {
+        for _ in 0..3 {
+            assert_eq!(app.start_recovery(&app.client(), name).await.status(), 200);
+        }
+        let response = app.start_recovery(&app.client(), name).await;
+        assert_eq!(response.status(), 429, "{name}");
+        assert_eq!(error_of(response).await, serde_json::json!({ "RateLimited": { "minutes": 60 } }));
+    }
+    // Six starts from one address so far (refused ones do not count): one
+    // more, and the address is at its limit whatever the name.
+    assert_eq!(app.start_recovery(&app.client(), "someone-else").await.status(), 200);
+    let response = app.start_recovery(&app.client(), "a-fourth-name").await;
+    assert_eq!(response.status(), 429);
+    app.clock.advance(time::Duration::minutes(61));
+    assert_eq!(app.start_recovery(&app.client(), "a-fourth-name").await.status(), 200);
+}
+
+#[tokio::test]
+async fn codes_sent_for_one_account_are_capped_per_hour() {
+    let app = spawn_app_with(|c| c.recovery.messages_per_account_per_hour = 2).await;
+    app.create_account("s3000013").await;
+    app.code_for(&app.client(), "s3000013").await;
+    app.code_for(&app.client(), "s3000013").await;
+    let client = app.client();
+    assert_eq!(app.start_recovery(&client, "s3000013").await.status(), 200);
+    let response = app.send_code(&client, "email").await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(error_of(response).await, serde_json::json!({ "RateLimited": { "minutes": 60 } }));
+    assert_eq!(app.codes_sent(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_smtp_server_leaves_nothing_half_done() {
+    // Nothing listens on port 9 here: every connection is refused.
+    let app = spawn_app_with(|c| {
+        c.mail.transport = Transport::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = 9;
+        c.mail.smtp.tls = SmtpTls::None;
+        c.mail.smtp.timeout_seconds = 2;
+    })
+    .await;
+    app.create_account("s3000014").await;
+    let client = app.client();
+    assert_eq!(app.start_recovery(&client, "s3000014").await.status(), 200);
+    let response = app.send_code(&client, "email").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(error_of(response).await, "DeliveryFailed");
+    // Still at the channel step, no code recorded, no attempt used up.
+    let step = app.step(&client).await;
+    assert!(step.get("Channel").is_some(), "{step}");
+    let (sent, hash): (i64, Option<String>) =
+        sqlx::query_as("SELECT codes_sent, code_hash FROM recovery_flows WHERE state = 'channel'")
+            .fetch_one(&app.pool().await)
+            .await
+            .unwrap();
+    assert_eq!((sent, hash), (0, None));
+    let quota: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM throttle WHERE key LIKE 'recovery-send:%'")
+        .fetch_one(&app.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(quota, 0);
+    assert!(app
+        .audit_actions("s3000014")
+        .await
+        .contains(&("recovery.code_sent".into(), "failure".into())));
+}
+
+#[tokio::test]
+async fn a_storage_failure_while_resetting_changes_nothing() {
+    let app = spawn_app().await;
+    let old = app.create_account("s3000015").await;
+    let signed_in = app.signed_in("s3000015", &old).await;
+    let client = app.client();
+    let code = app.code_for(&client, "s3000015").await;
+    assert_eq!(app.verify(&client, &code).await.status(), 200);
+    let pool = app.pool().await;
+    sqlx::query("CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_queue BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let response = app.reset(&client, NEW, NEW).await;
+    assert_eq!(response.status(), 500);
+    sqlx::query("DROP TRIGGER refuse_mail").execute(&pool).await.unwrap();
+    assert_eq!(app.sign_in(&app.client(), "s3000015", &old).await.status(), 200);
+    assert_eq!(app.whoami(&signed_in).await["login"], "s3000015", "sessions untouched");
+    assert!(app.step(&client).await.get("NewPassword").is_some(), "the flow can still finish");
+    assert_eq!(app.reset(&client, NEW, NEW).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_new_password_the_policy_refuses_changes_nothing() {
+    let app = spawn_app().await;
+    let old = app.create_account("s3000016").await;
+    let client = app.client();
+    let code = app.code_for(&client, "s3000016").await;
+    app.verify(&client, &code).await;
+    for (new, confirm, field) in [
+        ("short", "short", "new_password"),
+        (NEW, "Harbour7Light", "confirm_password"),
+        (old.as_str(), old.as_str(), "new_password"),
+    ] {
+        let response = app.reset(&client, new, confirm).await;
+        assert_eq!(response.status(), 422);
+        assert_eq!(error_of(response).await["Invalid"][0]["field"], field);
+    }
+    assert_eq!(app.sign_in(&app.client(), "s3000016", &old).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_account_past_its_end_is_told_only_after_proving_its_channel() {
+    let app = spawn_app().await;
+    app.create_account("t3000017").await;
+    sqlx::query("UPDATE accounts SET valid_until = '2026-11-21' WHERE login = 't3000017'")
+        .execute(&app.pool().await)
+        .await
+        .unwrap();
+    let client = app.client();
+    let step: Value = app.start_recovery(&client, "t3000017").await.json().await.unwrap();
+    assert!(step.get("Channel").is_some(), "nothing told before the code");
+    app.send_code(&client, "email").await;
+    let code = app.last_code("t3000017@example.edu");
+    let step: Value = app.verify(&client, &code).await.json().await.unwrap();
+    assert_eq!(step, "Unavailable");
+    let step: Value = app.reset(&client, NEW, NEW).await.json().await.unwrap();
+    assert_eq!(step, "Unavailable");
+    assert_eq!(app.sign_in(&app.client(), "t3000017", NEW).await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_code_by_text_message_goes_through_the_http_gateway() {
+    let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let captured = received.clone();
+    let gateway = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let captured = captured.clone();
+            async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                captured.lock().unwrap().push((auth, body));
+                "queued"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
+
+    let app = spawn_app_with(|c| {
+        c.sms.transport = Transport::Http;
+        c.sms.http.url = url;
+        c.sms.http.authorization = app::ssr::config::Secret::new("Bearer gateway-token");
+    })
+    .await;
+    app.create_first_time("t3000018", Some("+852 9123 4567")).await;
+    let client = app.client();
+    let step: Value = app.start_recovery(&client, "t3000018").await.json().await.unwrap();
+    assert_eq!(step["Channel"]["options"][1]["masked"], "•••• 4567");
+    let step: Value = app.send_code(&client, "mobile").await.json().await.unwrap();
+    assert_eq!(step["Code"]["channel"], "mobile");
+
+    let (auth, body) = received.lock().unwrap()[0].clone();
+    assert_eq!(auth, "Bearer gateway-token");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["to"], "+852 9123 4567");
+    let code = code_in(body["text"].as_str().unwrap());
+    assert_eq!(app.verify(&client, &code).await.status(), 200);
+    assert!(!captured_logs().contains("gateway-token"));
+}
+
+#[tokio::test]
+async fn the_captcha_is_served_as_an_image_and_as_audio() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let captcha = app.open_wizard(&client).await;
+    let image = client
+        .get(format!("{}/captcha/{captcha}/image.png", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert_eq!(image.headers()["cache-control"], "no-store");
+    let audio = client
+        .get(format!("{}/captcha/{captcha}/audio.wav?download=1", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audio.headers()["content-type"], "audio/wav");
+    assert!(audio.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(&audio.bytes().await.unwrap()[..4], b"RIFF");
+    let missing = client
+        .get(format!("{}/captcha/not-a-challenge/image.png", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn the_demo_mailbox_exists_in_demo_mode_only() {
+    let app = spawn_app().await;
+    let response = app.post(&app.client(), "dev_mailbox", &[]).await;
+    assert_eq!(response.status(), 404);
+    let page = app
+        .client()
+        .get(format!("{}/dev/mailbox", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+
+    let demo = spawn_app_with(|c| c.mode = Mode::Demo).await;
+    demo.create_account("s3000019").await;
+    let code = demo.code_for(&demo.client(), "s3000019").await;
+    let entries: Value = demo.post(&demo.client(), "dev_mailbox", &[]).await.json().await.unwrap();
+    assert_eq!(entries[0]["to"], "s3000019@example.edu");
+    assert!(entries[0]["text"].as_str().unwrap().contains(&code));
+}
+
+#[tokio::test]
+async fn the_registered_email_is_asked_for_where_configured() {
+    let app = spawn_app_with(|c| c.recovery.ask_email = true).await;
+    app.create_account("s3000020").await;
+    let client = app.client();
+    let captcha = app.open_wizard(&client).await;
+    let form = [
+        ("login", "s3000020"),
+        ("email", "someone@else.edu"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    assert_eq!(app.post(&client, "recovery_start", &form).await.status(), 200);
+    assert_eq!(app.send_code(&client, "email").await.status(), 200);
+    assert_eq!(app.codes_sent(), 0, "a wrong email is treated as an unknown name");
+
+    let captcha = app.open_wizard(&client).await;
+    let form = [
+        ("login", "s3000020"),
+        ("email", "S3000020@example.edu"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    assert_eq!(app.post(&client, "recovery_start", &form).await.status(), 200);
+    assert_eq!(app.send_code(&client, "email").await.status(), 200);
+    assert_eq!(app.codes_sent(), 1);
+}
+
+#[tokio::test]
+async fn no_code_reaches_a_log_line_or_the_database() {
+    let app = spawn_app().await;
+    app.create_account("s3000021").await;
+    let client = app.client();
+    let code = app.code_for(&client, "s3000021").await;
+    app.verify(&client, "WRONG1").await;
+    let stored: String = sqlx::query_scalar("SELECT code_hash FROM recovery_flows WHERE state = 'code'")
+        .fetch_one(&app.pool().await)
+        .await
+        .unwrap();
+    assert!(!stored.contains(&code));
+    assert_eq!(stored.len(), 64);
+    assert!(!captured_logs().contains(&code));
+}
+
+#[tokio::test]
+async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
+    let app = spawn_app().await;
+    app.create_account("s3000022").await;
+    let client = app.client();
+    let captcha = app.open_wizard(&client).await;
+    let response = client
+        .post(format!("{}/api/recovery_start", app.address))
+        .header("accept", "text/html")
+        .header("referer", format!("{}/forgot-password", app.address))
+        .form(&[("login", "s3000022"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/forgot-password?resume=1");
+    let (_, html) = page(&app, &client).await;
+    assert!(html.contains("s•••••2@e••••.edu"));
+    assert!(html.contains("id=\"recovery-channel\""));
+}
