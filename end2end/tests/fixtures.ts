@@ -1,16 +1,15 @@
 import { test as base, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 /**
  * Every test fails on any page error or console error. The one exception:
  * Chromium logs each server-function refusal the app makes on purpose
- * (401 wrong password, 403, 422 invalid input, 429 throttled) as a failed
+ * (401 wrong password, 403, 410 flow over, 422 invalid input, 429 throttled) as a failed
  * resource load; the tests assert those refusals on the page instead. A 404,
  * a 500 or any script error still fails the test.
  */
-const DELIBERATE_REFUSAL = /^Failed to load resource: the server responded with a status of (401|403|422|429) /;
+const DELIBERATE_REFUSAL = /^Failed to load resource: the server responded with a status of (401|403|410|422|429) /;
 
 export const test = base.extend<{ problems: string[] }>({
   problems: [
@@ -37,30 +36,55 @@ export function uniqueLogin(prefix: string): string {
 
 /** Creates an account with `gatehouse account create`; returns its initial password. */
 export function createAccount(login: string, name = 'Chan Tai Man'): string {
-  const out = execFileSync(
-    binary,
-    ['account', 'create', '--login', login, '--name', name, '--role', 'student', '--email', `${login}@example.edu`],
-    { encoding: 'utf8' },
-  );
+  const out = gatehouse(['account', 'create', '--login', login, '--name', name, '--role', 'student', '--email', `${login}@example.edu`]);
   const match = out.match(/Initial password: (\S+)/);
   if (!match) throw new Error(`no initial password in: ${out}`);
   return match[1];
 }
 
-/** The messages in the development outbox addressed to `email`. */
-export async function mailTo(email: string, atLeast = 1): Promise<string[]> {
-  const dir = process.env.GATEHOUSE_MAIL__OUTBOX_DIR;
-  if (!dir) throw new Error('GATEHOUSE_MAIL__OUTBOX_DIR is not set');
+/** Creates a first-time account: no password until the user sets one. */
+export function createFirstTimeAccount(login: string, mobile?: string): void {
+  const args = ['account', 'create', '--login', login, '--name', 'Wong Siu Ming', '--role', 'teacher', '--email', `${login}@example.edu`, '--first-time'];
+  if (mobile) args.push('--mobile', mobile);
+  gatehouse(args);
+}
+
+function gatehouse(args: string[]): string {
+  return execFileSync(binary, args, { encoding: 'utf8' });
+}
+
+/** A message as the SMTP server the tests run (maildev) received it. */
+export interface Mail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The messages the SMTP server received for `email`, oldest first; waits for `atLeast`. */
+export async function mailTo(email: string, atLeast = 1): Promise<Mail[]> {
+  const api = process.env.E2E_MAILDEV_API;
+  if (!api) throw new Error('E2E_MAILDEV_API is not set (scripts/test.sh starts maildev)');
+  let found: Mail[] = [];
   for (let i = 0; i < 100; i++) {
-    const found = readdirSync(dir)
-      .filter((f) => f.endsWith('.eml'))
-      .map((f) => readFileSync(join(dir, f), 'utf8'))
-      .filter((m) => m.includes(`To: ${email}`));
+    const all = (await (await fetch(`${api}/email`)).json()) as Array<Mail & { to: { address: string }[] }>;
+    found = all.filter((m) => m.to.some((t) => t.address === email));
     if (found.length >= atLeast) return found;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return [];
+  return found;
 }
+
+/** The verification code in the newest code email sent to `email`. */
+export async function codeFor(email: string, nth = 1): Promise<string> {
+  const codes = (await mailTo(email, nth)).filter((m) => m.subject.startsWith('Your verification code'));
+  if (codes.length < nth) throw new Error(`only ${codes.length} code emails for ${email}`);
+  const match = codes[codes.length - 1].text.match(/verification code is (\w{6})/);
+  if (!match) throw new Error('no code in the email');
+  return match[1];
+}
+
+/** What every CAPTCHA answers in the test server (a test-mode setting). */
+export const CAPTCHA = process.env.GATEHOUSE_CAPTCHA__FIXED_ANSWER ?? '';
 
 /** Waits until the wasm has hydrated the page (the app marks <body> then). */
 export async function hydrated(page: Page): Promise<void> {

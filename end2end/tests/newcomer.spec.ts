@@ -35,8 +35,9 @@ test('a newcomer signs in, is made to change the initial password, and signs in 
 
   const mails = await mailTo(`${login}@example.edu`);
   expect(mails).toHaveLength(1);
-  expect(mails[0]).toContain('/forgot-password');
-  expect(mails[0]).not.toContain(NEW);
+  expect(mails[0].subject).toContain('Your password was changed');
+  expect(mails[0].text).toContain('/forgot-password');
+  expect(mails[0].text).not.toContain(NEW);
 
   await page.getByRole('button', { name: 'Logout' }).click();
   await expect(page).toHaveURL(/\/login$/);

@@ -725,3 +725,41 @@ async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
     assert!(html.contains("s•••••2@e••••.edu"));
     assert!(html.contains("id=\"recovery-channel\""));
 }
+
+/// Against a real SMTP server: scripts/test.sh starts maildev and says where.
+#[tokio::test]
+#[ignore = "needs the SMTP server scripts/test.sh starts (maildev)"]
+async fn a_code_arrives_through_a_real_smtp_server() {
+    let port: u16 = std::env::var("E2E_SMTP_PORT")
+        .expect("E2E_SMTP_PORT: run through scripts/test.sh")
+        .parse()
+        .unwrap();
+    let api = std::env::var("E2E_MAILDEV_API").expect("E2E_MAILDEV_API");
+    let app = spawn_app_with(|c| {
+        c.mail.transport = Transport::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = port;
+        c.mail.smtp.tls = SmtpTls::None;
+    })
+    .await;
+    let login = format!("s39{}", std::process::id());
+    app.create_account(&login).await;
+    let client = app.client();
+    let code = app.code_for(&client, &login).await;
+
+    let address = format!("{login}@example.edu");
+    let received: Vec<Value> = reqwest::get(format!("{api}/email"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mail = received
+        .iter()
+        .find(|m| m["to"][0]["address"] == address.as_str())
+        .expect("the SMTP server received the code email");
+    assert!(mail["subject"].as_str().unwrap().starts_with("Your verification code / 你的驗證碼"));
+    assert!(mail["text"].as_str().unwrap().contains(&code));
+    assert!(mail["html"].as_str().unwrap().contains(&code));
+    assert_eq!(app.verify(&client, &code).await.status(), 200);
+}
