@@ -14,8 +14,12 @@ cargo leptos build --release
 demo=target/demo
 rm -rf "$demo"
 mkdir -p "$demo"
+# Demo mode: messages go to outbox folders and are listed at /dev/mailbox.
+export GATEHOUSE_MODE=demo
+export GATEHOUSE_SECRET_KEY="${GATEHOUSE_SECRET_KEY:-demo-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')}"
 export GATEHOUSE_DATABASE_URL="sqlite://$demo/gatehouse.db"
 export GATEHOUSE_MAIL__OUTBOX_DIR="$demo/outbox"
+export GATEHOUSE_SMS__OUTBOX_DIR="$demo/sms-outbox"
 export GATEHOUSE_LISTEN="${GATEHOUSE_LISTEN:-127.0.0.1:3000}"
 export GATEHOUSE_SITE_ROOT="target/site"
 bin=target/release/gatehouse
@@ -30,8 +34,13 @@ printf '  %-10s %-9s %s\n' LOGIN ROLE "INITIAL PASSWORD"
 create s1234567 "Chan Tai Man" student
 create t7654321 "Wong Mei Ling" teacher
 create e2020001 "Lee Ka Ho" staff
+"$bin" account create --login t1112223 --name "Ho Wing Sze" --role teacher \
+  --email t1112223@example.edu --mobile "+852 9123 4567" --first-time >/dev/null
+printf '  %-10s %-9s %s\n' t1112223 teacher '(first-time user: no password yet)'
 
 echo
-echo "Open http://$GATEHOUSE_LISTEN/ and sign in with one of the accounts above."
-echo "Notification emails are written to $demo/outbox/ as .eml files."
+echo "Open http://$GATEHOUSE_LISTEN/ and sign in with one of the accounts above,"
+echo "or try \"Forgot Password\" / \"First time user?\" (t1112223): every email and"
+echo "text message sent, verification codes included, is listed at"
+echo "http://$GATEHOUSE_LISTEN/dev/mailbox (demo mode only)."
 exec "$bin" serve
