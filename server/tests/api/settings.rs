@@ -45,3 +45,55 @@ fn an_unknown_preset_is_refused() {
     let err = settings::load(Some(&write(&dir, "[policy]\npreset = \"lenient\"\n"))).unwrap_err();
     assert!(err.contains("preset") || err.contains("lenient"), "{err}");
 }
+
+const SECRET: &str = "secret_key = \"0123456789abcdef0123456789abcdef-secret\"\n";
+
+#[test]
+fn a_predictable_captcha_stops_the_server_outside_test_and_demo_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in ["development", "production"] {
+        let toml = format!("mode = \"{mode}\"\n{SECRET}[captcha]\nfixed_answer = \"ABCDE\"\n[mail]\ntransport = \"smtp\"\n[sms]\ntransport = \"http\"\n[sms.http]\nurl = \"https://sms.example.com/send\"\n");
+        let err = settings::load(Some(&write(&dir, &toml))).unwrap_err();
+        assert!(err.contains("captcha.fixed_answer"), "{mode}: {err}");
+    }
+    for mode in ["test", "demo"] {
+        let toml = format!("mode = \"{mode}\"\n{SECRET}[captcha]\nfixed_answer = \"ABCDE\"\n");
+        assert!(settings::load(Some(&write(&dir, &toml))).is_ok(), "{mode}");
+    }
+}
+
+#[test]
+fn outside_development_a_secret_key_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = settings::load(Some(&write(&dir, "mode = \"test\"\n"))).unwrap_err();
+    assert!(err.contains("secret_key"), "{err}");
+    let err = settings::load(Some(&write(&dir, "mode = \"test\"\nsecret_key = \"short\"\n"))).unwrap_err();
+    assert!(err.contains("secret_key") && !err.contains("short"), "{err}");
+    assert!(settings::load(Some(&write(&dir, "mode = \"development\"\n"))).is_ok());
+}
+
+#[test]
+fn production_refuses_the_development_outboxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = settings::load(Some(&write(&dir, &format!("mode = \"production\"\n{SECRET}")))).unwrap_err();
+    assert!(err.contains("mail.transport"), "{err}");
+    let toml = format!("mode = \"production\"\n{SECRET}[mail]\ntransport = \"smtp\"\n");
+    let err = settings::load(Some(&write(&dir, &toml))).unwrap_err();
+    assert!(err.contains("sms.transport"), "{err}");
+}
+
+#[test]
+fn codes_may_not_live_longer_than_ten_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = settings::load(Some(&write(&dir, "[recovery]\ncode_lifetime_seconds = 900\n"))).unwrap_err();
+    assert!(err.contains("code_lifetime_seconds"), "{err}");
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!("{SECRET}[mail.smtp]\npassword = \"smtp-pass-123\"\n");
+    let (config, _) = settings::load(Some(&write(&dir, &toml))).unwrap();
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("smtp-pass-123") && !printed.contains("abcdef-secret"), "{printed}");
+}

@@ -35,6 +35,13 @@ const ACCOUNT_COLUMNS: &str =
     "id, login, display_name, role, email, alt_email, mobile, status, valid_until, \
      password_hash, password_changed_at, must_change, language, created_at";
 
+/// A stored name (role, status, state) as its enum.
+fn decode<T: FromStr>(what: &str, value: &str) -> Result<T, sqlx::Error> {
+    value
+        .parse()
+        .map_err(|_| sqlx::Error::Decode(format!("unknown {what} {value:?}").into()))
+}
+
 fn account_from(row: &SqliteRow) -> Result<Account, sqlx::Error> {
     let role: String = row.try_get("role")?;
     let status: String = row.try_get("status")?;
@@ -42,15 +49,11 @@ fn account_from(row: &SqliteRow) -> Result<Account, sqlx::Error> {
         id: row.try_get("id")?,
         login: row.try_get("login")?,
         display_name: row.try_get("display_name")?,
-        role: role
-            .parse()
-            .map_err(|_| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+        role: decode("role", &role)?,
         email: row.try_get("email")?,
         alt_email: row.try_get("alt_email")?,
         mobile: row.try_get("mobile")?,
-        status: status
-            .parse()
-            .map_err(|_| sqlx::Error::Decode(format!("unknown status {status:?}").into()))?,
+        status: decode("status", &status)?,
         valid_until: row.try_get("valid_until")?,
         password_hash: row.try_get("password_hash")?,
         password_changed_at: row.try_get("password_changed_at")?,
@@ -444,9 +447,7 @@ impl Store for SqliteStore {
                     id_hash: r.try_get("id_hash")?,
                     login_key: r.try_get("login_key")?,
                     account_id: r.try_get("account_id")?,
-                    state: state
-                        .parse()
-                        .map_err(|_| sqlx::Error::Decode(format!("unknown flow state {state:?}").into()))?,
+                    state: decode("flow state", &state)?,
                     created_at: r.try_get("created_at")?,
                     expires_at: r.try_get("expires_at")?,
                     channel: r.try_get("channel")?,
@@ -545,12 +546,8 @@ impl Store for SqliteStore {
                     AuditEvent {
                         actor: r.try_get("actor")?,
                         subject: r.try_get("subject")?,
-                        action: action
-                            .parse()
-                            .map_err(|_| sqlx::Error::Decode("unknown audit action".into()))?,
-                        outcome: outcome
-                            .parse()
-                            .map_err(|_| sqlx::Error::Decode("unknown audit outcome".into()))?,
+                        action: decode("audit action", &action)?,
+                        outcome: decode("audit outcome", &outcome)?,
                         client_addr: r.try_get("client_addr")?,
                         user_agent: r.try_get("user_agent")?,
                         detail: r.try_get("detail")?,
