@@ -15,7 +15,7 @@ use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport, SmtpMail};
 use app::ssr::mailbox::{DemoMailbox, Recorded};
 use app::ssr::sms::{HttpSmsGateway, SmsGateway, SmsOutbox};
 use app::ssr::passwords::PasswordHasher;
-use app::ssr::store::{SqliteStore, Store};
+use app::ssr::store::{PgStore, SqliteStore, Store};
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::routing::get;
@@ -87,6 +87,12 @@ pub async fn build_state(
 }
 
 pub async fn connect(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    if config.database_url.starts_with("postgres") {
+        let store = PgStore::connect(&config.database_url)
+            .await
+            .map_err(|e| StartError::Database(e.to_string()))?;
+        return Ok(Arc::new(store));
+    }
     if let Some(path) = config.database_url.strip_prefix("sqlite://") {
         let dir = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent();
         if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty()) {

@@ -129,6 +129,12 @@ async fn render(
                 [
                     (header::CONTENT_TYPE, content_type),
                     (header::CACHE_CONTROL, "no-store"),
+                    // Opened directly (the links work without JavaScript),
+                    // the browser's own viewer may show and play it.
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'",
+                    ),
                 ],
                 bytes,
             )

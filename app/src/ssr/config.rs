@@ -18,7 +18,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The address users reach Gatehouse at, used in links in emails.
     pub public_url: String,
-    /// `sqlite://path/to/file.db` (created if missing).
+    /// `sqlite://path/to/file.db` (created if missing), or
+    /// `postgres://user@host/db` for several instances sharing one database.
     pub database_url: String,
     /// Folder with the compiled site (`pkg/`, styles, assets).
     pub site_root: String,
@@ -406,9 +407,12 @@ impl Config {
                 self.public_url
             ));
         }
-        if !self.database_url.starts_with("sqlite:") {
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
             return Err(format!(
-                "database_url must be a sqlite: URL (got a {:?} URL); set GATEHOUSE_DATABASE_URL",
+                "database_url must be a sqlite: or postgres:// URL (got a {:?} URL); set GATEHOUSE_DATABASE_URL",
                 self.database_url.split(':').next().unwrap_or_default()
             ));
         }

@@ -1,4 +1,3 @@
-use sqlx::sqlite::SqlitePool;
 
 use crate::helpers::*;
 
@@ -232,20 +231,12 @@ async fn a_storage_failure_midway_leaves_nothing_changed() {
     let other = app.signed_in("s2000012", &initial).await;
     let client = app.signed_in("s2000012", &initial).await;
     // Break the last writes of the transaction: the notice cannot be queued.
-    let pool = SqlitePool::connect(&format!("sqlite://{}", app.database.display()))
-        .await
-        .unwrap();
-    sqlx::query("CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_queue BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.break_mail_queue().await;
     let response = app.change_password(&client, &initial, NEW, NEW).await;
     assert_eq!(response.status(), 500);
     assert_eq!(response.text().await.unwrap(), "\"Internal\"");
-    sqlx::query("DROP TRIGGER refuse_mail")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.repair_mail_queue().await;
+    let pool = app.pool().await;
     assert_eq!(
         app.sign_in(&app.client(), "s2000012", &initial)
             .await

@@ -15,7 +15,9 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: ManualClock,
     pub outbox: PathBuf,
-    pub database: PathBuf,
+    pub database_url: String,
+    /// Drops the test's own PostgreSQL database at the end.
+    _postgres: Option<PgDatabase>,
     /// Every email and text message delivered, newest first.
     pub sent: Arc<DemoMailbox>,
     _dir: tempfile::TempDir,
@@ -74,11 +76,73 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Where `TEST_POSTGRES_URL` is set (scripts/test.sh sets it for the
+/// second run), each test gets a fresh PostgreSQL database of its own.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn create(admin_url: &str) -> (Self, String) {
+        use rand::Rng;
+        let name = format!("gatehouse_test_{:016x}", rand::thread_rng().gen::<u64>());
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+            .await
+            .expect("TEST_POSTGRES_URL must reach a PostgreSQL server");
+        sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+        let url = format!("{base}/{name}");
+        (
+            PgDatabase {
+                admin_url: admin_url.to_owned(),
+                name,
+            },
+            url,
+        )
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::Executor::execute(&mut admin, sql.as_str()).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     log_buffer();
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(dir.path());
+    let postgres = match postgres_url() {
+        Some(admin) => {
+            let (db, url) = PgDatabase::create(&admin).await;
+            config.database_url = url;
+            Some(db)
+        }
+        None => None,
+    };
     adjust(&mut config);
+    let database_url = config.database_url.clone();
     let policy = config.validate().unwrap();
     let clock = ManualClock::new(time::macros::datetime!(2026-11-22 09:00 UTC));
     let outbox = PathBuf::from(&config.mail.outbox_dir);
@@ -118,7 +182,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         state,
         clock,
         outbox,
-        database: dir.path().join("gatehouse.db"),
+        database_url,
+        _postgres: postgres,
         sent,
         _dir: dir,
     }
@@ -231,6 +296,42 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         read_outbox(&self.outbox)
+    }
+
+    /// A connection pool to the test's database, whichever backend.
+    pub async fn pool(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url).await.unwrap()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    /// Makes every insert into the mail queue fail, as a full disk would.
+    pub async fn break_mail_queue(&self) {
+        let pool = self.pool().await;
+        let statements: &[&str] = if self.is_postgres() {
+            &[
+                "CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_queue FOR EACH ROW EXECUTE FUNCTION refuse_mail()",
+            ]
+        } else {
+            &["CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_queue BEGIN SELECT RAISE(ABORT, 'disk full'); END"]
+        };
+        for sql in statements {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+    }
+
+    pub async fn repair_mail_queue(&self) {
+        let pool = self.pool().await;
+        let sql = if self.is_postgres() {
+            "DROP TRIGGER refuse_mail ON mail_queue"
+        } else {
+            "DROP TRIGGER refuse_mail"
+        };
+        sqlx::query(sql).execute(&pool).await.unwrap();
     }
 
     pub async fn audit_actions(&self, login: &str) -> Vec<(String, String)> {

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 
 use app::ssr::config::{Mode, SmtpTls, Transport};
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 use crate::helpers::{
     captured_logs, error_of, spawn_app, spawn_app_with, TestApp, CAPTCHA,
@@ -100,12 +99,6 @@ impl TestApp {
         )
         .await
         .unwrap();
-    }
-
-    async fn pool(&self) -> SqlitePool {
-        SqlitePool::connect(&format!("sqlite://{}", self.database.display()))
-            .await
-            .unwrap()
     }
 }
 
@@ -513,14 +506,10 @@ async fn a_storage_failure_while_resetting_changes_nothing() {
     let client = app.client();
     let code = app.code_for(&client, "s3000015").await;
     assert_eq!(app.verify(&client, &code).await.status(), 200);
-    let pool = app.pool().await;
-    sqlx::query("CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_queue BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.break_mail_queue().await;
     let response = app.reset(&client, NEW, NEW).await;
     assert_eq!(response.status(), 500);
-    sqlx::query("DROP TRIGGER refuse_mail").execute(&pool).await.unwrap();
+    app.repair_mail_queue().await;
     assert_eq!(app.sign_in(&app.client(), "s3000015", &old).await.status(), 200);
     assert_eq!(app.whoami(&signed_in).await["login"], "s3000015", "sessions untouched");
     assert!(app.step(&client).await.get("NewPassword").is_some(), "the flow can still finish");

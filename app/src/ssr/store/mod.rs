@@ -1,9 +1,11 @@
 //! The data layer behind one interface, so another database can serve the
 //! same flows without them knowing.
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::account::{AccountStatus, Role};

@@ -1,0 +1,604 @@
+//! PostgreSQL: for several Gatehouse instances sharing one database.
+//! Every counter is changed by one statement (or under the row lock that
+//! statement takes), never read, changed in Rust and written back.
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::Row;
+
+use super::*;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, login, display_name, role, email, alt_email, mobile, status, valid_until, \
+     password_hash, password_changed_at, must_change, language, created_at";
+
+/// A stored name (role, status, state) as its enum.
+fn decode<T: FromStr>(what: &str, value: &str) -> Result<T, sqlx::Error> {
+    value
+        .parse()
+        .map_err(|_| sqlx::Error::Decode(format!("unknown {what} {value:?}").into()))
+}
+
+fn account_from(row: &PgRow) -> Result<Account, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    let status: String = row.try_get("status")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        login: row.try_get("login")?,
+        display_name: row.try_get("display_name")?,
+        role: decode("role", &role)?,
+        email: row.try_get("email")?,
+        alt_email: row.try_get("alt_email")?,
+        mobile: row.try_get("mobile")?,
+        status: decode("status", &status)?,
+        valid_until: row.try_get("valid_until")?,
+        password_hash: row.try_get("password_hash")?,
+        password_changed_at: row.try_get("password_changed_at")?,
+        must_change: row.try_get("must_change")?,
+        language: row.try_get("language")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+async fn insert_audit<'e, E>(executor: E, event: &AuditEvent, at: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor, subject, action, outcome, client_addr, user_agent, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(at)
+    .bind(&event.actor)
+    .bind(&event.subject)
+    .bind(event.action.as_str())
+    .bind(event.outcome.as_str())
+    .bind(&event.client_addr)
+    .bind(&event.user_agent)
+    .bind(&event.detail)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+async fn insert_mail<'e, E>(executor: E, mail: &OutgoingMail, now: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    sqlx::query(
+        "INSERT INTO mail_queue (created_at, recipient, subject, body_text, body_html, next_try_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now)
+    .bind(&mail.to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_account(&self, new: &NewAccount) -> StoreResult<Account> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO accounts (login_key, login, display_name, role, email, mobile, password_hash, \
+             password_changed_at, must_change, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             RETURNING {ACCOUNT_COLUMNS}"
+        ))
+        .bind(new.login.to_lowercase())
+        .bind(&new.login)
+        .bind(&new.display_name)
+        .bind(new.role.as_str())
+        .bind(&new.email)
+        .bind(&new.mobile)
+        .bind(&new.password_hash)
+        .bind(new.password_hash.as_ref().map(|_| new.now))
+        .bind(new.must_change)
+        .bind(new.now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { e.into() })?;
+        Ok(account_from(&row)?)
+    }
+
+    async fn account_by_login(&self, login: &str) -> StoreResult<Option<Account>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login_key = $1"
+        ))
+        .bind(login.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(account_from).transpose()?)
+    }
+
+    async fn account_by_id(&self, id: i64) -> StoreResult<Option<Account>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(account_from).transpose()?)
+    }
+
+    async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(account_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("hash"))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn change_password(&self, c: &PasswordChange<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE accounts SET password_hash = $1, password_changed_at = $2, must_change = FALSE \
+             WHERE id = $3 AND password_hash IS NOT DISTINCT FROM $4",
+        )
+        .bind(c.new_hash)
+        .bind(c.now)
+        .bind(c.account_id)
+        .bind(c.expected_hash)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(old) = c.expected_hash {
+            sqlx::query(
+                "INSERT INTO password_history (account_id, hash, replaced_at) VALUES ($1, $2, $3)",
+            )
+            .bind(c.account_id)
+            .bind(old)
+            .bind(c.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "DELETE FROM password_history WHERE account_id = $1 AND id NOT IN \
+             (SELECT id FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind(c.account_id)
+        .bind(c.history_depth as i64)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(flow) = c.complete_flow {
+            let done = sqlx::query(
+                "UPDATE recovery_flows SET state = 'done' WHERE id_hash = $1 AND state = 'password'",
+            )
+            .bind(flow)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        if let Some(key) = c.clear_throttle {
+            sqlx::query("DELETE FROM throttle WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash IS DISTINCT FROM $2")
+            .bind(c.account_id)
+            .bind(c.keep_session)
+            .execute(&mut *tx)
+            .await?;
+        insert_mail(&mut *tx, c.notice, c.now).await?;
+        insert_audit(&mut *tx, c.audit, c.now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rehash_password(
+        &self,
+        account_id: i64,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(new_hash)
+            .bind(account_id)
+            .bind(old_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(s.id_hash)
+        .bind(s.account_id)
+        .bind(s.now)
+        .bind(s.now)
+        .bind(s.client_addr)
+        .bind(s.user_agent)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT id_hash, account_id, created_at, last_seen_at FROM sessions WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| -> Result<Session, sqlx::Error> {
+                Ok(Session {
+                    id_hash: r.try_get("id_hash")?,
+                    account_id: r.try_get("account_id")?,
+                    created_at: r.try_get("created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                })
+            })
+            .transpose()?)
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
+        let row = sqlx::query(
+            "SELECT failures, last_failure_at, locked_until FROM throttle WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| -> Result<ThrottleState, sqlx::Error> {
+                Ok(ThrottleState {
+                    failures: r.try_get("failures")?,
+                    last_failure_at: r.try_get("last_failure_at")?,
+                    locked_until: r.try_get("locked_until")?,
+                })
+            })
+            .transpose()?)
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<ThrottleState> {
+        let mut tx = self.pool.begin().await?;
+        // One statement counts the failure, so concurrent failures never
+        // overwrite each other; counts older than the window start again.
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO throttle (key, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, 0) \
+             ON CONFLICT(key) DO UPDATE SET \
+               failures = CASE WHEN throttle.last_failure_at < $3 THEN 1 ELSE throttle.failures + 1 END, \
+               last_failure_at = $2 \
+             RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - rule.window_seconds)
+        .fetch_one(&mut *tx)
+        .await?;
+        let locked_until = rule.locked_until(failures, now);
+        sqlx::query("UPDATE throttle SET locked_until = GREATEST(locked_until, $1) WHERE key = $2")
+            .bind(locked_until)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ThrottleState {
+            failures,
+            last_failure_at: now,
+            locked_until,
+        })
+    }
+
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_captcha(
+        &self,
+        id_hash: &str,
+        answer: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("DELETE FROM captchas WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO captchas (id_hash, answer, expires_at) VALUES ($1, $2, $3)")
+            .bind(id_hash)
+            .bind(answer)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query("DELETE FROM captchas WHERE id_hash = $1 RETURNING answer, expires_at")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<_, sqlx::Error> { Ok((r.try_get("answer")?, r.try_get("expires_at")?)) })
+            .transpose()?)
+    }
+
+    async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query("SELECT answer, expires_at FROM captchas WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<_, sqlx::Error> { Ok((r.try_get("answer")?, r.try_get("expires_at")?)) })
+            .transpose()?)
+    }
+
+    async fn start_flow(&self, f: &NewFlow<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE recovery_flows SET state = 'void', code_hash = NULL \
+             WHERE login_key = $1 AND state NOT IN ('done', 'void')",
+        )
+        .bind(f.login_key)
+        .execute(&mut *tx)
+        .await?;
+        // Flows a day past their end are kept no longer.
+        sqlx::query("DELETE FROM recovery_flows WHERE expires_at < $1")
+            .bind(f.now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO recovery_flows (id_hash, login_key, account_id, state, created_at, expires_at) \
+             VALUES ($1, $2, $3, 'channel', $4, $5)",
+        )
+        .bind(f.id_hash)
+        .bind(f.login_key)
+        .bind(f.account_id)
+        .bind(f.now)
+        .bind(f.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn flow(&self, id_hash: &str) -> StoreResult<Option<Flow>> {
+        let row = sqlx::query(
+            "SELECT id_hash, login_key, account_id, state, created_at, expires_at, channel, code_hash, \
+             code_expires_at, codes_sent, last_sent_at, wrong_codes FROM recovery_flows WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| -> Result<Flow, sqlx::Error> {
+                let state: String = r.try_get("state")?;
+                Ok(Flow {
+                    id_hash: r.try_get("id_hash")?,
+                    login_key: r.try_get("login_key")?,
+                    account_id: r.try_get("account_id")?,
+                    state: decode("flow state", &state)?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    channel: r.try_get("channel")?,
+                    code_hash: r.try_get("code_hash")?,
+                    code_expires_at: r.try_get("code_expires_at")?,
+                    codes_sent: r.try_get("codes_sent")?,
+                    last_sent_at: r.try_get("last_sent_at")?,
+                    wrong_codes: r.try_get("wrong_codes")?,
+                })
+            })
+            .transpose()?)
+    }
+
+    async fn record_code_sent(&self, c: &CodeSent<'_>) -> StoreResult<()> {
+        let updated = sqlx::query(
+            "UPDATE recovery_flows SET state = 'code', channel = $1, code_hash = $2, code_expires_at = $3, \
+             codes_sent = codes_sent + 1, last_sent_at = $4 \
+             WHERE id_hash = $5 AND state IN ('channel', 'code') AND codes_sent = $6",
+        )
+        .bind(c.channel)
+        .bind(c.code_hash)
+        .bind(c.code_expires_at)
+        .bind(c.now)
+        .bind(c.flow)
+        .bind(c.codes_sent_before)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn record_wrong_code(&self, id_hash: &str, max: i64) -> StoreResult<(i64, bool)> {
+        let row = sqlx::query(
+            "UPDATE recovery_flows SET wrong_codes = wrong_codes + 1, \
+               state = CASE WHEN wrong_codes + 1 >= $1 THEN 'void' ELSE state END, \
+               code_hash = CASE WHEN wrong_codes + 1 >= $1 THEN NULL ELSE code_hash END \
+             WHERE id_hash = $2 RETURNING wrong_codes, state",
+        )
+        .bind(max)
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok((max, true));
+        };
+        let state: String = row.try_get("state")?;
+        Ok((row.try_get("wrong_codes")?, state == "void"))
+    }
+
+    async fn accept_code(&self, id_hash: &str, code_hash: &str) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE recovery_flows SET state = 'password', code_hash = NULL \
+             WHERE id_hash = $1 AND state = 'code' AND code_hash = $2",
+        )
+        .bind(id_hash)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn void_flow(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE recovery_flows SET state = 'void', code_hash = NULL \
+             WHERE id_hash = $1 AND state != 'done'",
+        )
+        .bind(id_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {
+        insert_audit(&self.pool, event, at).await?;
+        Ok(())
+    }
+
+    async fn audit_events(&self, subject: &str, limit: i64) -> StoreResult<Vec<(i64, AuditEvent)>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, subject, action, outcome, client_addr, user_agent, detail FROM audit_events \
+             WHERE subject = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(subject)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| -> StoreResult<(i64, AuditEvent)> {
+                let action: String = r.try_get("action")?;
+                let outcome: String = r.try_get("outcome")?;
+                Ok((
+                    r.try_get("at")?,
+                    AuditEvent {
+                        actor: r.try_get("actor")?,
+                        subject: r.try_get("subject")?,
+                        action: decode("audit action", &action)?,
+                        outcome: decode("audit outcome", &outcome)?,
+                        client_addr: r.try_get("client_addr")?,
+                        user_agent: r.try_get("user_agent")?,
+                        detail: r.try_get("detail")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn queue_mail(&self, mail: &OutgoingMail, now: i64) -> StoreResult<()> {
+        insert_mail(&self.pool, mail, now).await?;
+        Ok(())
+    }
+
+    async fn due_mail(&self, now: i64, limit: i64) -> StoreResult<Vec<(i64, OutgoingMail)>> {
+        let rows = sqlx::query(
+            // Claimed for a minute, so another instance's worker skips them.
+            "UPDATE mail_queue SET next_try_at = $1 + 60 WHERE id IN \
+               (SELECT id FROM mail_queue WHERE sent_at IS NULL AND next_try_at <= $1 \
+                ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, recipient, subject, body_text, body_html",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| -> StoreResult<(i64, OutgoingMail)> {
+                Ok((
+                    r.try_get("id")?,
+                    OutgoingMail {
+                        to: r.try_get("recipient")?,
+                        subject: r.try_get("subject")?,
+                        text: r.try_get("body_text")?,
+                        html: r.try_get("body_html")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn mark_mail_sent(&self, id: i64, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE mail_queue SET sent_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_mail_failed(&self, id: i64, retry_at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE mail_queue SET attempts = attempts + 1, next_try_at = $1 WHERE id = $2")
+            .bind(retry_at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
