@@ -27,11 +27,19 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-echo "== unit, property and integration tests"
+echo "== unit, property and integration tests (SQLite)"
 # `frontend` is left out: it turns on the browser-only `hydrate` feature,
 # which cannot share one build with the server's `ssr`. The SMTP test is
 # marked ignored for a plain `cargo test` (it needs maildev): included here.
-cargo test --workspace --exclude frontend -- --include-ignored
+cargo test --workspace --exclude frontend -- --include-ignored --skip pg_instances
+
+echo "== integration tests again on PostgreSQL, and two instances sharing it"
+pg_url="${TEST_POSTGRES_URL:-postgres://root@127.0.0.1:5432/postgres}"
+if psql "$pg_url" -Atc 'select 1' >/dev/null 2>&1; then
+  TEST_POSTGRES_URL="$pg_url" cargo test -p server --test api --test instances -- --include-ignored
+else
+  echo "PostgreSQL is not reachable at $pg_url: the PostgreSQL half is skipped"
+fi
 
 echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
 export GATEHOUSE_MODE=test
