@@ -534,7 +534,9 @@ pub async fn reset(
         }
         Err(e) => return Err(internal(e)),
     }
-    set_flow_cookie(state, "", 0);
+    // The cookie stays until it expires: the page (a plain form post comes
+    // back to it) shows this flow's "done" step; nothing more can be done
+    // with it.
     state.mail_wakeup.notify_one();
     Ok(Step::Done)
 }

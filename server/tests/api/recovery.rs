@@ -156,9 +156,10 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
         .await
         .unwrap();
     assert_eq!(history, 1);
-    // The flow is over: its code, the page and the cookie all say so.
+    // The flow is over: its code no longer works, and the page says done.
     assert_eq!(app.verify(&client, &code).await.status(), 410);
-    assert!(app.step(&client).await.get("Identify").is_some());
+    assert_eq!(app.reset(&client, "Another7Password", "Another7Password").await.status(), 410);
+    assert_eq!(app.step(&client).await, "Done");
 }
 
 #[tokio::test]
