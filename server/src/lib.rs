@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use app::ssr::clock::Clock;
 use app::ssr::config::Config;
+use app::ssr::cas;
 use app::ssr::codes::Keys;
 use app::ssr::config::{Mode, Transport};
 use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport, SmtpMail};
@@ -150,6 +151,14 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(security::set_language))
         .route("/captcha/{id}/image.png", get(app::ssr::captcha::image))
         .route("/captcha/{id}/audio.wav", get(app::ssr::captcha::audio))
+        .route("/cas/login", get(cas::login))
+        .route("/cas/logout", get(cas::logout))
+        .route("/cas/validate", get(cas::validate))
+        .route("/cas/serviceValidate", get(cas::service_validate))
+        .route("/cas/p3/serviceValidate", get(cas::service_validate))
+        .route("/cas/proxyValidate", get(cas::proxy_validate))
+        .route("/cas/p3/proxyValidate", get(cas::proxy_validate))
+        .route("/cas/proxy", get(cas::proxy))
         .leptos_routes_with_context(
             &state,
             routes,

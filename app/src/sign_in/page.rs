@@ -1,21 +1,38 @@
 //! `/login`: login name, password, one generic failure message, and the
 //! help that answers "why does my password not work?".
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::{ErrorMessage, PasswordInput};
 use crate::i18n::*;
-use crate::sign_in::SignIn;
+use crate::sign_in::{cas_service, SignIn};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignIn>::new();
     let error = move || action.value().get().and_then(Result::err);
+    // Coming from an e-service (CAS): say which, and send its ticket there.
+    let service = use_query_map().with_untracked(|q| q.get("service")).unwrap_or_default();
+    let service_name = {
+        let service = service.clone();
+        Resource::new(move || service.clone(), |s| async move {
+            if s.is_empty() { Ok(None) } else { cas_service(s).await }
+        })
+    };
     view! {
         <section class="card narrow">
             <h1>{t!(i18n, login_title)}</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    service_name.await.ok().flatten().map(|name| view! {
+                        <p class="notice" id="cas-service">{t!(i18n, login_for_service, name)}</p>
+                    })
+                })}
+            </Suspense>
             {move || error().map(|error| view! { <ErrorMessage error/> })}
             <ActionForm action attr:class="form" attr:id="sign-in-form">
+                {(!service.is_empty()).then(|| view! { <input type="hidden" name="service" value=service.clone()/> })}
                 <div class="field">
                     <label for="login">{t!(i18n, login_name)}</label>
                     <input id="login" name="login" type="text" autocomplete="username" autocapitalize="off" required/>

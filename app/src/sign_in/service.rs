@@ -5,13 +5,14 @@ use crate::error::{AppError, Password};
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
-use crate::ssr::store::NewSession;
+use crate::ssr::store::{Account, NewSession};
 use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
 use crate::ssr::AppState;
 
 pub struct SignedIn {
     pub token: String,
     pub must_change: bool,
+    pub account: Account,
 }
 
 /// Longest login name looked up; longer input is certainly wrong.
@@ -110,6 +111,7 @@ pub async fn sign_in(
     Ok(SignedIn {
         token,
         must_change: sessions::must_change(state, &account),
+        account,
     })
 }
 

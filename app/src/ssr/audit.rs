@@ -33,6 +33,8 @@ string_enum!(Action {
     RecoveryCodeSent => "recovery.code_sent",
     RecoveryCodeChecked => "recovery.code_checked",
     PasswordReset => "password.reset",
+    CasTicketIssued => "cas.ticket_issued",
+    CasTicketValidated => "cas.ticket_validated",
 });
 
 string_enum!(Outcome {

@@ -36,7 +36,40 @@ pub struct Config {
     pub sms: SmsConfig,
     pub recovery: RecoveryConfig,
     pub captcha: CaptchaConfig,
+    pub cas: CasConfig,
     pub contact: ContactConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CasConfig {
+    /// How long a service ticket may wait to be validated (Apereo: 10 s).
+    pub ticket_lifetime_seconds: u32,
+    /// The e-services allowed to sign their users in through Gatehouse.
+    pub services: Vec<CasService>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasService {
+    /// Shown on the sign-in page: "You are signing in to …".
+    pub name: String,
+    /// The service URLs allowed, `*` matching any run of characters, e.g.
+    /// `https://portal.example.edu/*` (end the host with `/`).
+    pub url_pattern: String,
+    /// What the service receives besides the login name: any of
+    /// `display_name`, `email`, `role`.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+}
+
+impl Default for CasConfig {
+    fn default() -> Self {
+        CasConfig {
+            ticket_lifetime_seconds: 10,
+            services: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +302,7 @@ impl Default for Config {
             sms: SmsConfig::default(),
             recovery: RecoveryConfig::default(),
             captcha: CaptchaConfig::default(),
+            cas: CasConfig::default(),
             contact: ContactConfig::default(),
         }
     }
@@ -445,6 +479,7 @@ impl Config {
             ));
         }
         self.validate_recovery()?;
+        self.validate_cas()?;
         self.validate_delivery()?;
         Policy::from_preset(self.policy.preset.0, &self.policy.rules)
     }
@@ -481,6 +516,31 @@ impl Config {
         }
         if r.decoy_email_domains.iter().all(|d| !d.contains('.')) {
             return Err("recovery.decoy_email_domains must list at least one domain such as example.edu".into());
+        }
+        Ok(())
+    }
+
+    fn validate_cas(&self) -> Result<(), String> {
+        if self.cas.ticket_lifetime_seconds == 0 || self.cas.ticket_lifetime_seconds > 300 {
+            return Err("cas.ticket_lifetime_seconds must be 1 to 300".into());
+        }
+        for s in &self.cas.services {
+            if !(s.url_pattern.starts_with("https://") || s.url_pattern.starts_with("http://")) {
+                return Err(format!(
+                    "cas.services: url_pattern {:?} must start with https:// or http://",
+                    s.url_pattern
+                ));
+            }
+            if let Some(a) = s
+                .attributes
+                .iter()
+                .find(|a| !["display_name", "email", "role"].contains(&a.as_str()))
+            {
+                return Err(format!(
+                    "cas.services {:?}: unknown attribute {a:?} (display_name, email or role)",
+                    s.name
+                ));
+            }
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! sessions, throttling, mail and audit.
 pub mod audit;
 pub mod captcha;
+pub mod cas;
 pub mod clock;
 pub mod codes;
 pub mod config;

@@ -74,11 +74,17 @@ pub async fn current_token(state: &AppState) -> Option<String> {
 /// The signed-in session and account of the current request, if it has a
 /// live one; an idle or too-old session is ended here.
 pub async fn current(state: &AppState) -> Result<Option<(Session, Account)>, AppError> {
-    let Some(token) = current_token(state).await else {
-        return Ok(None);
-    };
+    match current_token(state).await {
+        Some(token) => live(state, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// The live session a token names, and its account; an idle or too-old
+/// session is ended here.
+pub async fn live(state: &AppState, token: &str) -> Result<Option<(Session, Account)>, AppError> {
     let store = state.store.as_ref();
-    let id_hash = hash_token(&token);
+    let id_hash = hash_token(token);
     let Some(session) = store.session(&id_hash).await.map_err(internal)? else {
         return Ok(None);
     };

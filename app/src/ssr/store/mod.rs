@@ -182,6 +182,16 @@ pub struct CodeSent<'a> {
     pub now: i64,
 }
 
+/// A CAS service ticket as stored (its id only as a hash).
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    pub service: String,
+    pub account_id: i64,
+    pub from_new_login: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn create_account(&self, new: &NewAccount) -> StoreResult<Account>;
@@ -239,6 +249,11 @@ pub trait Store: Send + Sync + 'static {
     /// Uses the code up and moves the flow on, if it still holds that code.
     async fn accept_code(&self, id_hash: &str, code_hash: &str) -> StoreResult<bool>;
     async fn void_flow(&self, id_hash: &str) -> StoreResult<()>;
+
+    /// Stores a service ticket, dropping expired ones.
+    async fn create_ticket(&self, id_hash: &str, ticket: &Ticket) -> StoreResult<()>;
+    /// Removes a ticket and returns it: each is validated once.
+    async fn take_ticket(&self, id_hash: &str) -> StoreResult<Option<Ticket>>;
 
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()>;
     async fn audit_events(&self, subject: &str, limit: i64) -> StoreResult<Vec<(i64, AuditEvent)>>;

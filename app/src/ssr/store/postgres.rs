@@ -518,6 +518,47 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn create_ticket(&self, id_hash: &str, t: &Ticket) -> StoreResult<()> {
+        sqlx::query("DELETE FROM cas_tickets WHERE expires_at <= $1")
+            .bind(t.issued_at)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO cas_tickets (id_hash, service, account_id, from_new_login, issued_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id_hash)
+        .bind(&t.service)
+        .bind(t.account_id)
+        .bind(t.from_new_login)
+        .bind(t.issued_at)
+        .bind(t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_ticket(&self, id_hash: &str) -> StoreResult<Option<Ticket>> {
+        let row = sqlx::query(
+            "DELETE FROM cas_tickets WHERE id_hash = $1 \
+             RETURNING service, account_id, from_new_login, issued_at, expires_at",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| -> Result<Ticket, sqlx::Error> {
+                Ok(Ticket {
+                    service: r.try_get("service")?,
+                    account_id: r.try_get("account_id")?,
+                    from_new_login: r.try_get("from_new_login")?,
+                    issued_at: r.try_get("issued_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            })
+            .transpose()?)
+    }
+
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {
         insert_audit(&self.pool, event, at).await?;
         Ok(())
