@@ -42,6 +42,16 @@ else
 fi
 
 echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
+# The demo e-service the CAS story signs in to (a test fixture the
+# Playwright tests start on this port) is registered like any other.
+export E2E_ESERVICE_PORT="${E2E_ESERVICE_PORT:-3100}"
+cat >"$e2e_dir/gatehouse.toml" <<TOML
+[[cas.services]]
+name = "Demo e-Service"
+url_pattern = "http://127.0.0.1:$E2E_ESERVICE_PORT/*"
+attributes = ["display_name", "email", "role"]
+TOML
+export GATEHOUSE_CONFIG="$e2e_dir/gatehouse.toml"
 export GATEHOUSE_MODE=test
 export GATEHOUSE_SECRET_KEY="e2e-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
 export GATEHOUSE_DATABASE_URL="sqlite://$e2e_dir/gatehouse.db"
