@@ -43,11 +43,13 @@ string_enum!(Outcome {
     Refused => "refused",
 });
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEvent {
     pub actor: Option<String>,
     pub subject: Option<String>,
+    #[sqlx(try_from = "String")]
     pub action: Action,
+    #[sqlx(try_from = "String")]
     pub outcome: Outcome,
     pub client_addr: String,
     pub user_agent: String,

@@ -15,11 +15,14 @@ use crate::ssr::clock::Clock;
 use crate::ssr::config::{SmtpConfig, SmtpTls};
 use crate::ssr::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutgoingMail {
+    #[sqlx(rename = "recipient")]
     pub to: String,
     pub subject: String,
+    #[sqlx(rename = "body_text")]
     pub text: String,
+    #[sqlx(rename = "body_html")]
     pub html: String,
 }
 

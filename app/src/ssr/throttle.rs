@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::ssr::config::ThrottleConfig;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct ThrottleState {
     pub failures: i64,
     pub last_failure_at: i64,

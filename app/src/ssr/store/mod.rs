@@ -28,15 +28,17 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-#[derive(Clone)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct Account {
     pub id: i64,
     pub login: String,
     pub display_name: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub email: String,
     pub alt_email: Option<String>,
     pub mobile: Option<String>,
+    #[sqlx(try_from = "String")]
     pub status: AccountStatus,
     pub valid_until: Option<String>,
     pub password_hash: Option<String>,
@@ -69,6 +71,7 @@ pub struct NewAccount {
     pub now: i64,
 }
 
+#[derive(sqlx::FromRow)]
 pub struct Session {
     pub id_hash: String,
     pub account_id: i64,
@@ -144,13 +147,14 @@ impl std::str::FromStr for FlowState {
 }
 
 /// A forgot-password or first-time flow.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Flow {
     pub id_hash: String,
     pub login_key: String,
     /// `None` for a login name with no account: such a flow looks the same
     /// from outside but never sends anything.
     pub account_id: Option<i64>,
+    #[sqlx(try_from = "String")]
     pub state: FlowState,
     pub created_at: i64,
     pub expires_at: i64,
@@ -183,7 +187,7 @@ pub struct CodeSent<'a> {
 }
 
 /// A CAS service ticket as stored (its id only as a hash).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Ticket {
     pub service: String,
     pub account_id: i64,
@@ -191,6 +195,36 @@ pub struct Ticket {
     pub issued_at: i64,
     pub expires_at: i64,
 }
+
+/// An audit event as read back, with its time.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    at: i64,
+    #[sqlx(flatten)]
+    event: AuditEvent,
+}
+
+/// A queued message as read back, with its id.
+#[derive(sqlx::FromRow)]
+struct MailRow {
+    id: i64,
+    #[sqlx(flatten)]
+    mail: OutgoingMail,
+}
+
+/// Names stored as text (role, status, flow state, audit action and
+/// outcome) read back as their enums; an unknown one is a decoding error.
+macro_rules! stored_names {
+    ($($name:ty),+) => {$(
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                value.parse().map_err(|_| format!("unknown stored value {value:?}"))
+            }
+        }
+    )+};
+}
+stored_names!(Role, AccountStatus, FlowState, crate::ssr::audit::Action, crate::ssr::audit::Outcome);
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {

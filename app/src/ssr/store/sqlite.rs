@@ -1,10 +1,10 @@
 //! SQLite: one file in WAL mode, migrations applied at start.
-use std::str::FromStr;
+use std::str::FromStr as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, SqlitePool};
 
@@ -34,34 +34,6 @@ impl SqliteStore {
 const ACCOUNT_COLUMNS: &str =
     "id, login, display_name, role, email, alt_email, mobile, status, valid_until, \
      password_hash, password_changed_at, must_change, language, created_at";
-
-/// A stored name (role, status, state) as its enum.
-fn decode<T: FromStr>(what: &str, value: &str) -> Result<T, sqlx::Error> {
-    value
-        .parse()
-        .map_err(|_| sqlx::Error::Decode(format!("unknown {what} {value:?}").into()))
-}
-
-fn account_from(row: &SqliteRow) -> Result<Account, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    let status: String = row.try_get("status")?;
-    Ok(Account {
-        id: row.try_get("id")?,
-        login: row.try_get("login")?,
-        display_name: row.try_get("display_name")?,
-        role: decode("role", &role)?,
-        email: row.try_get("email")?,
-        alt_email: row.try_get("alt_email")?,
-        mobile: row.try_get("mobile")?,
-        status: decode("status", &status)?,
-        valid_until: row.try_get("valid_until")?,
-        password_hash: row.try_get("password_hash")?,
-        password_changed_at: row.try_get("password_changed_at")?,
-        must_change: row.try_get("must_change")?,
-        language: row.try_get("language")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
@@ -110,7 +82,7 @@ where
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_account(&self, new: &NewAccount) -> StoreResult<Account> {
-        let row = sqlx::query(&format!(
+        let account = sqlx::query_as::<_, Account>(&format!(
             "INSERT INTO accounts (login_key, login, display_name, role, email, mobile, password_hash, \
              password_changed_at, must_change, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              RETURNING {ACCOUNT_COLUMNS}"
@@ -128,41 +100,35 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { e.into() })?;
-        Ok(account_from(&row)?)
+        Ok(account)
     }
 
     async fn account_by_login(&self, login: &str) -> StoreResult<Option<Account>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as::<_, Account>(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login_key = ?"
         ))
         .bind(login.trim().to_lowercase())
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(account_from).transpose()?)
+        .await?)
     }
 
     async fn account_by_id(&self, id: i64) -> StoreResult<Option<Account>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as::<_, Account>(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(account_from).transpose()?)
+        .await?)
     }
 
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT hash FROM password_history WHERE account_id = ? ORDER BY id DESC LIMIT ?",
         )
         .bind(account_id)
         .bind(limit as i64)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get("hash"))
-            .collect::<Result<_, _>>()?)
+        .await?)
     }
 
     async fn change_password(&self, c: &PasswordChange<'_>) -> StoreResult<()> {
@@ -258,22 +224,12 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id_hash, account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row
-            .map(|r| -> Result<Session, sqlx::Error> {
-                Ok(Session {
-                    id_hash: r.try_get("id_hash")?,
-                    account_id: r.try_get("account_id")?,
-                    created_at: r.try_get("created_at")?,
-                    last_seen_at: r.try_get("last_seen_at")?,
-                })
-            })
-            .transpose()?)
+        .await?)
     }
 
     async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
@@ -303,21 +259,12 @@ impl Store for SqliteStore {
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT failures, last_failure_at, locked_until FROM throttle WHERE key = ?",
         )
         .bind(key)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row
-            .map(|r| -> Result<ThrottleState, sqlx::Error> {
-                Ok(ThrottleState {
-                    failures: r.try_get("failures")?,
-                    last_failure_at: r.try_get("last_failure_at")?,
-                    locked_until: r.try_get("locked_until")?,
-                })
-            })
-            .transpose()?)
+        .await?)
     }
 
     async fn record_failure(
@@ -384,23 +331,17 @@ impl Store for SqliteStore {
     }
 
     async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        let row = sqlx::query("DELETE FROM captchas WHERE id_hash = ? RETURNING answer, expires_at")
+        Ok(sqlx::query_as("DELETE FROM captchas WHERE id_hash = ? RETURNING answer, expires_at")
             .bind(id_hash)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .map(|r| -> Result<_, sqlx::Error> { Ok((r.try_get("answer")?, r.try_get("expires_at")?)) })
-            .transpose()?)
+            .await?)
     }
 
     async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        let row = sqlx::query("SELECT answer, expires_at FROM captchas WHERE id_hash = ?")
+        Ok(sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = ?")
             .bind(id_hash)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .map(|r| -> Result<_, sqlx::Error> { Ok((r.try_get("answer")?, r.try_get("expires_at")?)) })
-            .transpose()?)
+            .await?)
     }
 
     async fn start_flow(&self, f: &NewFlow<'_>) -> StoreResult<()> {
@@ -433,32 +374,13 @@ impl Store for SqliteStore {
     }
 
     async fn flow(&self, id_hash: &str) -> StoreResult<Option<Flow>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id_hash, login_key, account_id, state, created_at, expires_at, channel, code_hash, \
              code_expires_at, codes_sent, last_sent_at, wrong_codes FROM recovery_flows WHERE id_hash = ?",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row
-            .map(|r| -> Result<Flow, sqlx::Error> {
-                let state: String = r.try_get("state")?;
-                Ok(Flow {
-                    id_hash: r.try_get("id_hash")?,
-                    login_key: r.try_get("login_key")?,
-                    account_id: r.try_get("account_id")?,
-                    state: decode("flow state", &state)?,
-                    created_at: r.try_get("created_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                    channel: r.try_get("channel")?,
-                    code_hash: r.try_get("code_hash")?,
-                    code_expires_at: r.try_get("code_expires_at")?,
-                    codes_sent: r.try_get("codes_sent")?,
-                    last_sent_at: r.try_get("last_sent_at")?,
-                    wrong_codes: r.try_get("wrong_codes")?,
-                })
-            })
-            .transpose()?)
+        .await?)
     }
 
     async fn record_code_sent(&self, c: &CodeSent<'_>) -> StoreResult<()> {
@@ -544,24 +466,13 @@ impl Store for SqliteStore {
     }
 
     async fn take_ticket(&self, id_hash: &str) -> StoreResult<Option<Ticket>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "DELETE FROM cas_tickets WHERE id_hash = ? \
              RETURNING service, account_id, from_new_login, issued_at, expires_at",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row
-            .map(|r| -> Result<Ticket, sqlx::Error> {
-                Ok(Ticket {
-                    service: r.try_get("service")?,
-                    account_id: r.try_get("account_id")?,
-                    from_new_login: r.try_get("from_new_login")?,
-                    issued_at: r.try_get("issued_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                })
-            })
-            .transpose()?)
+        .await?)
     }
 
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {
@@ -570,7 +481,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_events(&self, subject: &str, limit: i64) -> StoreResult<Vec<(i64, AuditEvent)>> {
-        let rows = sqlx::query(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT at, actor, subject, action, outcome, client_addr, user_agent, detail FROM audit_events \
              WHERE subject = ? ORDER BY id DESC LIMIT ?",
         )
@@ -578,24 +489,7 @@ impl Store for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| -> StoreResult<(i64, AuditEvent)> {
-                let action: String = r.try_get("action")?;
-                let outcome: String = r.try_get("outcome")?;
-                Ok((
-                    r.try_get("at")?,
-                    AuditEvent {
-                        actor: r.try_get("actor")?,
-                        subject: r.try_get("subject")?,
-                        action: decode("audit action", &action)?,
-                        outcome: decode("audit outcome", &outcome)?,
-                        client_addr: r.try_get("client_addr")?,
-                        user_agent: r.try_get("user_agent")?,
-                        detail: r.try_get("detail")?,
-                    },
-                ))
-            })
-            .collect()
+        Ok(rows.into_iter().map(|r| (r.at, r.event)).collect())
     }
 
     async fn queue_mail(&self, mail: &OutgoingMail, now: i64) -> StoreResult<()> {
@@ -604,7 +498,7 @@ impl Store for SqliteStore {
     }
 
     async fn due_mail(&self, now: i64, limit: i64) -> StoreResult<Vec<(i64, OutgoingMail)>> {
-        let rows = sqlx::query(
+        let rows: Vec<MailRow> = sqlx::query_as(
             "SELECT id, recipient, subject, body_text, body_html FROM mail_queue \
              WHERE sent_at IS NULL AND next_try_at <= ? ORDER BY id LIMIT ?",
         )
@@ -612,19 +506,7 @@ impl Store for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| -> StoreResult<(i64, OutgoingMail)> {
-                Ok((
-                    r.try_get("id")?,
-                    OutgoingMail {
-                        to: r.try_get("recipient")?,
-                        subject: r.try_get("subject")?,
-                        text: r.try_get("body_text")?,
-                        html: r.try_get("body_html")?,
-                    },
-                ))
-            })
-            .collect()
+        Ok(rows.into_iter().map(|r| (r.id, r.mail)).collect())
     }
 
     async fn mark_mail_sent(&self, id: i64, now: i64) -> StoreResult<()> {
