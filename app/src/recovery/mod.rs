@@ -62,8 +62,9 @@ pub enum Step {
     },
     Done,
     /// The account may not be reset here (past its end date, or disabled);
-    /// told only after the visitor proved control of a registered channel.
-    Unavailable,
+    /// told only after the visitor proved control of a registered channel,
+    /// with whom to contact.
+    Unavailable { phone: String, email: String },
 }
 
 /// Where a plain form post (JavaScript off) is sent after each step.
@@ -74,16 +75,18 @@ pub const RESUME_PATH: &str = "/forgot-password?resume=1";
 #[server(endpoint = "recovery_step")]
 pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    service::current_step(&state, resume).await
+    service::current_step(&state, resume)
+        .await
+        .map_err(crate::ssr::state::respond)
 }
 
 /// A new CAPTCHA challenge ("Display another Security Code").
 #[server(endpoint = "recovery_captcha")]
 pub async fn recovery_captcha() -> Result<String, AppError> {
     let state = crate::ssr::state()?;
-    crate::ssr::captcha::create(&state)
+    service::new_captcha(&state)
         .await
-        .map_err(crate::ssr::sessions::internal)
+        .map_err(crate::ssr::state::respond)
 }
 
 #[server(endpoint = "recovery_start")]

@@ -128,7 +128,7 @@ fn Wizard(step: Step) -> impl IntoView {
             display_name,
         } => view! { <SetPassword actions policy login display_name/> }.into_any(),
         Step::Done => view! { <Done/> }.into_any(),
-        Step::Unavailable => view! { <Unavailable/> }.into_any(),
+        Step::Unavailable { phone, email } => view! { <Unavailable phone email/> }.into_any(),
     }
 }
 
@@ -370,12 +370,14 @@ fn Done() -> impl IntoView {
 }
 
 #[component]
-fn Unavailable() -> impl IntoView {
+fn Unavailable(phone: String, email: String) -> impl IntoView {
     let i18n = use_i18n();
+    let mailto = format!("mailto:{email}");
     view! {
         <h2>{t!(i18n, fp_unavailable_title)}</h2>
         <p class="error" role="alert" id="recovery-unavailable">
             {t!(i18n, fp_unavailable, contact = move || t_string!(i18n, contact_name))}
         </p>
+        <p class="contact">{phone} " · " <a href=mailto>{email.clone()}</a></p>
     }
 }

@@ -72,6 +72,13 @@ fn may_reset(state: &AppState, account: &Account) -> bool {
             .is_none_or(|until| until >= today.as_str())
 }
 
+fn unavailable(state: &AppState) -> Step {
+    Step::Unavailable {
+        phone: state.config.contact.phone.clone(),
+        email: state.config.contact.email.clone(),
+    }
+}
+
 fn identify(state: &AppState, captcha: String, restarted: bool) -> Step {
     Step::Identify {
         captcha,
@@ -81,8 +88,20 @@ fn identify(state: &AppState, captcha: String, restarted: bool) -> Step {
 }
 
 async fn new_identify(state: &AppState, restarted: bool) -> Result<Step, AppError> {
-    let id = captcha::create(state).await.map_err(internal)?;
+    let id = new_captcha(state).await?;
     Ok(identify(state, id, restarted))
+}
+
+/// A new CAPTCHA challenge, within the hourly number per client address.
+pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
+    let client = ClientInfo::current(&state.config).await;
+    let quotas = [(
+        format!("captcha:addr:{}", client.addr),
+        quota(state.config.captcha.per_address_per_hour),
+    )];
+    within_quota(state, &quotas).await?;
+    count(state, &quotas).await?;
+    captcha::create(state).await.map_err(internal)
 }
 
 /// Where codes can go: the account's email and mobile, or for an unknown
@@ -164,7 +183,7 @@ async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
         FlowState::Code => code_step(state, flow, account.as_ref()),
         FlowState::Password => match account {
             Some(a) if may_reset(state, &a) => password_step(state, &a),
-            Some(_) => Step::Unavailable,
+            Some(_) => unavailable(state),
             None => return Err(AppError::FlowVoid),
         },
         FlowState::Done => Step::Done,
@@ -495,7 +514,7 @@ pub async fn reset(
     let flow = require_flow(state, &[FlowState::Password]).await?;
     let account = match account_of(state, &flow).await? {
         Some(a) if may_reset(state, &a) => a,
-        Some(_) => return Ok(Step::Unavailable),
+        Some(_) => return Ok(unavailable(state)),
         None => return Err(AppError::FlowVoid),
     };
     let errors = check_new_password(state, &account, new, confirm, true).await?;

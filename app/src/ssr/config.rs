@@ -269,6 +269,9 @@ pub struct RecoveryConfig {
 pub struct CaptchaConfig {
     pub length: u32,
     pub lifetime_seconds: u32,
+    /// Challenges one client address may ask for in an hour (drawing them
+    /// costs CPU).
+    pub per_address_per_hour: u32,
     /// Every CAPTCHA answers this. Only for tests and demos: the server
     /// refuses to start with it in another mode.
     pub fixed_answer: Option<String>,
@@ -415,6 +418,7 @@ impl Default for CaptchaConfig {
         CaptchaConfig {
             length: 5,
             lifetime_seconds: 300,
+            per_address_per_hour: 300,
             fixed_answer: None,
         }
     }
@@ -497,8 +501,11 @@ impl Config {
                     .into(),
             );
         }
-        if !(4..=8).contains(&self.captcha.length) || self.captcha.lifetime_seconds == 0 {
-            return Err("captcha.length must be 4 to 8 and captcha.lifetime_seconds at least 1".into());
+        if !(4..=8).contains(&self.captcha.length)
+            || self.captcha.lifetime_seconds == 0
+            || self.captcha.per_address_per_hour == 0
+        {
+            return Err("captcha.length must be 4 to 8, captcha.lifetime_seconds and captcha.per_address_per_hour at least 1".into());
         }
         let r = &self.recovery;
         if r.code_lifetime_seconds == 0 || r.code_lifetime_seconds > 600 {

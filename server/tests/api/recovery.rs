@@ -550,9 +550,10 @@ async fn an_account_past_its_end_is_told_only_after_proving_its_channel() {
     app.send_code(&client, "email").await;
     let code = app.last_code("t3000017@example.edu");
     let step: Value = app.verify(&client, &code).await.json().await.unwrap();
-    assert_eq!(step, "Unavailable");
+    let contact = serde_json::json!({ "Unavailable": { "phone": "(852) 0000 0000", "email": "it-help@example.edu" } });
+    assert_eq!(step, contact);
     let step: Value = app.reset(&client, NEW, NEW).await.json().await.unwrap();
-    assert_eq!(step, "Unavailable");
+    assert_eq!(step, contact);
     assert_eq!(app.sign_in(&app.client(), "t3000017", NEW).await.status(), 401);
 }
 
@@ -752,4 +753,17 @@ async fn a_code_arrives_through_a_real_smtp_server() {
     assert!(mail["text"].as_str().unwrap().contains(&code));
     assert!(mail["html"].as_str().unwrap().contains(&code));
     assert_eq!(app.verify(&client, &code).await.status(), 200);
+}
+
+#[tokio::test]
+async fn captcha_challenges_are_limited_per_address() {
+    let app = spawn_app_with(|c| c.captcha.per_address_per_hour = 2).await;
+    let client = app.client();
+    app.open_wizard(&client).await;
+    assert_eq!(app.post(&client, "recovery_captcha", &[]).await.status(), 200);
+    let response = app.post(&client, "recovery_captcha", &[]).await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(error_of(response).await, serde_json::json!({ "RateLimited": { "minutes": 60 } }));
+    let response = app.post(&client, "recovery_step", &[("resume", "false")]).await;
+    assert_eq!(response.status(), 429);
 }
