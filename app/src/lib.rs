@@ -31,8 +31,8 @@ use crate::account::ProfilePage;
 use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
 use crate::components::{Footer, Header};
 use crate::dev_mailbox::MailboxPage;
-use crate::recovery::RecoveryPage;
 use crate::i18n::*;
+use crate::recovery::RecoveryPage;
 use crate::sign_in::SignInPage;
 
 /// The HTML document around the app, rendered on the server only.

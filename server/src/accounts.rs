@@ -63,7 +63,13 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<Option<Stri
 
     let password = (!input.first_time).then(|| initial_password(state, login, name));
     let hash = match &password {
-        Some(password) => Some(state.hasher.hash(password).await.map_err(|e| e.to_string())?),
+        Some(password) => Some(
+            state
+                .hasher
+                .hash(password)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
         None => None,
     };
     let now = state.clock.unix();

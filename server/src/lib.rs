@@ -7,15 +7,15 @@ pub mod settings;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::ssr::clock::Clock;
-use app::ssr::config::Config;
 use app::ssr::cas;
+use app::ssr::clock::Clock;
 use app::ssr::codes::Keys;
+use app::ssr::config::Config;
 use app::ssr::config::{Mode, Transport};
 use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport, SmtpMail};
 use app::ssr::mailbox::{DemoMailbox, Recorded};
-use app::ssr::sms::{HttpSmsGateway, SmsGateway, SmsOutbox};
 use app::ssr::passwords::PasswordHasher;
+use app::ssr::sms::{HttpSmsGateway, SmsGateway, SmsOutbox};
 use app::ssr::store::{PgStore, SqliteStore, Store};
 use app::ssr::AppState;
 use app::{shell, App};

@@ -36,9 +36,13 @@ impl Cluster {
         let admin_url = std::env::var("TEST_POSTGRES_URL")
             .expect("TEST_POSTGRES_URL must name a reachable PostgreSQL (scripts/test.sh sets it)");
         let database = format!("gatehouse_cluster_{:016x}", rand::random::<u64>());
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.unwrap();
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap();
         let sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        sqlx::Executor::execute(&mut admin, sql.as_str()).await.unwrap();
+        sqlx::Executor::execute(&mut admin, sql.as_str())
+            .await
+            .unwrap();
         sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {database}").as_str())
             .await
             .unwrap();
@@ -52,19 +56,30 @@ impl Cluster {
     }
 
     async fn drop_database(&self) {
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url).await.unwrap();
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
+            .await
+            .unwrap();
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
-        sqlx::Executor::execute(&mut admin, sql.as_str()).await.unwrap();
+        sqlx::Executor::execute(&mut admin, sql.as_str())
+            .await
+            .unwrap();
     }
 
     /// Starts one more `gatehouse serve` on a free port, on the shared database.
     async fn instance(&self, name: &str) -> Instance {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let dir = self.dir.path().join(name);
         let child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
             .arg("serve")
             .env("GATEHOUSE_MODE", "demo")
-            .env("GATEHOUSE_SECRET_KEY", "cluster-secret-cluster-secret-cluster-secret")
+            .env(
+                "GATEHOUSE_SECRET_KEY",
+                "cluster-secret-cluster-secret-cluster-secret",
+            )
             .env("GATEHOUSE_DATABASE_URL", &self.url)
             .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
             .env("GATEHOUSE_SITE_ROOT", dir.join("site"))
@@ -93,19 +108,39 @@ impl Cluster {
 
     fn create_account(&self, login: &str) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-            .args(["account", "create", "--login", login, "--name", "Chan Tai Man", "--role", "staff"])
+            .args([
+                "account",
+                "create",
+                "--login",
+                login,
+                "--name",
+                "Chan Tai Man",
+                "--role",
+                "staff",
+            ])
             .args(["--email", &format!("{login}@example.edu")])
             .env("GATEHOUSE_MODE", "demo")
-            .env("GATEHOUSE_SECRET_KEY", "cluster-secret-cluster-secret-cluster-secret")
+            .env(
+                "GATEHOUSE_SECRET_KEY",
+                "cluster-secret-cluster-secret-cluster-secret",
+            )
             .env("GATEHOUSE_DATABASE_URL", &self.url)
-            .env("GATEHOUSE_MAIL__OUTBOX_DIR", self.dir.path().join("cli-outbox"))
+            .env(
+                "GATEHOUSE_MAIL__OUTBOX_DIR",
+                self.dir.path().join("cli-outbox"),
+            )
             .env("GATEHOUSE_SMS__OUTBOX_DIR", self.dir.path().join("cli-sms"))
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         text.lines()
             .find_map(|l| l.strip_prefix("Initial password: "))
-            .unwrap_or_else(|| panic!("no password in {text:?} {:?}", String::from_utf8_lossy(&out.stderr)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no password in {text:?} {:?}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
             .to_owned()
     }
 }
@@ -123,7 +158,12 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn post(client: &reqwest::Client, at: &Instance, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+async fn post(
+    client: &reqwest::Client,
+    at: &Instance,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     client
         .post(format!("{}/api/{endpoint}", at.address))
         .header(ORIGIN, &at.address)
@@ -134,10 +174,15 @@ async fn post(client: &reqwest::Client, at: &Instance, endpoint: &str, form: &[(
 }
 
 async fn sign_in(client: &reqwest::Client, at: &Instance, login: &str, password: &str) -> u16 {
-    post(client, at, "sign_in", &[("login", login), ("password", password)])
-        .await
-        .status()
-        .as_u16()
+    post(
+        client,
+        at,
+        "sign_in",
+        &[("login", login), ("password", password)],
+    )
+    .await
+    .status()
+    .as_u16()
 }
 
 #[tokio::test]
@@ -155,17 +200,48 @@ async fn pg_instances_share_sessions_flows_and_throttling() {
 
     // A reset started on one instance finishes on the other.
     let reset = browser();
-    let step: Value = post(&reset, &a, "recovery_step", &[("resume", "false")]).await.json().await.unwrap();
+    let step: Value = post(&reset, &a, "recovery_step", &[("resume", "false")])
+        .await
+        .json()
+        .await
+        .unwrap();
     let captcha = step["Identify"]["captcha"].as_str().unwrap().to_owned();
-    let start = [("login", "e4000001"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
-    assert_eq!(post(&reset, &b, "recovery_start", &start).await.status(), 200);
-    assert_eq!(post(&reset, &a, "recovery_send", &[("channel", "email")]).await.status(), 200);
-    let sent: Value = post(&reset, &a, "dev_mailbox", &[]).await.json().await.unwrap();
+    let start = [
+        ("login", "e4000001"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    assert_eq!(
+        post(&reset, &b, "recovery_start", &start).await.status(),
+        200
+    );
+    assert_eq!(
+        post(&reset, &a, "recovery_send", &[("channel", "email")])
+            .await
+            .status(),
+        200
+    );
+    let sent: Value = post(&reset, &a, "dev_mailbox", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let text = sent[0]["text"].as_str().unwrap();
     let at = text.find("code is ").unwrap() + "code is ".len();
     let code = &text[at..at + 6];
-    assert_eq!(post(&reset, &b, "recovery_verify", &[("code", code)]).await.status(), 200);
-    let done = post(&reset, &a, "recovery_reset", &[("new_password", NEW), ("confirm_password", NEW)]).await;
+    assert_eq!(
+        post(&reset, &b, "recovery_verify", &[("code", code)])
+            .await
+            .status(),
+        200
+    );
+    let done = post(
+        &reset,
+        &a,
+        "recovery_reset",
+        &[("new_password", NEW), ("confirm_password", NEW)],
+    )
+    .await;
     assert_eq!(done.status(), 200);
     assert_eq!(sign_in(&browser(), &b, "e4000001", NEW).await, 200);
     let me: Value = post(&client, &a, "whoami", &[]).await.json().await.unwrap();
@@ -175,7 +251,11 @@ async fn pg_instances_share_sessions_flows_and_throttling() {
     let guesser = browser();
     for i in 0..10 {
         let at = if i % 2 == 0 { &a } else { &b };
-        assert_eq!(sign_in(&guesser, at, "e4000001", "wrong-guess").await, 401, "failure {i}");
+        assert_eq!(
+            sign_in(&guesser, at, "e4000001", "wrong-guess").await,
+            401,
+            "failure {i}"
+        );
     }
     assert_eq!(sign_in(&guesser, &a, "e4000001", NEW).await, 429);
     assert_eq!(sign_in(&guesser, &b, "e4000001", NEW).await, 429);
@@ -200,16 +280,27 @@ async fn pg_instances_count_concurrent_requests_exactly() {
     });
     let statuses = futures_util::future::join_all(attempts).await;
     let failures = statuses.iter().filter(|s| **s == 401).count();
-    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&cluster.url).await.unwrap();
-    let counted: i64 = sqlx::query_scalar("SELECT failures FROM throttle WHERE key = 'login:e4000002'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(counted as usize, failures, "no failure lost or counted twice");
+    let counted: i64 =
+        sqlx::query_scalar("SELECT failures FROM throttle WHERE key = 'login:e4000002'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        counted as usize, failures,
+        "no failure lost or counted twice"
+    );
     assert!(failures >= 10);
-    assert_eq!(sign_in(&browser(), &a, "e4000002", &initial).await, 429, "locked");
+    assert_eq!(
+        sign_in(&browser(), &a, "e4000002", &initial).await,
+        429,
+        "locked"
+    );
 
     // 20 simultaneous changes of one password: exactly one wins, and the
     // history and the password agree with it.
@@ -217,7 +308,10 @@ async fn pg_instances_count_concurrent_requests_exactly() {
     let mut clients = Vec::new();
     for i in 0..20 {
         let c = browser();
-        assert_eq!(sign_in(&c, instances[i % 2], "e4000003", &initial).await, 200);
+        assert_eq!(
+            sign_in(&c, instances[i % 2], "e4000003", &initial).await,
+            200
+        );
         clients.push(c);
     }
     let changes = clients.iter().enumerate().map(|(i, c)| {
@@ -230,11 +324,21 @@ async fn pg_instances_count_concurrent_requests_exactly() {
                 ("new_password", new.as_str()),
                 ("confirm_password", new.as_str()),
             ];
-            (new.clone(), post(c, at, "change_password", &form).await.status().as_u16())
+            (
+                new.clone(),
+                post(c, at, "change_password", &form)
+                    .await
+                    .status()
+                    .as_u16(),
+            )
         }
     });
     let results = futures_util::future::join_all(changes).await;
-    let winners: Vec<&String> = results.iter().filter(|(_, s)| *s == 200).map(|(n, _)| n).collect();
+    let winners: Vec<&String> = results
+        .iter()
+        .filter(|(_, s)| *s == 200)
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(winners.len(), 1, "{results:?}");
     let history: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM password_history h JOIN accounts a ON a.id = h.account_id WHERE a.login = 'e4000003'",

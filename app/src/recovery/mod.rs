@@ -64,7 +64,10 @@ pub enum Step {
     /// The account may not be reset here (past its end date, or disabled);
     /// told only after the visitor proved control of a registered channel,
     /// with whom to contact.
-    Unavailable { phone: String, email: String },
+    Unavailable {
+        phone: String,
+        email: String,
+    },
 }
 
 /// Where a plain form post (JavaScript off) is sent after each step.

@@ -6,8 +6,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::countdown::{mm_ss, seconds_left};
 use super::{
-    recovery_captcha, Channel, ChannelOption, CodeStep, RecoveryReset, RecoverySend,
-    RecoveryStart, RecoveryVerify, Step,
+    recovery_captcha, Channel, ChannelOption, CodeStep, RecoveryReset, RecoverySend, RecoveryStart,
+    RecoveryVerify, Step,
 };
 use crate::account::page::Loading;
 use crate::components::{ErrorMessage, FieldProblem, NewPasswordFields, SecurityReminders};

@@ -10,7 +10,9 @@ use crate::error::{AppError, Field, FieldError, Password, Problem};
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{decoy_masks, mask_email, mask_mobile, new_code, normalize_code};
 use crate::ssr::request::ClientInfo;
-use crate::ssr::sessions::{append_set_cookie, hash_token, internal, new_token, token_from_headers};
+use crate::ssr::sessions::{
+    append_set_cookie, hash_token, internal, new_token, token_from_headers,
+};
 use crate::ssr::store::{Account, CodeSent, Flow, FlowState, NewFlow, PasswordChange, StoreError};
 use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::{captcha, notices, AppState};
@@ -20,7 +22,11 @@ use crate::ssr::{captcha, notices, AppState};
 pub const COOKIE: &str = "gatehouse_recovery";
 
 fn set_flow_cookie(state: &AppState, token: &str, max_age: i64) {
-    let secure = if state.config.secure_cookie() { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookie() {
+        "; Secure"
+    } else {
+        ""
+    };
     append_set_cookie(format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ));
@@ -41,9 +47,7 @@ async fn open_flow(state: &AppState) -> Result<Option<Flow>, AppError> {
         .flow(&hash_token(&token))
         .await
         .map_err(internal)?;
-    Ok(flow.filter(|f| {
-        !matches!(f.state, FlowState::Void) && f.expires_at > state.clock.unix()
-    }))
+    Ok(flow.filter(|f| !matches!(f.state, FlowState::Void) && f.expires_at > state.clock.unix()))
 }
 
 /// This browser's open flow, or the error that says to start again.
@@ -156,8 +160,10 @@ fn code_step(state: &AppState, flow: &Flow, account: Option<&Account>) -> Step {
         expires_at: time::OffsetDateTime::from_unix_timestamp(expires)
             .ok()
             .and_then(|t| {
-                t.format(time::macros::format_description!("[hour]:[minute]:[second] UTC"))
-                    .ok()
+                t.format(time::macros::format_description!(
+                    "[hour]:[minute]:[second] UTC"
+                ))
+                .ok()
             })
             .unwrap_or_default(),
         resend_in: (resend_at - now).max(0),
@@ -240,7 +246,10 @@ async fn within_quota(state: &AppState, keys: &[(String, ThrottleRule)]) -> Resu
     for (key, rule) in keys {
         let current = state.store.throttle_state(key).await.map_err(internal)?;
         if let Some(refusal) = rule.refusal(current.as_ref(), now) {
-            tracing::info!(key = key.split(':').next().unwrap_or_default(), "recovery quota reached");
+            tracing::info!(
+                key = key.split(':').next().unwrap_or_default(),
+                "recovery quota reached"
+            );
             let seconds = match refusal {
                 AppError::Locked { minutes } => minutes * 60,
                 AppError::Throttled { seconds } => seconds,
@@ -273,7 +282,11 @@ pub struct StartForm<'a> {
     pub captcha: &'a str,
 }
 
-pub async fn start(state: &AppState, form: &StartForm<'_>, client: &ClientInfo) -> Result<Step, AppError> {
+pub async fn start(
+    state: &AppState,
+    form: &StartForm<'_>,
+    client: &ClientInfo,
+) -> Result<Step, AppError> {
     let r = &state.config.recovery;
     let login = form.login.trim();
     let mut errors = Vec::new();
@@ -300,7 +313,10 @@ pub async fn start(state: &AppState, form: &StartForm<'_>, client: &ClientInfo) 
 
     let key = login_key(login);
     let quotas = [
-        (format!("recovery-start:{key}"), quota(r.starts_per_login_per_hour)),
+        (
+            format!("recovery-start:{key}"),
+            quota(r.starts_per_login_per_hour),
+        ),
         (
             format!("recovery-start:addr:{}", client.addr),
             quota(r.starts_per_address_per_hour),
@@ -333,8 +349,16 @@ pub async fn start(state: &AppState, form: &StartForm<'_>, client: &ClientInfo) 
     };
     state.store.start_flow(&new).await.map_err(internal)?;
     let event = AuditEvent::by_user(login, Action::RecoveryStarted, Outcome::Success, client);
-    let event = if account.is_some() { event } else { event.detail("unknown_login") };
-    state.store.record_audit(&event, now).await.map_err(internal)?;
+    let event = if account.is_some() {
+        event
+    } else {
+        event.detail("unknown_login")
+    };
+    state
+        .store
+        .record_audit(&event, now)
+        .await
+        .map_err(internal)?;
     set_flow_cookie(state, &token, i64::from(r.flow_lifetime_minutes) * 60);
 
     let flow = state
@@ -346,7 +370,11 @@ pub async fn start(state: &AppState, form: &StartForm<'_>, client: &ClientInfo) 
     step_of(state, &flow).await
 }
 
-pub async fn send_code(state: &AppState, channel: Channel, client: &ClientInfo) -> Result<Step, AppError> {
+pub async fn send_code(
+    state: &AppState,
+    channel: Channel,
+    client: &ClientInfo,
+) -> Result<Step, AppError> {
     let started = Instant::now();
     let r = &state.config.recovery;
     let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
@@ -390,9 +418,18 @@ pub async fn send_code(state: &AppState, channel: Channel, client: &ClientInfo) 
     };
     if delivered.is_err() {
         wait_for_floor(state, started).await;
-        let event = AuditEvent::by_user(&flow.login_key, Action::RecoveryCodeSent, Outcome::Failure, client)
-            .detail("delivery_failed");
-        state.store.record_audit(&event, now).await.map_err(internal)?;
+        let event = AuditEvent::by_user(
+            &flow.login_key,
+            Action::RecoveryCodeSent,
+            Outcome::Failure,
+            client,
+        )
+        .detail("delivery_failed");
+        state
+            .store
+            .record_audit(&event, now)
+            .await
+            .map_err(internal)?;
         return Err(AppError::DeliveryFailed);
     }
     let sent = CodeSent {
@@ -414,9 +451,18 @@ pub async fn send_code(state: &AppState, channel: Channel, client: &ClientInfo) 
         Err(e) => return Err(internal(e)),
     }
     count(state, &quotas).await?;
-    let event = AuditEvent::by_user(&flow.login_key, Action::RecoveryCodeSent, Outcome::Success, client)
-        .detail(channel_name(channel));
-    state.store.record_audit(&event, now).await.map_err(internal)?;
+    let event = AuditEvent::by_user(
+        &flow.login_key,
+        Action::RecoveryCodeSent,
+        Outcome::Success,
+        client,
+    )
+    .detail(channel_name(channel));
+    state
+        .store
+        .record_audit(&event, now)
+        .await
+        .map_err(internal)?;
     wait_for_floor(state, started).await;
 
     let flow = require_flow(state, &[FlowState::Code]).await?;
@@ -457,7 +503,11 @@ async fn deliver(
     }
 }
 
-pub async fn verify_code(state: &AppState, code: &str, client: &ClientInfo) -> Result<Step, AppError> {
+pub async fn verify_code(
+    state: &AppState,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<Step, AppError> {
     let flow = require_flow(state, &[FlowState::Code]).await?;
     let code = normalize_code(code);
     if code.is_empty() {
@@ -480,9 +530,18 @@ pub async fn verify_code(state: &AppState, code: &str, client: &ClientInfo) -> R
             .record_wrong_code(&flow.id_hash, max)
             .await
             .map_err(internal)?;
-        let event = AuditEvent::by_user(subject, Action::RecoveryCodeChecked, Outcome::Failure, client)
-            .detail(if void { "flow_void" } else { "wrong_code" });
-        state.store.record_audit(&event, now).await.map_err(internal)?;
+        let event = AuditEvent::by_user(
+            subject,
+            Action::RecoveryCodeChecked,
+            Outcome::Failure,
+            client,
+        )
+        .detail(if void { "flow_void" } else { "wrong_code" });
+        state
+            .store
+            .record_audit(&event, now)
+            .await
+            .map_err(internal)?;
         if void {
             set_flow_cookie(state, "", 0);
             return Err(AppError::FlowVoid);
@@ -499,8 +558,17 @@ pub async fn verify_code(state: &AppState, code: &str, client: &ClientInfo) -> R
     {
         return Err(AppError::FlowVoid);
     }
-    let event = AuditEvent::by_user(subject, Action::RecoveryCodeChecked, Outcome::Success, client);
-    state.store.record_audit(&event, now).await.map_err(internal)?;
+    let event = AuditEvent::by_user(
+        subject,
+        Action::RecoveryCodeChecked,
+        Outcome::Success,
+        client,
+    );
+    state
+        .store
+        .record_audit(&event, now)
+        .await
+        .map_err(internal)?;
     let flow = require_flow(state, &[FlowState::Password]).await?;
     step_of(state, &flow).await
 }
@@ -530,8 +598,17 @@ pub async fn reset(
         client,
         notices::PasswordEvent::Reset,
     );
-    let audit = AuditEvent::by_user(&account.login, Action::PasswordReset, Outcome::Success, client)
-        .detail(if account.password_hash.is_none() { "first_time" } else { "forgot" });
+    let audit = AuditEvent::by_user(
+        &account.login,
+        Action::PasswordReset,
+        Outcome::Success,
+        client,
+    )
+    .detail(if account.password_hash.is_none() {
+        "first_time"
+    } else {
+        "forgot"
+    });
     let throttle_key = login_key(&account.login);
     let change = PasswordChange {
         account_id: account.id,

@@ -13,12 +13,21 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = move || action.value().get().and_then(Result::err);
     // Coming from an e-service (CAS): say which, and send its ticket there.
-    let service = use_query_map().with_untracked(|q| q.get("service")).unwrap_or_default();
+    let service = use_query_map()
+        .with_untracked(|q| q.get("service"))
+        .unwrap_or_default();
     let service_name = {
         let service = service.clone();
-        Resource::new(move || service.clone(), |s| async move {
-            if s.is_empty() { Ok(None) } else { cas_service(s).await }
-        })
+        Resource::new(
+            move || service.clone(),
+            |s| async move {
+                if s.is_empty() {
+                    Ok(None)
+                } else {
+                    cas_service(s).await
+                }
+            },
+        )
     };
     view! {
         <section class="card narrow">

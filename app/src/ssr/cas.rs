@@ -72,8 +72,13 @@ pub async fn issue(
             },
         )
         .await?;
-    let event = AuditEvent::by_user(&account.login, Action::CasTicketIssued, Outcome::Success, client)
-        .detail(&service_name(state, service));
+    let event = AuditEvent::by_user(
+        &account.login,
+        Action::CasTicketIssued,
+        Outcome::Success,
+        client,
+    )
+    .detail(&service_name(state, service));
     state.store.record_audit(&event, now).await?;
     let separator = if service.contains('?') { '&' } else { '?' };
     Ok(format!("{service}{separator}ticket={ticket}"))
@@ -100,7 +105,9 @@ fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -233,7 +240,10 @@ async fn check(state: &AppState, q: &ValidateQuery) -> Result<Validated, Failure
         ));
     };
     if !ticket.starts_with("ST-") {
-        return Err(Failure("INVALID_TICKET_SPEC", format!("Ticket {ticket} is not a service ticket")));
+        return Err(Failure(
+            "INVALID_TICKET_SPEC",
+            format!("Ticket {ticket} is not a service ticket"),
+        ));
     }
     let stored = state
         .store
@@ -271,15 +281,24 @@ async fn check(state: &AppState, q: &ValidateQuery) -> Result<Validated, Failure
         .map(|s| s.attributes.clone())
         .unwrap_or_default();
     let mut attributes = vec![
-        ("isFromNewLogin".to_owned(), stored.from_new_login.to_string()),
+        (
+            "isFromNewLogin".to_owned(),
+            stored.from_new_login.to_string(),
+        ),
         (
             "authenticationDate".to_owned(),
             time::OffsetDateTime::from_unix_timestamp(stored.issued_at)
                 .ok()
-                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
                 .unwrap_or_default(),
         ),
-        ("longTermAuthenticationRequestTokenUsed".to_owned(), "false".to_owned()),
+        (
+            "longTermAuthenticationRequestTokenUsed".to_owned(),
+            "false".to_owned(),
+        ),
     ];
     for name in allowed {
         let value = match name.as_str() {
@@ -324,7 +343,11 @@ fn answer(result: Result<Validated, Failure>, json: bool, with_attributes: bool)
                 "serviceResponse": { "authenticationFailure": { "code": code, "description": description } }
             }),
         };
-        return ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response();
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
     }
     let inner = match result {
         Ok(v) => {
@@ -355,14 +378,23 @@ fn answer(result: Result<Validated, Failure>, json: bool, with_attributes: bool)
         .into_response()
 }
 
-async fn validated(state: &AppState, q: &ValidateQuery, headers: &HeaderMap) -> Result<Validated, Failure> {
+async fn validated(
+    state: &AppState,
+    q: &ValidateQuery,
+    headers: &HeaderMap,
+) -> Result<Validated, Failure> {
     let result = check(state, q).await;
     let client = ClientInfo::from_parts(&state.config, headers, None);
     let (subject, outcome, detail) = match &result {
-        Ok(v) => (v.account.login.clone(), Outcome::Success, service_name(state, &v.ticket.service)),
+        Ok(v) => (
+            v.account.login.clone(),
+            Outcome::Success,
+            service_name(state, &v.ticket.service),
+        ),
         Err(Failure(code, _)) => (String::new(), Outcome::Failure, (*code).to_owned()),
     };
-    let mut event = AuditEvent::by_user(&subject, Action::CasTicketValidated, outcome, &client).detail(&detail);
+    let mut event =
+        AuditEvent::by_user(&subject, Action::CasTicketValidated, outcome, &client).detail(&detail);
     if subject.is_empty() {
         event.actor = None;
         event.subject = None;
@@ -374,7 +406,9 @@ async fn validated(state: &AppState, q: &ValidateQuery, headers: &HeaderMap) -> 
 }
 
 fn wants_json(q: &ValidateQuery) -> bool {
-    q.format.as_deref().is_some_and(|f| f.eq_ignore_ascii_case("json"))
+    q.format
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case("json"))
 }
 
 /// `GET /cas/serviceValidate` and `/cas/p3/serviceValidate`.
@@ -396,7 +430,10 @@ pub async fn proxy_validate(
     Query(q): Query<ValidateQuery>,
 ) -> Response {
     if q.pgt_url.is_some() {
-        let failure = Failure("UNAUTHORIZED_SERVICE_PROXY", "Proxying is not offered by Gatehouse".into());
+        let failure = Failure(
+            "UNAUTHORIZED_SERVICE_PROXY",
+            "Proxying is not offered by Gatehouse".into(),
+        );
         return answer(Err(failure), wants_json(&q), true);
     }
     let result = validated(&state, &q, &headers).await;
@@ -437,8 +474,17 @@ mod tests {
         assert!(glob_matches(p, "https://portal.example.edu/courses?id=1"));
         assert!(!glob_matches(p, "https://portal.example.edu.evil.test/"));
         assert!(!glob_matches(p, "http://portal.example.edu/"));
-        assert!(glob_matches("https://*.example.edu/cas", "https://lib.example.edu/cas"));
-        assert!(!glob_matches("https://*.example.edu/cas", "https://lib.example.edu/cas/x"));
-        assert!(glob_matches("https://a.example.edu/x", "https://a.example.edu/x"));
+        assert!(glob_matches(
+            "https://*.example.edu/cas",
+            "https://lib.example.edu/cas"
+        ));
+        assert!(!glob_matches(
+            "https://*.example.edu/cas",
+            "https://lib.example.edu/cas/x"
+        ));
+        assert!(glob_matches(
+            "https://a.example.edu/x",
+            "https://a.example.edu/x"
+        ));
     }
 }

@@ -167,7 +167,10 @@ mod tests {
 
     #[test]
     fn masks_show_the_ends_only() {
-        assert_eq!(mask_email("chan.tai.man@example.edu.hk"), "c•••••n@e••••.edu.hk");
+        assert_eq!(
+            mask_email("chan.tai.man@example.edu.hk"),
+            "c•••••n@e••••.edu.hk"
+        );
         assert_eq!(mask_email("c@e.edu"), "c••••••@e••••.edu");
         assert_eq!(mask_mobile("+852 9123 4567"), "•••• 4567");
     }
@@ -179,7 +182,10 @@ mod tests {
         let a = decoy_masks(&keys, "nobody", &domains);
         assert_eq!(a, decoy_masks(&keys, "nobody", &domains));
         assert!(a.0.ends_with("@e••••.edu"));
-        assert_eq!(a.0.chars().count(), mask_email("ab@example.edu").chars().count());
+        assert_eq!(
+            a.0.chars().count(),
+            mask_email("ab@example.edu").chars().count()
+        );
         let other = Keys::new("another secret of more than thirty-two characters");
         assert_ne!(a, decoy_masks(&other, "nobody", &domains));
     }

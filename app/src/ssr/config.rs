@@ -509,7 +509,10 @@ impl Config {
         }
         let r = &self.recovery;
         if r.code_lifetime_seconds == 0 || r.code_lifetime_seconds > 600 {
-            return Err("recovery.code_lifetime_seconds must be 1 to 600 (codes live at most 10 minutes)".into());
+            return Err(
+                "recovery.code_lifetime_seconds must be 1 to 600 (codes live at most 10 minutes)"
+                    .into(),
+            );
         }
         if r.max_codes_per_flow == 0
             || r.max_wrong_codes == 0
@@ -522,7 +525,10 @@ impl Config {
             return Err("recovery limits (max_codes_per_flow, max_wrong_codes, flow_lifetime_minutes, starts_per_*, messages_per_*) must be at least 1".into());
         }
         if r.decoy_email_domains.iter().all(|d| !d.contains('.')) {
-            return Err("recovery.decoy_email_domains must list at least one domain such as example.edu".into());
+            return Err(
+                "recovery.decoy_email_domains must list at least one domain such as example.edu"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -574,7 +580,9 @@ impl Config {
             _ => {}
         }
         if self.mode == Mode::Demo && self.mail.transport != Transport::Outbox {
-            return Err("demo mode keeps every message in the outbox: set mail.transport = outbox".into());
+            return Err(
+                "demo mode keeps every message in the outbox: set mail.transport = outbox".into(),
+            );
         }
         Ok(())
     }

@@ -98,7 +98,9 @@ impl SmtpMail {
         let builder = match config.tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
             SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .map_err(|e| format!("mail.smtp.host {host:?} cannot be used with STARTTLS: {e}"))?,
+                .map_err(|e| {
+                    format!("mail.smtp.host {host:?} cannot be used with STARTTLS: {e}")
+                })?,
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
                 .map_err(|e| format!("mail.smtp.host {host:?} cannot be used with TLS: {e}"))?,
         };

@@ -94,7 +94,12 @@ pub fn code_email(
 
 /// The text message that carries a verification code, in the account's
 /// language.
-pub fn code_sms(account: &Account, to: &str, code: &str, valid_until: time::OffsetDateTime) -> OutgoingSms {
+pub fn code_sms(
+    account: &Account,
+    to: &str,
+    code: &str,
+    valid_until: time::OffsetDateTime,
+) -> OutgoingSms {
     let until = valid_until
         .format(format_description!("[hour]:[minute] UTC"))
         .unwrap_or_default();

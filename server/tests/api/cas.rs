@@ -19,26 +19,39 @@ async fn cas_app() -> TestApp {
 }
 
 fn encode(s: &str) -> String {
-    s.replace('%', "%25").replace(':', "%3A").replace('/', "%2F").replace('?', "%3F").replace('=', "%3D").replace('&', "%26")
+    s.replace('%', "%25")
+        .replace(':', "%3A")
+        .replace('/', "%2F")
+        .replace('?', "%3F")
+        .replace('=', "%3D")
+        .replace('&', "%26")
 }
 
 impl TestApp {
     async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client.get(format!("{}{path}", self.address)).send().await.unwrap()
+        client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A user who has changed the initial password, signed in.
     async fn cas_user(&self, login: &str) -> reqwest::Client {
         let initial = self.create_account(login).await;
         let client = self.signed_in(login, &initial).await;
-        let r = self.change_password(&client, &initial, "Harbour7Lights", "Harbour7Lights").await;
+        let r = self
+            .change_password(&client, &initial, "Harbour7Lights", "Harbour7Lights")
+            .await;
         assert_eq!(r.status(), 200);
         client
     }
 
     /// A ticket by single sign-on for `service`.
     async fn ticket(&self, client: &reqwest::Client, service: &str) -> String {
-        let r = self.get(client, &format!("/cas/login?service={}", encode(service))).await;
+        let r = self
+            .get(client, &format!("/cas/login?service={}", encode(service)))
+            .await;
         assert_eq!(r.status(), 303, "{:?}", r.headers());
         let location = r.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with(service), "{location}");
@@ -46,7 +59,10 @@ impl TestApp {
     }
 
     async fn validate(&self, endpoint: &str, service: &str, ticket: &str, extra: &str) -> String {
-        let path = format!("/cas/{endpoint}?service={}&ticket={ticket}{extra}", encode(service));
+        let path = format!(
+            "/cas/{endpoint}?service={}&ticket={ticket}{extra}",
+            encode(service)
+        );
         self.get(&self.client(), &path).await.text().await.unwrap()
     }
 }
@@ -60,10 +76,22 @@ async fn a_signed_in_user_gets_a_ticket_that_validates_once() {
 
     let xml = app.validate("serviceValidate", SERVICE, &ticket, "").await;
     assert!(xml.contains("<cas:user>s5000001</cas:user>"), "{xml}");
-    assert!(xml.contains("<cas:display_name>Chan Tai Man</cas:display_name>"), "{xml}");
-    assert!(xml.contains("<cas:email>s5000001@example.edu</cas:email>"), "{xml}");
-    assert!(!xml.contains("cas:role"), "only the registered attributes: {xml}");
-    assert!(xml.contains("<cas:isFromNewLogin>false</cas:isFromNewLogin>"), "{xml}");
+    assert!(
+        xml.contains("<cas:display_name>Chan Tai Man</cas:display_name>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cas:email>s5000001@example.edu</cas:email>"),
+        "{xml}"
+    );
+    assert!(
+        !xml.contains("cas:role"),
+        "only the registered attributes: {xml}"
+    );
+    assert!(
+        xml.contains("<cas:isFromNewLogin>false</cas:isFromNewLogin>"),
+        "{xml}"
+    );
 
     let again = app.validate("serviceValidate", SERVICE, &ticket, "").await;
     assert!(again.contains("code=\"INVALID_TICKET\""), "{again}");
@@ -78,23 +106,45 @@ async fn every_validation_endpoint_speaks_its_format() {
     let client = app.cas_user("s5000002").await;
 
     let t = app.ticket(&client, SERVICE).await;
-    let json: Value = serde_json::from_str(&app.validate("p3/serviceValidate", SERVICE, &t, "&format=JSON").await).unwrap();
+    let json: Value = serde_json::from_str(
+        &app.validate("p3/serviceValidate", SERVICE, &t, "&format=JSON")
+            .await,
+    )
+    .unwrap();
     let success = &json["serviceResponse"]["authenticationSuccess"];
     assert_eq!(success["user"], "s5000002");
     assert_eq!(success["attributes"]["email"][0], "s5000002@example.edu");
 
     let t = app.ticket(&client, SERVICE).await;
-    assert_eq!(app.validate("validate", SERVICE, &t, "").await, "yes\ns5000002\n");
+    assert_eq!(
+        app.validate("validate", SERVICE, &t, "").await,
+        "yes\ns5000002\n"
+    );
     assert_eq!(app.validate("validate", SERVICE, &t, "").await, "no\n\n");
 
     let t = app.ticket(&client, SERVICE).await;
     let xml = app.validate("proxyValidate", SERVICE, &t, "").await;
     assert!(xml.contains("<cas:user>s5000002</cas:user>"), "{xml}");
     let t = app.ticket(&client, SERVICE).await;
-    let xml = app.validate("proxyValidate", SERVICE, &t, "&pgtUrl=https%3A%2F%2Fevil.test%2F").await;
+    let xml = app
+        .validate(
+            "proxyValidate",
+            SERVICE,
+            &t,
+            "&pgtUrl=https%3A%2F%2Fevil.test%2F",
+        )
+        .await;
     assert!(xml.contains("UNAUTHORIZED_SERVICE_PROXY"), "{xml}");
-    let proxy = app.get(&app.client(), "/cas/proxy?pgt=PGT-1&targetService=x").await.text().await.unwrap();
-    assert!(proxy.contains("proxyFailure code=\"UNAUTHORIZED_SERVICE_PROXY\""), "{proxy}");
+    let proxy = app
+        .get(&app.client(), "/cas/proxy?pgt=PGT-1&targetService=x")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        proxy.contains("proxyFailure code=\"UNAUTHORIZED_SERVICE_PROXY\""),
+        "{proxy}"
+    );
 }
 
 #[tokio::test]
@@ -102,11 +152,26 @@ async fn failures_answer_with_the_protocol_codes() {
     let app = cas_app().await;
     let client = app.cas_user("s5000003").await;
 
-    let missing = app.get(&app.client(), "/cas/serviceValidate?ticket=ST-1").await.text().await.unwrap();
+    let missing = app
+        .get(&app.client(), "/cas/serviceValidate?ticket=ST-1")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(missing.contains("code=\"INVALID_REQUEST\""), "{missing}");
-    let json: Value = app.get(&app.client(), "/cas/p3/serviceValidate?format=JSON").await.json().await.unwrap();
-    assert_eq!(json["serviceResponse"]["authenticationFailure"]["code"], "INVALID_REQUEST");
-    let unknown = app.validate("serviceValidate", SERVICE, "ST-not-a-real-ticket", "").await;
+    let json: Value = app
+        .get(&app.client(), "/cas/p3/serviceValidate?format=JSON")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        json["serviceResponse"]["authenticationFailure"]["code"],
+        "INVALID_REQUEST"
+    );
+    let unknown = app
+        .validate("serviceValidate", SERVICE, "ST-not-a-real-ticket", "")
+        .await;
     assert!(unknown.contains("code=\"INVALID_TICKET\""), "{unknown}");
     let not_st = app.validate("serviceValidate", SERVICE, "PT-123", "").await;
     assert!(not_st.contains("code=\"INVALID_TICKET_SPEC\""), "{not_st}");
@@ -114,7 +179,9 @@ async fn failures_answer_with_the_protocol_codes() {
     // Bound to its service: another service's validation fails, and the
     // ticket is used up by it.
     let t = app.ticket(&client, SERVICE).await;
-    let other = app.validate("serviceValidate", "http://127.0.0.1:9/portal/other", &t, "").await;
+    let other = app
+        .validate("serviceValidate", "http://127.0.0.1:9/portal/other", &t, "")
+        .await;
     assert!(other.contains("code=\"INVALID_SERVICE\""), "{other}");
     let after = app.validate("serviceValidate", SERVICE, &t, "").await;
     assert!(after.contains("code=\"INVALID_TICKET\""), "{after}");
@@ -126,15 +193,24 @@ async fn failures_answer_with_the_protocol_codes() {
     assert!(late.contains("code=\"INVALID_TICKET\""), "{late}");
     let t = app.ticket(&client, SERVICE).await;
     app.clock.advance(time::Duration::seconds(9));
-    assert!(app.validate("serviceValidate", SERVICE, &t, "").await.contains("cas:user"));
+    assert!(app
+        .validate("serviceValidate", SERVICE, &t, "")
+        .await
+        .contains("cas:user"));
 }
 
 #[tokio::test]
 async fn an_unregistered_service_gets_a_refusal_and_never_a_ticket() {
     let app = cas_app().await;
     let client = app.cas_user("s5000004").await;
-    for service in ["https://evil.test/steal", "http://127.0.0.1:9/portalx", "javascript:alert(1)"] {
-        let r = app.get(&client, &format!("/cas/login?service={}", encode(service))).await;
+    for service in [
+        "https://evil.test/steal",
+        "http://127.0.0.1:9/portalx",
+        "javascript:alert(1)",
+    ] {
+        let r = app
+            .get(&client, &format!("/cas/login?service={}", encode(service)))
+            .await;
         assert_eq!(r.status(), 403, "{service}");
         assert!(r.headers().get("location").is_none());
         assert!(r.text().await.unwrap().contains("not registered"));
@@ -142,12 +218,22 @@ async fn an_unregistered_service_gets_a_refusal_and_never_a_ticket() {
     // Signing in "for" an unregistered service just signs in.
     let initial = app.create_account("s5000005").await;
     let r = app
-        .post(&app.client(), "sign_in", &[("login", "s5000005"), ("password", &initial), ("service", "https://evil.test/")])
+        .post(
+            &app.client(),
+            "sign_in",
+            &[
+                ("login", "s5000005"),
+                ("password", &initial),
+                ("service", "https://evil.test/"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["location"], "/account/password");
     // Logout never redirects to an unregistered service either.
-    let r = app.get(&client, "/cas/logout?service=https%3A%2F%2Fevil.test%2F").await;
+    let r = app
+        .get(&client, "/cas/logout?service=https%3A%2F%2Fevil.test%2F")
+        .await;
     assert_eq!(r.headers()["location"], "/login");
 }
 
@@ -155,37 +241,74 @@ async fn an_unregistered_service_gets_a_refusal_and_never_a_ticket() {
 async fn without_a_session_login_asks_for_the_password_unless_gateway() {
     let app = cas_app().await;
     let client = app.client();
-    let r = app.get(&client, &format!("/cas/login?service={}", encode(SERVICE))).await;
-    assert_eq!(r.headers()["location"], format!("/login?service={}", encode(SERVICE)).as_str());
-    let r = app.get(&client, &format!("/cas/login?service={}&gateway=true", encode(SERVICE))).await;
-    assert_eq!(r.headers()["location"], SERVICE, "back to the service, no ticket");
+    let r = app
+        .get(&client, &format!("/cas/login?service={}", encode(SERVICE)))
+        .await;
+    assert_eq!(
+        r.headers()["location"],
+        format!("/login?service={}", encode(SERVICE)).as_str()
+    );
+    let r = app
+        .get(
+            &client,
+            &format!("/cas/login?service={}&gateway=true", encode(SERVICE)),
+        )
+        .await;
+    assert_eq!(
+        r.headers()["location"],
+        SERVICE,
+        "back to the service, no ticket"
+    );
 
     // Signing in for the service sends the browser there with a ticket
     // marked as coming from a new sign-in.
     app.cas_user("s5000006").await;
     let fresh = app.client();
     let r = app
-        .post(&fresh, "sign_in", &[("login", "s5000006"), ("password", "Harbour7Lights"), ("service", SERVICE)])
+        .post(
+            &fresh,
+            "sign_in",
+            &[
+                ("login", "s5000006"),
+                ("password", "Harbour7Lights"),
+                ("service", SERVICE),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let ticket = location.split("ticket=").nth(1).unwrap();
-    let xml = app.validate("serviceValidate", SERVICE, ticket, "&renew=true").await;
-    assert!(xml.contains("<cas:isFromNewLogin>true</cas:isFromNewLogin>"), "{xml}");
+    let xml = app
+        .validate("serviceValidate", SERVICE, ticket, "&renew=true")
+        .await;
+    assert!(
+        xml.contains("<cas:isFromNewLogin>true</cas:isFromNewLogin>"),
+        "{xml}"
+    );
 }
 
 #[tokio::test]
 async fn renew_asks_for_the_password_again() {
     let app = cas_app().await;
     let client = app.cas_user("s5000007").await;
-    let r = app.get(&client, &format!("/cas/login?service={}&renew=true", encode(SERVICE))).await;
+    let r = app
+        .get(
+            &client,
+            &format!("/cas/login?service={}&renew=true", encode(SERVICE)),
+        )
+        .await;
     assert_eq!(
         r.headers()["location"],
         format!("/login?service={}&renew=true", encode(SERVICE)).as_str()
     );
     let sso = app.ticket(&client, SERVICE).await;
-    let xml = app.validate("serviceValidate", SERVICE, &sso, "&renew=true").await;
-    assert!(xml.contains("code=\"INVALID_TICKET\""), "a single sign-on ticket fails renew: {xml}");
+    let xml = app
+        .validate("serviceValidate", SERVICE, &sso, "&renew=true")
+        .await;
+    assert!(
+        xml.contains("code=\"INVALID_TICKET\""),
+        "a single sign-on ticket fails renew: {xml}"
+    );
 }
 
 #[tokio::test]
@@ -193,10 +316,20 @@ async fn no_ticket_before_an_initial_password_is_changed() {
     let app = cas_app().await;
     let initial = app.create_account("s5000008").await;
     let client = app.signed_in("s5000008", &initial).await;
-    let r = app.get(&client, &format!("/cas/login?service={}", encode(SERVICE))).await;
+    let r = app
+        .get(&client, &format!("/cas/login?service={}", encode(SERVICE)))
+        .await;
     assert_eq!(r.headers()["location"], "/account/password");
     let r = app
-        .post(&app.client(), "sign_in", &[("login", "s5000008"), ("password", &initial), ("service", SERVICE)])
+        .post(
+            &app.client(),
+            "sign_in",
+            &[
+                ("login", "s5000008"),
+                ("password", &initial),
+                ("service", SERVICE),
+            ],
+        )
         .await;
     assert_eq!(r.headers()["location"], "/account/password");
 }
@@ -205,11 +338,18 @@ async fn no_ticket_before_an_initial_password_is_changed() {
 async fn logout_ends_single_sign_on_and_returns_to_the_service() {
     let app = cas_app().await;
     let client = app.cas_user("s5000009").await;
-    let r = app.get(&client, &format!("/cas/logout?service={}", encode(SERVICE))).await;
+    let r = app
+        .get(&client, &format!("/cas/logout?service={}", encode(SERVICE)))
+        .await;
     assert_eq!(r.headers()["location"], SERVICE);
     assert_eq!(app.whoami(&client).await, Value::Null);
-    let r = app.get(&client, &format!("/cas/login?service={}", encode(SERVICE))).await;
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?service="));
+    let r = app
+        .get(&client, &format!("/cas/login?service={}", encode(SERVICE)))
+        .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?service="));
 }
 
 #[tokio::test]
@@ -217,8 +357,15 @@ async fn a_password_change_elsewhere_ends_single_sign_on() {
     let app = cas_app().await;
     let client = app.cas_user("s5000010").await;
     let other = app.signed_in("s5000010", "Harbour7Lights").await;
-    let r = app.change_password(&other, "Harbour7Lights", "Lantern5Quay", "Lantern5Quay").await;
+    let r = app
+        .change_password(&other, "Harbour7Lights", "Lantern5Quay", "Lantern5Quay")
+        .await;
     assert_eq!(r.status(), 200);
-    let r = app.get(&client, &format!("/cas/login?service={}", encode(SERVICE))).await;
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?service="));
+    let r = app
+        .get(&client, &format!("/cas/login?service={}", encode(SERVICE)))
+        .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?service="));
 }

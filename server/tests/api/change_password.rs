@@ -1,4 +1,3 @@
-
 use crate::helpers::*;
 
 const NEW: &str = "Harbour7Lights";

@@ -93,7 +93,10 @@ impl PgDatabase {
         sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
             .await
             .unwrap();
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(admin_url);
         let url = format!("{base}/{name}");
         (
             PgDatabase {
@@ -115,7 +118,8 @@ impl Drop for PgDatabase {
                 .build()
                 .unwrap();
             rt.block_on(async {
-                if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await {
+                if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await
+                {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     let _ = sqlx::Executor::execute(&mut admin, sql.as_str()).await;
                 }
@@ -126,7 +130,9 @@ impl Drop for PgDatabase {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {

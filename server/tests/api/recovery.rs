@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex};
 use app::ssr::config::{Mode, SmtpTls, Transport};
 use serde_json::Value;
 
-use crate::helpers::{
-    captured_logs, error_of, spawn_app, spawn_app_with, TestApp, CAPTCHA,
-};
+use crate::helpers::{captured_logs, error_of, spawn_app, spawn_app_with, TestApp, CAPTCHA};
 
 const NEW: &str = "Harbour7Lights";
 
@@ -29,17 +27,23 @@ impl TestApp {
         self.post(
             client,
             "recovery_start",
-            &[("login", login), ("captcha_id", &captcha), ("captcha", CAPTCHA)],
+            &[
+                ("login", login),
+                ("captcha_id", &captcha),
+                ("captcha", CAPTCHA),
+            ],
         )
         .await
     }
 
     async fn send_code(&self, client: &reqwest::Client, channel: &str) -> reqwest::Response {
-        self.post(client, "recovery_send", &[("channel", channel)]).await
+        self.post(client, "recovery_send", &[("channel", channel)])
+            .await
     }
 
     async fn verify(&self, client: &reqwest::Client, code: &str) -> reqwest::Response {
-        self.post(client, "recovery_verify", &[("code", code)]).await
+        self.post(client, "recovery_verify", &[("code", code)])
+            .await
     }
 
     async fn reset(&self, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
@@ -120,10 +124,18 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
     for _ in 0..10 {
         app.sign_in(&app.client(), "s3000001", "wrong-guess").await;
     }
-    assert_eq!(app.sign_in(&app.client(), "s3000001", &old).await.status(), 429);
+    assert_eq!(
+        app.sign_in(&app.client(), "s3000001", &old).await.status(),
+        429
+    );
 
     let client = app.client();
-    let step: Value = app.start_recovery(&client, "S3000001").await.json().await.unwrap();
+    let step: Value = app
+        .start_recovery(&client, "S3000001")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         step["Channel"]["options"],
         serde_json::json!([{ "channel": "email", "masked": "s•••••1@e••••.edu" }])
@@ -134,21 +146,38 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
     assert_eq!(step["Code"]["resends_left"], 2);
     let code = app.last_code("s3000001@example.edu");
 
-    let step: Value = app.verify(&client, &code.to_lowercase()).await.json().await.unwrap();
+    let step: Value = app
+        .verify(&client, &code.to_lowercase())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(step["NewPassword"]["login"], "s3000001");
     let response = app.reset(&client, NEW, NEW).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap(), "Done");
 
-    assert_eq!(app.sign_in(&app.client(), "s3000001", &old).await.status(), 401);
-    assert_eq!(app.sign_in(&app.client(), "s3000001", NEW).await.status(), 200);
-    assert_eq!(app.whoami(&signed_in).await, Value::Null, "every session ends");
+    assert_eq!(
+        app.sign_in(&app.client(), "s3000001", &old).await.status(),
+        401
+    );
+    assert_eq!(
+        app.sign_in(&app.client(), "s3000001", NEW).await.status(),
+        200
+    );
+    assert_eq!(
+        app.whoami(&signed_in).await,
+        Value::Null,
+        "every session ends"
+    );
     let actions = app.audit_actions("s3000001").await;
     assert!(actions.contains(&("password.reset".into(), "success".into())));
     assert!(actions.contains(&("recovery.code_sent".into(), "success".into())));
     let messages = app.outbox_messages(2).await;
     assert!(
-        messages.iter().any(|m| m.contains("Subject: Your password was set")),
+        messages
+            .iter()
+            .any(|m| m.contains("Subject: Your password was set")),
         "a notice is sent"
     );
     let history: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_history")
@@ -158,7 +187,12 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
     assert_eq!(history, 1);
     // The flow is over: its code no longer works, and the page says done.
     assert_eq!(app.verify(&client, &code).await.status(), 410);
-    assert_eq!(app.reset(&client, "Another7Password", "Another7Password").await.status(), 410);
+    assert_eq!(
+        app.reset(&client, "Another7Password", "Another7Password")
+            .await
+            .status(),
+        410
+    );
     assert_eq!(app.step(&client).await, "Done");
 }
 
@@ -166,7 +200,10 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
 async fn a_first_time_user_sets_a_password_and_can_sign_in() {
     let app = spawn_app().await;
     app.create_first_time("t3000002", None).await;
-    assert_eq!(app.sign_in(&app.client(), "t3000002", NEW).await.status(), 401);
+    assert_eq!(
+        app.sign_in(&app.client(), "t3000002", NEW).await.status(),
+        401
+    );
     let client = app.client();
     let code = app.code_for(&client, "t3000002").await;
     assert!(app.verify(&client, &code).await.status().is_success());
@@ -176,7 +213,8 @@ async fn a_first_time_user_sets_a_password_and_can_sign_in() {
     let events = app.state.store.audit_events("t3000002", 10).await.unwrap();
     assert!(events
         .iter()
-        .any(|(_, e)| e.action.as_str() == "password.reset" && e.detail.as_deref() == Some("first_time")));
+        .any(|(_, e)| e.action.as_str() == "password.reset"
+            && e.detail.as_deref() == Some("first_time")));
 }
 
 #[tokio::test]
@@ -206,7 +244,10 @@ async fn regenerating_voids_the_old_code_with_a_cooldown_and_a_cap() {
 
     let response = app.send_code(&client, "email").await;
     assert_eq!(response.status(), 429);
-    assert_eq!(error_of(response).await, serde_json::json!({ "ResendTooSoon": { "seconds": 60 } }));
+    assert_eq!(
+        error_of(response).await,
+        serde_json::json!({ "ResendTooSoon": { "seconds": 60 } })
+    );
     app.clock.advance(time::Duration::seconds(30));
     let step: Value = app.step(&client).await;
     assert_eq!(step["Code"]["resend_in"], 30);
@@ -226,7 +267,11 @@ async fn regenerating_voids_the_old_code_with_a_cooldown_and_a_cap() {
 
     for old in [&first, &second] {
         if *old != third {
-            assert_eq!(app.verify(&client, old).await.status(), 422, "an old code is void");
+            assert_eq!(
+                app.verify(&client, old).await.status(),
+                422,
+                "an old code is void"
+            );
         }
     }
     assert_eq!(app.verify(&client, &third).await.status(), 200);
@@ -250,7 +295,11 @@ async fn five_wrong_codes_void_the_flow() {
     let response = app.verify(&client, wrong).await;
     assert_eq!(response.status(), 410);
     assert_eq!(error_of(response).await, "FlowVoid");
-    assert_eq!(app.verify(&client, &code).await.status(), 410, "even the right code");
+    assert_eq!(
+        app.verify(&client, &code).await.status(),
+        410,
+        "even the right code"
+    );
     assert!(app.step(&client).await.get("Identify").is_some());
 }
 
@@ -262,7 +311,11 @@ async fn a_code_works_only_in_its_own_flow_and_a_new_flow_voids_the_old() {
     let (a, b) = (app.client(), app.client());
     let code_a = app.code_for(&a, "s3000006").await;
     let _ = app.code_for(&b, "s3000007").await;
-    assert_eq!(app.verify(&b, &code_a).await.status(), 422, "a code from another flow");
+    assert_eq!(
+        app.verify(&b, &code_a).await.status(),
+        422,
+        "a code from another flow"
+    );
 
     // Someone starts again for the same account: the first flow is void.
     let c = app.client();
@@ -282,7 +335,10 @@ async fn leaving_the_page_voids_the_flow() {
 
     let other = app.client();
     let code = app.code_for(&other, "s3000008").await;
-    assert_eq!(app.post(&other, "recovery_abandon", &[]).await.status(), 200);
+    assert_eq!(
+        app.post(&other, "recovery_abandon", &[]).await.status(),
+        200
+    );
     assert_eq!(app.verify(&other, &code).await.status(), 410);
 }
 
@@ -292,8 +348,15 @@ async fn a_captcha_answer_is_good_for_one_try() {
     app.create_account("s3000009").await;
     let client = app.client();
     let captcha = app.open_wizard(&client).await;
-    let form = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
-    assert_eq!(app.post(&client, "recovery_start", &form).await.status(), 200);
+    let form = [
+        ("login", "s3000009"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    assert_eq!(
+        app.post(&client, "recovery_start", &form).await.status(),
+        200
+    );
     let response = app.post(&app.client(), "recovery_start", &form).await;
     assert_eq!(response.status(), 422);
     assert_eq!(
@@ -304,17 +367,39 @@ async fn a_captcha_answer_is_good_for_one_try() {
     // A wrong answer uses the challenge up too.
     let other = app.client();
     let captcha = app.open_wizard(&other).await;
-    let wrong = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", "WRONG")];
-    assert_eq!(app.post(&other, "recovery_start", &wrong).await.status(), 422);
-    let retry = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
-    assert_eq!(app.post(&other, "recovery_start", &retry).await.status(), 422);
-    assert_eq!(app.send_code(&other, "email").await.status(), 410, "no flow was started");
+    let wrong = [
+        ("login", "s3000009"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", "WRONG"),
+    ];
+    assert_eq!(
+        app.post(&other, "recovery_start", &wrong).await.status(),
+        422
+    );
+    let retry = [
+        ("login", "s3000009"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    assert_eq!(
+        app.post(&other, "recovery_start", &retry).await.status(),
+        422
+    );
+    assert_eq!(
+        app.send_code(&other, "email").await.status(),
+        410,
+        "no flow was started"
+    );
 
     // And one too old.
     let late = app.client();
     let captcha = app.open_wizard(&late).await;
     app.clock.advance(time::Duration::seconds(300));
-    let form = [("login", "s3000009"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)];
+    let form = [
+        ("login", "s3000009"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
     assert_eq!(app.post(&late, "recovery_start", &form).await.status(), 422);
 }
 
@@ -324,7 +409,11 @@ async fn missing_fields_are_named() {
     let client = app.client();
     let captcha = app.open_wizard(&client).await;
     let response = app
-        .post(&client, "recovery_start", &[("login", " "), ("captcha_id", &captcha), ("captcha", "")])
+        .post(
+            &client,
+            "recovery_start",
+            &[("login", " "), ("captcha_id", &captcha), ("captcha", "")],
+        )
         .await;
     assert_eq!(response.status(), 422);
     let body = error_of(response).await;
@@ -394,7 +483,11 @@ async fn an_unknown_login_name_looks_exactly_like_a_known_one() {
             .collect()
     };
     let (km, um) = (masks(&k), masks(&u));
-    let shape = |m: &String| m.chars().map(|c| if c.is_alphanumeric() { 'x' } else { c }).collect::<String>();
+    let shape = |m: &String| {
+        m.chars()
+            .map(|c| if c.is_alphanumeric() { 'x' } else { c })
+            .collect::<String>()
+    };
     assert_eq!(shape(&km[0]), shape(&um[0]), "{km:?} {um:?}");
     // Tell the page where both are; the channel step pages are identical
     // but for the masks.
@@ -420,7 +513,12 @@ async fn an_unknown_login_name_looks_exactly_like_a_known_one() {
     assert_eq!(error_of(k).await, error_of(u).await);
 
     // The same unknown name shows the same masks every time.
-    let again: Value = app.start_recovery(&app.client(), "s3000011").await.json().await.unwrap();
+    let again: Value = app
+        .start_recovery(&app.client(), "s3000011")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(masks(&again), um);
 }
 
@@ -437,15 +535,28 @@ async fn starts_are_limited_per_login_name_and_per_address() {
         }
         let response = app.start_recovery(&app.client(), name).await;
         assert_eq!(response.status(), 429, "{name}");
-        assert_eq!(error_of(response).await, serde_json::json!({ "RateLimited": { "minutes": 60 } }));
+        assert_eq!(
+            error_of(response).await,
+            serde_json::json!({ "RateLimited": { "minutes": 60 } })
+        );
     }
     // Six starts from one address so far (refused ones do not count): one
     // more, and the address is at its limit whatever the name.
-    assert_eq!(app.start_recovery(&app.client(), "someone-else").await.status(), 200);
+    assert_eq!(
+        app.start_recovery(&app.client(), "someone-else")
+            .await
+            .status(),
+        200
+    );
     let response = app.start_recovery(&app.client(), "a-fourth-name").await;
     assert_eq!(response.status(), 429);
     app.clock.advance(time::Duration::minutes(61));
-    assert_eq!(app.start_recovery(&app.client(), "a-fourth-name").await.status(), 200);
+    assert_eq!(
+        app.start_recovery(&app.client(), "a-fourth-name")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -458,7 +569,10 @@ async fn codes_sent_for_one_account_are_capped_per_hour() {
     assert_eq!(app.start_recovery(&client, "s3000013").await.status(), 200);
     let response = app.send_code(&client, "email").await;
     assert_eq!(response.status(), 429);
-    assert_eq!(error_of(response).await, serde_json::json!({ "RateLimited": { "minutes": 60 } }));
+    assert_eq!(
+        error_of(response).await,
+        serde_json::json!({ "RateLimited": { "minutes": 60 } })
+    );
     assert_eq!(app.codes_sent(), 2);
 }
 
@@ -488,10 +602,11 @@ async fn a_failing_smtp_server_leaves_nothing_half_done() {
             .await
             .unwrap();
     assert_eq!((sent, hash), (0, None));
-    let quota: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM throttle WHERE key LIKE 'recovery-send:%'")
-        .fetch_one(&app.pool().await)
-        .await
-        .unwrap();
+    let quota: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM throttle WHERE key LIKE 'recovery-send:%'")
+            .fetch_one(&app.pool().await)
+            .await
+            .unwrap();
     assert_eq!(quota, 0);
     assert!(app
         .audit_actions("s3000014")
@@ -511,9 +626,19 @@ async fn a_storage_failure_while_resetting_changes_nothing() {
     let response = app.reset(&client, NEW, NEW).await;
     assert_eq!(response.status(), 500);
     app.repair_mail_queue().await;
-    assert_eq!(app.sign_in(&app.client(), "s3000015", &old).await.status(), 200);
-    assert_eq!(app.whoami(&signed_in).await["login"], "s3000015", "sessions untouched");
-    assert!(app.step(&client).await.get("NewPassword").is_some(), "the flow can still finish");
+    assert_eq!(
+        app.sign_in(&app.client(), "s3000015", &old).await.status(),
+        200
+    );
+    assert_eq!(
+        app.whoami(&signed_in).await["login"],
+        "s3000015",
+        "sessions untouched"
+    );
+    assert!(
+        app.step(&client).await.get("NewPassword").is_some(),
+        "the flow can still finish"
+    );
     assert_eq!(app.reset(&client, NEW, NEW).await.status(), 200);
 }
 
@@ -533,7 +658,10 @@ async fn a_new_password_the_policy_refuses_changes_nothing() {
         assert_eq!(response.status(), 422);
         assert_eq!(error_of(response).await["Invalid"][0]["field"], field);
     }
-    assert_eq!(app.sign_in(&app.client(), "s3000016", &old).await.status(), 200);
+    assert_eq!(
+        app.sign_in(&app.client(), "s3000016", &old).await.status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -545,8 +673,16 @@ async fn an_account_past_its_end_is_told_only_after_proving_its_channel() {
         .await
         .unwrap();
     let client = app.client();
-    let step: Value = app.start_recovery(&client, "t3000017").await.json().await.unwrap();
-    assert!(step.get("Channel").is_some(), "nothing told before the code");
+    let step: Value = app
+        .start_recovery(&client, "t3000017")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        step.get("Channel").is_some(),
+        "nothing told before the code"
+    );
     app.send_code(&client, "email").await;
     let code = app.last_code("t3000017@example.edu");
     let step: Value = app.verify(&client, &code).await.json().await.unwrap();
@@ -554,7 +690,10 @@ async fn an_account_past_its_end_is_told_only_after_proving_its_channel() {
     assert_eq!(step, contact);
     let step: Value = app.reset(&client, NEW, NEW).await.json().await.unwrap();
     assert_eq!(step, contact);
-    assert_eq!(app.sign_in(&app.client(), "t3000017", NEW).await.status(), 401);
+    assert_eq!(
+        app.sign_in(&app.client(), "t3000017", NEW).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -586,9 +725,15 @@ async fn a_code_by_text_message_goes_through_the_http_gateway() {
         c.sms.http.authorization = app::ssr::config::Secret::new("Bearer gateway-token");
     })
     .await;
-    app.create_first_time("t3000018", Some("+852 9123 4567")).await;
+    app.create_first_time("t3000018", Some("+852 9123 4567"))
+        .await;
     let client = app.client();
-    let step: Value = app.start_recovery(&client, "t3000018").await.json().await.unwrap();
+    let step: Value = app
+        .start_recovery(&client, "t3000018")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(step["Channel"]["options"][1]["masked"], "•••• 4567");
     let step: Value = app.send_code(&client, "mobile").await.json().await.unwrap();
     assert_eq!(step["Code"]["channel"], "mobile");
@@ -615,12 +760,18 @@ async fn the_captcha_is_served_as_an_image_and_as_audio() {
     assert_eq!(image.headers()["content-type"], "image/png");
     assert_eq!(image.headers()["cache-control"], "no-store");
     let audio = client
-        .get(format!("{}/captcha/{captcha}/audio.wav?download=1", app.address))
+        .get(format!(
+            "{}/captcha/{captcha}/audio.wav?download=1",
+            app.address
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(audio.headers()["content-type"], "audio/wav");
-    assert!(audio.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(audio.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
     assert_eq!(&audio.bytes().await.unwrap()[..4], b"RIFF");
     let missing = client
         .get(format!("{}/captcha/not-a-challenge/image.png", app.address))
@@ -647,7 +798,12 @@ async fn the_demo_mailbox_exists_in_demo_mode_only() {
     let demo = spawn_app_with(|c| c.mode = Mode::Demo).await;
     demo.create_account("s3000019").await;
     let code = demo.code_for(&demo.client(), "s3000019").await;
-    let entries: Value = demo.post(&demo.client(), "dev_mailbox", &[]).await.json().await.unwrap();
+    let entries: Value = demo
+        .post(&demo.client(), "dev_mailbox", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(entries[0]["to"], "s3000019@example.edu");
     assert!(entries[0]["text"].as_str().unwrap().contains(&code));
 }
@@ -664,9 +820,16 @@ async fn the_registered_email_is_asked_for_where_configured() {
         ("captcha_id", captcha.as_str()),
         ("captcha", CAPTCHA),
     ];
-    assert_eq!(app.post(&client, "recovery_start", &form).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "recovery_start", &form).await.status(),
+        200
+    );
     assert_eq!(app.send_code(&client, "email").await.status(), 200);
-    assert_eq!(app.codes_sent(), 0, "a wrong email is treated as an unknown name");
+    assert_eq!(
+        app.codes_sent(),
+        0,
+        "a wrong email is treated as an unknown name"
+    );
 
     let captcha = app.open_wizard(&client).await;
     let form = [
@@ -675,7 +838,10 @@ async fn the_registered_email_is_asked_for_where_configured() {
         ("captcha_id", captcha.as_str()),
         ("captcha", CAPTCHA),
     ];
-    assert_eq!(app.post(&client, "recovery_start", &form).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "recovery_start", &form).await.status(),
+        200
+    );
     assert_eq!(app.send_code(&client, "email").await.status(), 200);
     assert_eq!(app.codes_sent(), 1);
 }
@@ -687,10 +853,11 @@ async fn no_code_reaches_a_log_line_or_the_database() {
     let client = app.client();
     let code = app.code_for(&client, "s3000021").await;
     app.verify(&client, "WRONG1").await;
-    let stored: String = sqlx::query_scalar("SELECT code_hash FROM recovery_flows WHERE state = 'code'")
-        .fetch_one(&app.pool().await)
-        .await
-        .unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT code_hash FROM recovery_flows WHERE state = 'code'")
+            .fetch_one(&app.pool().await)
+            .await
+            .unwrap();
     assert!(!stored.contains(&code));
     assert_eq!(stored.len(), 64);
     assert!(!captured_logs().contains(&code));
@@ -706,7 +873,11 @@ async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
         .post(format!("{}/api/recovery_start", app.address))
         .header("accept", "text/html")
         .header("referer", format!("{}/forgot-password", app.address))
-        .form(&[("login", "s3000022"), ("captcha_id", captcha.as_str()), ("captcha", CAPTCHA)])
+        .form(&[
+            ("login", "s3000022"),
+            ("captcha_id", captcha.as_str()),
+            ("captcha", CAPTCHA),
+        ])
         .send()
         .await
         .unwrap();
@@ -749,7 +920,10 @@ async fn a_code_arrives_through_a_real_smtp_server() {
         .iter()
         .find(|m| m["to"][0]["address"] == address.as_str())
         .expect("the SMTP server received the code email");
-    assert!(mail["subject"].as_str().unwrap().starts_with("Your verification code / 你的驗證碼"));
+    assert!(mail["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("Your verification code / 你的驗證碼"));
     assert!(mail["text"].as_str().unwrap().contains(&code));
     assert!(mail["html"].as_str().unwrap().contains(&code));
     assert_eq!(app.verify(&client, &code).await.status(), 200);
@@ -760,10 +934,18 @@ async fn captcha_challenges_are_limited_per_address() {
     let app = spawn_app_with(|c| c.captcha.per_address_per_hour = 2).await;
     let client = app.client();
     app.open_wizard(&client).await;
-    assert_eq!(app.post(&client, "recovery_captcha", &[]).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "recovery_captcha", &[]).await.status(),
+        200
+    );
     let response = app.post(&client, "recovery_captcha", &[]).await;
     assert_eq!(response.status(), 429);
-    assert_eq!(error_of(response).await, serde_json::json!({ "RateLimited": { "minutes": 60 } }));
-    let response = app.post(&client, "recovery_step", &[("resume", "false")]).await;
+    assert_eq!(
+        error_of(response).await,
+        serde_json::json!({ "RateLimited": { "minutes": 60 } })
+    );
+    let response = app
+        .post(&client, "recovery_step", &[("resume", "false")])
+        .await;
     assert_eq!(response.status(), 429);
 }

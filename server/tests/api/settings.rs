@@ -67,15 +67,26 @@ fn outside_development_a_secret_key_is_required() {
     let dir = tempfile::tempdir().unwrap();
     let err = settings::load(Some(&write(&dir, "mode = \"test\"\n"))).unwrap_err();
     assert!(err.contains("secret_key"), "{err}");
-    let err = settings::load(Some(&write(&dir, "mode = \"test\"\nsecret_key = \"short\"\n"))).unwrap_err();
-    assert!(err.contains("secret_key") && !err.contains("short"), "{err}");
+    let err = settings::load(Some(&write(
+        &dir,
+        "mode = \"test\"\nsecret_key = \"short\"\n",
+    )))
+    .unwrap_err();
+    assert!(
+        err.contains("secret_key") && !err.contains("short"),
+        "{err}"
+    );
     assert!(settings::load(Some(&write(&dir, "mode = \"development\"\n"))).is_ok());
 }
 
 #[test]
 fn production_refuses_the_development_outboxes() {
     let dir = tempfile::tempdir().unwrap();
-    let err = settings::load(Some(&write(&dir, &format!("mode = \"production\"\n{SECRET}")))).unwrap_err();
+    let err = settings::load(Some(&write(
+        &dir,
+        &format!("mode = \"production\"\n{SECRET}"),
+    )))
+    .unwrap_err();
     assert!(err.contains("mail.transport"), "{err}");
     let toml = format!("mode = \"production\"\n{SECRET}[mail]\ntransport = \"smtp\"\n");
     let err = settings::load(Some(&write(&dir, &toml))).unwrap_err();
@@ -85,7 +96,11 @@ fn production_refuses_the_development_outboxes() {
 #[test]
 fn codes_may_not_live_longer_than_ten_minutes() {
     let dir = tempfile::tempdir().unwrap();
-    let err = settings::load(Some(&write(&dir, "[recovery]\ncode_lifetime_seconds = 900\n"))).unwrap_err();
+    let err = settings::load(Some(&write(
+        &dir,
+        "[recovery]\ncode_lifetime_seconds = 900\n",
+    )))
+    .unwrap_err();
     assert!(err.contains("code_lifetime_seconds"), "{err}");
 }
 
@@ -95,5 +110,8 @@ fn secrets_never_show_in_debug_output() {
     let toml = format!("{SECRET}[mail.smtp]\npassword = \"smtp-pass-123\"\n");
     let (config, _) = settings::load(Some(&write(&dir, &toml))).unwrap();
     let printed = format!("{config:?}");
-    assert!(!printed.contains("smtp-pass-123") && !printed.contains("abcdef-secret"), "{printed}");
+    assert!(
+        !printed.contains("smtp-pass-123") && !printed.contains("abcdef-secret"),
+        "{printed}"
+    );
 }

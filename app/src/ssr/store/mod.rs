@@ -224,7 +224,13 @@ macro_rules! stored_names {
         }
     )+};
 }
-stored_names!(Role, AccountStatus, FlowState, crate::ssr::audit::Action, crate::ssr::audit::Outcome);
+stored_names!(
+    Role,
+    AccountStatus,
+    FlowState,
+    crate::ssr::audit::Action,
+    crate::ssr::audit::Outcome
+);
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {

@@ -325,17 +325,21 @@ impl Store for PgStore {
     }
 
     async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        Ok(sqlx::query_as("DELETE FROM captchas WHERE id_hash = $1 RETURNING answer, expires_at")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("DELETE FROM captchas WHERE id_hash = $1 RETURNING answer, expires_at")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = $1")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = $1")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn start_flow(&self, f: &NewFlow<'_>) -> StoreResult<()> {
@@ -516,11 +520,13 @@ impl Store for PgStore {
     }
 
     async fn mark_mail_failed(&self, id: i64, retry_at: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE mail_queue SET attempts = attempts + 1, next_try_at = $1 WHERE id = $2")
-            .bind(retry_at)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE mail_queue SET attempts = attempts + 1, next_try_at = $1 WHERE id = $2",
+        )
+        .bind(retry_at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

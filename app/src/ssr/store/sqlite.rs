@@ -3,9 +3,7 @@ use std::str::FromStr as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use super::*;
@@ -331,17 +329,21 @@ impl Store for SqliteStore {
     }
 
     async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        Ok(sqlx::query_as("DELETE FROM captchas WHERE id_hash = ? RETURNING answer, expires_at")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("DELETE FROM captchas WHERE id_hash = ? RETURNING answer, expires_at")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = ?")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = ?")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn start_flow(&self, f: &NewFlow<'_>) -> StoreResult<()> {
