@@ -11,7 +11,7 @@ use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{decoy_masks, mask_email, mask_mobile, new_code, normalize_code};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
-    append_set_cookie, hash_token, internal, new_token, token_from_headers,
+    append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
 };
 use crate::ssr::store::{Account, CodeSent, Flow, FlowState, NewFlow, PasswordChange, StoreError};
 use crate::ssr::throttle::{login_key, ThrottleRule};
@@ -22,14 +22,7 @@ use crate::ssr::{captcha, notices, AppState};
 pub const COOKIE: &str = "gatehouse_recovery";
 
 fn set_flow_cookie(state: &AppState, token: &str, max_age: i64) {
-    let secure = if state.config.secure_cookie() {
-        "; Secure"
-    } else {
-        ""
-    };
-    append_set_cookie(format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    ));
+    append_set_cookie(cookie(state, COOKIE, token, "Strict", Some(max_age)));
 }
 
 async fn flow_token() -> Option<String> {
@@ -101,7 +94,7 @@ pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
     let client = ClientInfo::current(&state.config).await;
     let quotas = [(
         format!("captcha:addr:{}", client.addr),
-        quota(state.config.captcha.per_address_per_hour),
+        ThrottleRule::hourly(state.config.captcha.per_address_per_hour),
     )];
     within_quota(state, &quotas).await?;
     count(state, &quotas).await?;
@@ -110,12 +103,12 @@ pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
 
 /// Where codes can go: the account's email and mobile, or for an unknown
 /// name the masks its secret-derived decoy would show.
-fn channels(state: &AppState, flow: &Flow, account: Option<&Account>) -> Vec<ChannelOption> {
+fn channels(state: &AppState, login_key: &str, account: Option<&Account>) -> Vec<ChannelOption> {
     let (email, mobile) = match account {
         Some(a) => (mask_email(&a.email), a.mobile.as_deref().map(mask_mobile)),
         None => decoy_masks(
             &state.keys,
-            &flow.login_key,
+            login_key,
             &state.config.recovery.decoy_email_domains,
         ),
     };
@@ -145,7 +138,7 @@ fn code_step(state: &AppState, flow: &Flow, account: Option<&Account>) -> Step {
         Some("mobile") => Channel::Mobile,
         _ => Channel::Email,
     };
-    let masked = channels(state, flow, account)
+    let masked = channels(state, &flow.login_key, account)
         .into_iter()
         .find(|o| o.channel == channel)
         .map(|o| o.masked)
@@ -184,7 +177,7 @@ async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
     let account = account_of(state, flow).await?;
     Ok(match flow.state {
         FlowState::Channel => Step::Channel {
-            options: channels(state, flow, account.as_ref()),
+            options: channels(state, &flow.login_key, account.as_ref()),
         },
         FlowState::Code => code_step(state, flow, account.as_ref()),
         FlowState::Password => match account {
@@ -228,35 +221,18 @@ pub async fn abandon(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Hourly quotas: no delays, a stop once the count is reached.
-fn quota(per_hour: u32) -> ThrottleRule {
-    ThrottleRule {
-        free_failures: per_hour.into(),
-        base_delay_seconds: 0,
-        max_delay_seconds: 0,
-        lock_after: per_hour.into(),
-        lock_seconds: 3600,
-        window_seconds: 3600,
-    }
-}
-
-/// Refuses if any of the keys is over its quota.
+/// Refuses, with the minutes to wait, if any of the keys is over its quota.
 async fn within_quota(state: &AppState, keys: &[(String, ThrottleRule)]) -> Result<(), AppError> {
     let now = state.clock.unix();
-    for (key, rule) in keys {
+    for (key, _) in keys {
         let current = state.store.throttle_state(key).await.map_err(internal)?;
-        if let Some(refusal) = rule.refusal(current.as_ref(), now) {
+        if let Some(locked_until) = current.map(|c| c.locked_until).filter(|&t| t > now) {
             tracing::info!(
                 key = key.split(':').next().unwrap_or_default(),
                 "recovery quota reached"
             );
-            let seconds = match refusal {
-                AppError::Locked { minutes } => minutes * 60,
-                AppError::Throttled { seconds } => seconds,
-                _ => 60,
-            };
             return Err(AppError::RateLimited {
-                minutes: seconds.div_ceil(60).max(1),
+                minutes: ((locked_until - now) as u64).div_ceil(60),
             });
         }
     }
@@ -315,11 +291,11 @@ pub async fn start(
     let quotas = [
         (
             format!("recovery-start:{key}"),
-            quota(r.starts_per_login_per_hour),
+            ThrottleRule::hourly(r.starts_per_login_per_hour),
         ),
         (
             format!("recovery-start:addr:{}", client.addr),
-            quota(r.starts_per_address_per_hour),
+            ThrottleRule::hourly(r.starts_per_address_per_hour),
         ),
     ];
     within_quota(state, &quotas).await?;
@@ -360,14 +336,9 @@ pub async fn start(
         .await
         .map_err(internal)?;
     set_flow_cookie(state, &token, i64::from(r.flow_lifetime_minutes) * 60);
-
-    let flow = state
-        .store
-        .flow(new.id_hash)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Internal)?;
-    step_of(state, &flow).await
+    Ok(Step::Channel {
+        options: channels(state, &flow_key, account.as_ref()),
+    })
 }
 
 pub async fn send_code(
@@ -391,7 +362,7 @@ pub async fn send_code(
         }
     }
     let account = account_of(state, &flow).await?;
-    if !channels(state, &flow, account.as_ref())
+    if !channels(state, &flow.login_key, account.as_ref())
         .iter()
         .any(|o| o.channel == channel)
     {
@@ -400,11 +371,11 @@ pub async fn send_code(
     let quotas = [
         (
             format!("recovery-send:login:{}", flow.login_key),
-            quota(r.messages_per_account_per_hour),
+            ThrottleRule::hourly(r.messages_per_account_per_hour),
         ),
         (
             format!("recovery-send:addr:{}", client.addr),
-            quota(r.messages_per_address_per_hour),
+            ThrottleRule::hourly(r.messages_per_address_per_hour),
         ),
     ];
     within_quota(state, &quotas).await?;
@@ -465,7 +436,15 @@ pub async fn send_code(
         .map_err(internal)?;
     wait_for_floor(state, started).await;
 
-    let flow = require_flow(state, &[FlowState::Code]).await?;
+    // The flow as `record_code_sent` just left it.
+    let flow = Flow {
+        state: FlowState::Code,
+        channel: Some(channel_name(channel).to_owned()),
+        code_expires_at: Some(code_expires_at),
+        codes_sent: flow.codes_sent + 1,
+        last_sent_at: Some(now),
+        ..flow
+    };
     Ok(code_step(state, &flow, account.as_ref()))
 }
 
@@ -569,7 +548,10 @@ pub async fn verify_code(
         .record_audit(&event, now)
         .await
         .map_err(internal)?;
-    let flow = require_flow(state, &[FlowState::Password]).await?;
+    let flow = Flow {
+        state: FlowState::Password,
+        ..flow
+    };
     step_of(state, &flow).await
 }
 

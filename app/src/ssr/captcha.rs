@@ -47,11 +47,17 @@ pub async fn solve(state: &AppState, id: &str, given: &str) -> StoreResult<bool>
     Ok(expires_at > state.clock.unix() && !given.is_empty() && given == answer)
 }
 
-fn drawn(answer: &str) -> Captcha {
+/// A CAPTCHA holding exactly `answer`.
+fn holding(answer: &str) -> Captcha {
     let mut c = Captcha::new();
     for ch in answer.chars() {
         c.set_chars(&[ch]).add_char();
     }
+    c
+}
+
+fn drawn(answer: &str) -> Captcha {
+    let mut c = holding(answer);
     c.apply_filter(Noise::new(0.3))
         .apply_filter(Wave::new(2.0, 12.0).horizontal())
         .apply_filter(Wave::new(2.0, 10.0).vertical())
@@ -67,10 +73,7 @@ pub fn png(answer: &str) -> Option<Vec<u8>> {
 /// One WAV: each character spoken (the crate adds noise to each), with
 /// pauses of random length between them.
 pub fn wav(answer: &str) -> Option<Vec<u8>> {
-    let mut c = Captcha::new();
-    for ch in answer.chars() {
-        c.set_chars(&[ch]).add_char();
-    }
+    let c = holding(answer);
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: 22050,

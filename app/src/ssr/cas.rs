@@ -101,16 +101,9 @@ fn flag(value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| v == "true" || v == "1")
 }
 
+/// A value for a query string (`form_urlencoded`, as browsers encode).
 fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
@@ -196,13 +189,7 @@ pub async fn logout(
         .filter(|s| service_for(&state, s).is_some())
         .unwrap_or_else(|| "/login".into());
     let mut response = Redirect::to(&target).into_response();
-    let mut cookie = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        state.config.session.cookie_name
-    );
-    if state.config.secure_cookie() {
-        cookie.push_str("; Secure");
-    }
+    let cookie = sessions::session_cookie(&state, "", Some(0));
     if let Ok(value) = header::HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

@@ -19,8 +19,7 @@ pub fn new_token() -> String {
 }
 
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::ssr::codes::hex(&Sha256::digest(token.as_bytes()))
 }
 
 pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
@@ -34,11 +33,16 @@ pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<Stri
         .map(|(_, value)| value.to_owned())
 }
 
-fn cookie(state: &AppState, value: &str, max_age: Option<i64>) -> String {
-    let mut c = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Lax",
-        state.config.session.cookie_name, value
-    );
+/// A `Set-Cookie` value for one of Gatehouse's cookies: always
+/// `HttpOnly` on `/`, `Secure` over HTTPS.
+pub fn cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    same_site: &str,
+    max_age: Option<i64>,
+) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
     }
@@ -48,12 +52,24 @@ fn cookie(state: &AppState, value: &str, max_age: Option<i64>) -> String {
     c
 }
 
+/// The session cookie: its value is `token`, or with `max_age` 0 it is
+/// removed.
+pub fn session_cookie(state: &AppState, token: &str, max_age: Option<i64>) -> String {
+    cookie(
+        state,
+        &state.config.session.cookie_name,
+        token,
+        "Lax",
+        max_age,
+    )
+}
+
 pub fn set_cookie(state: &AppState, token: &str) {
-    append_set_cookie(cookie(state, token, None));
+    append_set_cookie(session_cookie(state, token, None));
 }
 
 pub fn clear_cookie(state: &AppState) {
-    append_set_cookie(cookie(state, "", Some(0)));
+    append_set_cookie(session_cookie(state, "", Some(0)));
 }
 
 pub fn append_set_cookie(value: String) {

@@ -83,7 +83,7 @@ impl HttpSmsGateway {
                 let quoted = serde_json::Value::String(value.to_owned()).to_string();
                 quoted[1..quoted.len() - 1].to_owned()
             } else {
-                form_urlencoded(value)
+                form_urlencoded::byte_serialize(value.as_bytes()).collect()
             }
         };
         self.config
@@ -91,19 +91,6 @@ impl HttpSmsGateway {
             .replace("{to}", &escape(&sms.to))
             .replace("{text}", &escape(&sms.text))
     }
-}
-
-fn form_urlencoded(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[async_trait]

@@ -34,6 +34,19 @@ impl ThrottleRule {
         Self::with(c, c.address_lock_after, c.address_lock_after)
     }
 
+    /// An hourly quota: no delays, a stop for an hour once `per_hour`
+    /// events are counted (messages sent, flows started).
+    pub fn hourly(per_hour: u32) -> Self {
+        ThrottleRule {
+            free_failures: per_hour.into(),
+            base_delay_seconds: 0,
+            max_delay_seconds: 0,
+            lock_after: per_hour.into(),
+            lock_seconds: 3600,
+            window_seconds: 3600,
+        }
+    }
+
     fn with(c: &ThrottleConfig, free_failures: u32, lock_after: u32) -> Self {
         ThrottleRule {
             free_failures: free_failures.into(),
