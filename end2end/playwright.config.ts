@@ -8,6 +8,12 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  projects: [
+    // The server-rendered, hydrated portal (cargo leptos).
+    { name: 'hydrated', testIgnore: /csr\.spec\.ts/ },
+    // The static single-page bundle (Trunk), on another origin.
+    { name: 'static-bundle', testMatch: /csr\.spec\.ts/ },
+  ],
   use: {
     baseURL: process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000',
     trace: 'retain-on-failure',

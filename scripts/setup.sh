@@ -7,6 +7,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 
 CARGO_LEPTOS_VERSION=0.3.11
+# The last Trunk that builds with this machine's rustc (0.22 needs 1.96).
+TRUNK_VERSION=0.21.14
 # Must equal the exact `wasm-bindgen` pin in Cargo.toml.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -43,8 +45,14 @@ if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTO
   rm -rf "$work"
 fi
 
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+  log "installing trunk $TRUNK_VERSION (the static single-page bundle)"
+  # Without the default update check, which asks crates.io at every start.
+  cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls --force
+fi
+
 if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-  log "installing end-to-end test packages (Playwright, binaryen's wasm-opt, maildev)"
+  log "installing end-to-end test packages (Playwright, binaryen's wasm-opt, maildev, sirv)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -28,8 +28,8 @@ for _ in $(seq 1 100); do
 done
 
 echo "== unit, property and integration tests (SQLite)"
-# `frontend` is left out: it turns on the browser-only `hydrate` feature,
-# which cannot share one build with the server's `ssr`. The SMTP test is
+# `frontend` is left out: it is only the wasm entry points (its `hydrate`
+# and `csr` features cannot share one build with the server's `ssr`). The SMTP test is
 # marked ignored for a plain `cargo test` (it needs maildev): included here.
 cargo test --workspace --exclude frontend -- --include-ignored --skip pg_instances
 
@@ -41,15 +41,25 @@ else
   echo "PostgreSQL is not reachable at $pg_url: the PostgreSQL half is skipped"
 fi
 
+echo "== the static single-page bundle (Trunk), for its end-to-end test"
+# Served by a plain static file server on its own port (started by the
+# Playwright test), calling the Gatehouse below.
+export E2E_CSR_PORT="${E2E_CSR_PORT:-3200}"
+CSR_API_URL="http://127.0.0.1:3000" bash scripts/build-csr.sh
+
 echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
 # The demo e-service the CAS story signs in to (a test fixture the
-# Playwright tests start on this port) is registered like any other.
+# Playwright tests start on this port) is registered like any other, and
+# the static bundle's origin is trusted like any other.
 export E2E_ESERVICE_PORT="${E2E_ESERVICE_PORT:-3100}"
 cat >"$e2e_dir/gatehouse.toml" <<TOML
 [[cas.services]]
 name = "Demo e-Service"
 url_pattern = "http://127.0.0.1:$E2E_ESERVICE_PORT/*"
 attributes = ["display_name", "email", "role"]
+
+[cors]
+allowed_origins = ["http://127.0.0.1:$E2E_CSR_PORT"]
 TOML
 export GATEHOUSE_CONFIG="$e2e_dir/gatehouse.toml"
 export GATEHOUSE_MODE=test

@@ -19,7 +19,7 @@ pub struct MailboxEntry {
     pub text: String,
 }
 
-#[server(endpoint = "dev_mailbox")]
+#[server(endpoint = "dev_mailbox", client = crate::api::Client)]
 pub async fn dev_mailbox() -> Result<Vec<MailboxEntry>, AppError> {
     use crate::ssr::state::respond;
     let state = crate::ssr::state()?;

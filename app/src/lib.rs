@@ -3,6 +3,13 @@
 #![recursion_limit = "256"]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(any(
+    all(feature = "ssr", feature = "hydrate"),
+    all(feature = "ssr", feature = "csr"),
+    all(feature = "hydrate", feature = "csr"),
+))]
+compile_error!("build `app` with one of the features ssr, hydrate and csr");
+
 // The build-script generator that replaces this macro pulls the ICU data
 // exporter into every build, minutes on a fresh machine; the macro still
 // checks every key in both languages at compile time.
@@ -13,6 +20,7 @@ mod i18n_keys {
 pub use i18n_keys::i18n;
 
 pub mod account;
+pub mod api;
 pub mod change_password;
 pub mod components;
 pub mod dev_mailbox;

@@ -168,8 +168,16 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(security::same_origin_writes));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    let trusted = security::TrustedOrigins::new(&state.config.cors.allowed_origins);
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        trusted.clone(),
+        security::same_origin_writes,
+    ));
+    let router = match trusted.cors() {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
     security::add_headers(router, state.config.secure_cookie()).with_state(state)
 }
 

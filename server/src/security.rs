@@ -1,25 +1,75 @@
 //! Request-level protections: same-origin checks on every state-changing
-//! request (CSRF), security headers, and the language cookie.
-use axum::extract::{Path, Query, Request};
+//! request (CSRF), CORS for the configured origins, security headers, and
+//! the language cookie.
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Router;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use serde::Deserialize;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// The origins trusted besides this site (`cors.allowed_origins`): pages of
+/// the static single-page bundle served from elsewhere.
+#[derive(Clone, Default)]
+pub struct TrustedOrigins(Arc<[String]>);
+
+impl TrustedOrigins {
+    pub fn new(origins: &[String]) -> Self {
+        TrustedOrigins(origins.into())
+    }
+
+    fn allows(&self, headers: &http::HeaderMap) -> bool {
+        headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|origin| self.0.iter().any(|o| o == origin))
+    }
+
+    /// CORS for these origins only: cookies allowed, the headers a server
+    /// function call sends, and the two its redirect answer carries. None
+    /// when no origin is configured (same origin only).
+    pub fn cors(&self) -> Option<CorsLayer> {
+        let origins: Vec<HeaderValue> = self
+            .0
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        (!origins.is_empty()).then(|| {
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_credentials(true)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
+                .expose_headers([
+                    header::LOCATION,
+                    HeaderName::from_static(leptos::server_fn::redirect::REDIRECT_HEADER),
+                ])
+                .max_age(Duration::from_secs(600))
+        })
+    }
+}
+
 /// Refuses a state-changing request whose `Origin` (or, failing that,
-/// `Referer`) is not this very site; with `SameSite=Lax` cookies this stops
-/// cross-site request forgery.
-pub async fn same_origin_writes(request: Request, next: Next) -> Response {
+/// `Referer`) is neither this very site nor a trusted origin; with
+/// `SameSite=Lax` cookies this stops cross-site request forgery.
+pub async fn same_origin_writes(
+    State(trusted): State<TrustedOrigins>,
+    request: Request,
+    next: Next,
+) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
         return next.run(request).await;
     }
-    if is_same_origin(request.headers()) {
+    if is_same_origin(request.headers()) || trusted.allows(request.headers()) {
         next.run(request).await
     } else {
         (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
@@ -136,6 +186,22 @@ mod tests {
             ("host", "127.0.0.1:3000"),
             ("origin", "null")
         ])));
+    }
+
+    #[test]
+    fn a_trusted_origin_is_matched_exactly() {
+        let trusted = TrustedOrigins::new(&["https://static.example.edu".into()]);
+        assert!(trusted.allows(&headers(&[("origin", "https://static.example.edu")])));
+        for other in [
+            "https://static.example.edu:8443",
+            "http://static.example.edu",
+            "https://static.example.edu.evil.com",
+        ] {
+            let mut h = http::HeaderMap::new();
+            h.insert(header::ORIGIN, HeaderValue::from_str(other).unwrap());
+            assert!(!trusted.allows(&h), "{other}");
+        }
+        assert!(TrustedOrigins::default().cors().is_none());
     }
 
     #[test]

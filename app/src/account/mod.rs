@@ -91,7 +91,7 @@ pub struct Me {
     pub must_change: bool,
 }
 
-#[server(endpoint = "whoami")]
+#[server(endpoint = "whoami", client = crate::api::Client)]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     use crate::ssr::{sessions, state};
     let state = state()?;

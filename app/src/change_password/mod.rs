@@ -22,7 +22,7 @@ pub struct PasswordForm {
     pub must_change: bool,
 }
 
-#[server(endpoint = "load_password_form")]
+#[server(endpoint = "load_password_form", client = crate::api::Client)]
 pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
     use crate::ssr::{sessions, state};
     let state = state()?;
@@ -37,7 +37,7 @@ pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
     }))
 }
 
-#[server(endpoint = "change_password")]
+#[server(endpoint = "change_password", client = crate::api::Client)]
 pub async fn change_password(
     current_password: Password,
     new_password: Password,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// Seconds left from `from`, falling once a second in the browser.
 pub fn seconds_left(from: i64) -> ReadSignal<i64> {
     let (left, set_left) = signal(from);
-    #[cfg(feature = "hydrate")]
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
     Effect::new(move |_| {
         use web_sys::js_sys::Date;
         let started = Date::now();
@@ -17,7 +17,7 @@ pub fn seconds_left(from: i64) -> ReadSignal<i64> {
         // Dropped, and so stopped, when the step leaves the page.
         StoredValue::new_local(tick);
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
     let _ = set_left;
     left
 }

@@ -75,7 +75,7 @@ pub const RESUME_PATH: &str = "/forgot-password?resume=1";
 
 /// The step to show. A fresh visit (`resume` false) ends any flow this
 /// browser had open, as leaving the page does.
-#[server(endpoint = "recovery_step")]
+#[server(endpoint = "recovery_step", client = crate::api::Client)]
 pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
     service::current_step(&state, resume)
@@ -84,7 +84,7 @@ pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
 }
 
 /// A new CAPTCHA challenge ("Display another Security Code").
-#[server(endpoint = "recovery_captcha")]
+#[server(endpoint = "recovery_captcha", client = crate::api::Client)]
 pub async fn recovery_captcha() -> Result<String, AppError> {
     let state = crate::ssr::state()?;
     service::new_captcha(&state)
@@ -92,7 +92,7 @@ pub async fn recovery_captcha() -> Result<String, AppError> {
         .map_err(crate::ssr::state::respond)
 }
 
-#[server(endpoint = "recovery_start")]
+#[server(endpoint = "recovery_start", client = crate::api::Client)]
 pub async fn recovery_start(
     login: String,
     email: Option<String>,
@@ -112,7 +112,7 @@ pub async fn recovery_start(
 }
 
 /// Sends a code to the chosen channel; also "Regenerate Verification Code".
-#[server(endpoint = "recovery_send")]
+#[server(endpoint = "recovery_send", client = crate::api::Client)]
 pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
     let client = crate::ssr::request::ClientInfo::current(&state.config).await;
@@ -120,7 +120,7 @@ pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     after(step)
 }
 
-#[server(endpoint = "recovery_verify")]
+#[server(endpoint = "recovery_verify", client = crate::api::Client)]
 pub async fn recovery_verify(code: String) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
     let client = crate::ssr::request::ClientInfo::current(&state.config).await;
@@ -128,7 +128,7 @@ pub async fn recovery_verify(code: String) -> Result<Step, AppError> {
     after(step)
 }
 
-#[server(endpoint = "recovery_reset")]
+#[server(endpoint = "recovery_reset", client = crate::api::Client)]
 pub async fn recovery_reset(
     new_password: Password,
     confirm_password: Password,
@@ -140,7 +140,7 @@ pub async fn recovery_reset(
 }
 
 /// Ends this browser's flow: the page calls it when it is left.
-#[server(endpoint = "recovery_abandon")]
+#[server(endpoint = "recovery_abandon", client = crate::api::Client)]
 pub async fn recovery_abandon() -> Result<(), AppError> {
     let state = crate::ssr::state()?;
     service::abandon(&state).await

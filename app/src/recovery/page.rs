@@ -10,6 +10,7 @@ use super::{
     RecoveryVerify, Step,
 };
 use crate::account::page::Loading;
+use crate::api;
 use crate::components::{ErrorMessage, FieldProblem, NewPasswordFields, SecurityReminders};
 use crate::error::{AppError, Field};
 use crate::i18n::*;
@@ -102,7 +103,7 @@ fn Wizard(step: Step) -> impl IntoView {
     };
 
     // Leaving the page ends the flow (a fresh visit ends it too).
-    #[cfg(feature = "hydrate")]
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
     on_cleanup(move || {
         if matches!(
             step.get_untracked(),
@@ -179,9 +180,9 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
             refresh();
         }
     });
-    let image = move || format!("/captcha/{}/image.png", captcha.get());
-    let audio = move || format!("/captcha/{}/audio.wav", captcha.get());
-    let download = move || format!("/captcha/{}/audio.wav?download=1", captcha.get());
+    let image = move || api::url(&format!("/captcha/{}/image.png", captcha.get()));
+    let audio = move || api::url(&format!("/captcha/{}/audio.wav", captcha.get()));
+    let download = move || api::url(&format!("/captcha/{}/audio.wav?download=1", captcha.get()));
     let play = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         if let Ok(player) = web_sys::HtmlAudioElement::new_with_src(&audio()) {

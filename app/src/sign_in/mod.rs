@@ -11,7 +11,7 @@ use crate::error::{AppError, Password};
 
 /// Signs in; `service` is the CAS e-service the user came from, which
 /// then gets a ticket (unless the password must be changed first).
-#[server(endpoint = "sign_in")]
+#[server(endpoint = "sign_in", client = crate::api::Client)]
 pub async fn sign_in(
     login: String,
     password: Password,
@@ -40,13 +40,13 @@ pub async fn sign_in(
 }
 
 /// The name of the registered e-service a sign-in is for, if it is one.
-#[server(endpoint = "cas_service")]
+#[server(endpoint = "cas_service", client = crate::api::Client)]
 pub async fn cas_service(service: String) -> Result<Option<String>, AppError> {
     let state = crate::ssr::state()?;
     Ok(crate::ssr::cas::service_for(&state, &service).map(|s| s.name.clone()))
 }
 
-#[server(endpoint = "sign_out")]
+#[server(endpoint = "sign_out", client = crate::api::Client)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr::{request::ClientInfo, sessions, state};
     let state = state()?;

@@ -37,7 +37,18 @@ pub struct Config {
     pub recovery: RecoveryConfig,
     pub captcha: CaptchaConfig,
     pub cas: CasConfig,
+    pub cors: CorsConfig,
     pub contact: ContactConfig,
+}
+
+/// Other origins whose pages may call the server functions with the
+/// session cookie: the client-side-rendered bundle served from elsewhere.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Exact origins such as `https://static.example.edu` (scheme, host and
+    /// port; no path, no wildcard). Empty: same origin only.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -306,6 +317,7 @@ impl Default for Config {
             recovery: RecoveryConfig::default(),
             captcha: CaptchaConfig::default(),
             cas: CasConfig::default(),
+            cors: CorsConfig::default(),
             contact: ContactConfig::default(),
         }
     }
@@ -484,6 +496,7 @@ impl Config {
         }
         self.validate_recovery()?;
         self.validate_cas()?;
+        self.validate_cors()?;
         self.validate_delivery()?;
         Policy::from_preset(self.policy.preset.0, &self.policy.rules)
     }
@@ -558,6 +571,22 @@ impl Config {
         Ok(())
     }
 
+    fn validate_cors(&self) -> Result<(), String> {
+        for origin in &self.cors.allowed_origins {
+            if !is_origin(origin) {
+                return Err(format!(
+                    "cors.allowed_origins: {origin:?} is not an origin; write scheme, host and optional port, such as https://static.example.edu (no path, no trailing slash, no wildcard: cookies are sent to these origins)"
+                ));
+            }
+            if self.mode == Mode::Production && !origin.starts_with("https://") {
+                return Err(format!(
+                    "cors.allowed_origins: {origin:?} must use https:// in production"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn validate_delivery(&self) -> Result<(), String> {
         match self.mail.transport {
             Transport::Smtp if self.mail.smtp.host.is_empty() => {
@@ -591,5 +620,42 @@ impl Config {
         self.session
             .secure_cookie
             .unwrap_or_else(|| self.public_url.starts_with("https://"))
+    }
+}
+
+/// `scheme://host[:port]` and nothing else.
+fn is_origin(text: &str) -> bool {
+    let Ok(uri) = text.parse::<http::Uri>() else {
+        return false;
+    };
+    matches!(uri.scheme_str(), Some("http" | "https"))
+        && uri
+            .host()
+            .is_some_and(|h| !h.is_empty() && !h.contains('*'))
+        && !text.ends_with('/')
+        && !text.contains('@')
+        && uri.path_and_query().is_none_or(|p| p.as_str() == "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_origin;
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port_only() {
+        assert!(is_origin("https://static.example.edu"));
+        assert!(is_origin("http://127.0.0.1:8080"));
+        for bad in [
+            "*",
+            "https://*.example.edu",
+            "https://static.example.edu/",
+            "https://static.example.edu/app",
+            "ftp://static.example.edu",
+            "static.example.edu",
+            "https://user@static.example.edu",
+            "https://static.example.edu?x=1",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! a clock the tests move, and every log line captured.
 mod cas;
 mod change_password;
+mod cors;
 mod helpers;
 mod recovery;
 mod settings;

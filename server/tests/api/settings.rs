@@ -115,3 +115,20 @@ fn secrets_never_show_in_debug_output() {
         "{printed}"
     );
 }
+
+#[test]
+fn cors_allowed_origins_must_be_exact_origins() {
+    let dir = tempfile::tempdir().unwrap();
+    for origin in [
+        "*",
+        "https://*.example.edu",
+        "https://static.example.edu/app",
+    ] {
+        let toml = format!("[cors]\nallowed_origins = [\"{origin}\"]\n");
+        let err = settings::load(Some(&write(&dir, &toml))).unwrap_err();
+        assert!(err.contains("cors.allowed_origins"), "{origin}: {err}");
+    }
+    let toml = "[cors]\nallowed_origins = [\"http://127.0.0.1:8080\"]\n";
+    let (config, _) = settings::load(Some(&write(&dir, toml))).unwrap();
+    assert_eq!(config.cors.allowed_origins, ["http://127.0.0.1:8080"]);
+}

@@ -1,0 +1,130 @@
+//! The static single-page bundle on another origin: CORS with the session
+//! cookie for the configured origins only, and nothing for any other.
+use http::header::{ACCEPT, ORIGIN};
+use http::{HeaderMap, HeaderValue};
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+
+const BUNDLE: &str = "http://static.example.test:8080";
+
+async fn trusting_the_bundle() -> TestApp {
+    spawn_app_with(|c| c.cors.allowed_origins = vec![BUNDLE.into()]).await
+}
+
+/// A browser running the bundle: keeps cookies and sends the bundle's origin.
+fn bundle_client(origin: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/sign_in", app.address),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn a_trusted_origin_signs_in_with_credentials_and_sees_the_redirect() {
+    let app = trusting_the_bundle().await;
+    let password = app.create_account("s1000301").await;
+
+    let answer = preflight(&app, BUNDLE).await;
+    assert!(answer.status().is_success(), "{}", answer.status());
+    assert_eq!(header(&answer, "access-control-allow-origin"), Some(BUNDLE));
+    assert_eq!(
+        header(&answer, "access-control-allow-credentials"),
+        Some("true")
+    );
+    assert!(header(&answer, "access-control-allow-methods").is_some_and(|m| m.contains("POST")));
+
+    let bundle = bundle_client(BUNDLE);
+    let response = app.sign_in(&bundle, "s1000301", &password).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        Some(BUNDLE)
+    );
+    assert_eq!(
+        header(&response, "access-control-allow-credentials"),
+        Some("true")
+    );
+    let exposed = header(&response, "access-control-expose-headers").unwrap_or_default();
+    assert!(
+        exposed.contains("location") && exposed.contains("serverfnredirect"),
+        "{exposed}"
+    );
+    // The session cookie keeps its rules: HttpOnly, SameSite=Lax.
+    let cookie = header(&response, "set-cookie")
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let me = app.whoami(&bundle).await;
+    assert_eq!(me["login"], "s1000301");
+}
+
+#[tokio::test]
+async fn any_other_origin_gets_no_cors_and_its_writes_are_refused() {
+    let app = trusting_the_bundle().await;
+    let password = app.create_account("s1000302").await;
+    for origin in [
+        "http://evil.example",
+        "http://static.example.test:8081",
+        "null",
+    ] {
+        let answer = preflight(&app, origin).await;
+        assert_eq!(
+            header(&answer, "access-control-allow-origin"),
+            None,
+            "{origin}"
+        );
+        let response = app
+            .sign_in(&bundle_client(origin), "s1000302", &password)
+            .await;
+        assert_eq!(response.status(), 403, "{origin}");
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            None,
+            "{origin}"
+        );
+    }
+    let actions = app.audit_actions("s1000302").await;
+    assert!(
+        actions.iter().all(|(action, _)| action != "sign_in"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn with_no_origin_configured_the_bundle_is_refused() {
+    let app = spawn_app().await;
+    let password = app.create_account("s1000303").await;
+    let answer = preflight(&app, BUNDLE).await;
+    assert_eq!(header(&answer, "access-control-allow-origin"), None);
+    let response = app
+        .sign_in(&bundle_client(BUNDLE), "s1000303", &password)
+        .await;
+    assert_eq!(response.status(), 403);
+}
