@@ -71,7 +71,7 @@ test('the static bundle renders in the browser and signs in, changes the passwor
   const mails = await mailTo(`${login}@example.edu`);
   expect(mails[0].subject).toContain('Your password was changed');
 
-  await page.getByRole('link', { name: 'My Profile' }).click();
+  await page.getByRole('link', { name: 'My Profile', exact: true }).click();
   await expect(page.locator('[data-field="login"]')).toHaveText(login);
   await page.getByRole('button', { name: 'Logout' }).click();
   await expect(page).toHaveURL(`${BUNDLE}/login`);

@@ -3,6 +3,7 @@
 //! user, with no password until they set one on the forgot-password page.
 use app::account::Role;
 use app::ssr::audit::{Action, AuditEvent, Outcome};
+use app::ssr::records;
 use app::ssr::store::{NewAccount, StoreError};
 use app::ssr::AppState;
 use gatehouse_policy::{check, Context, Reuse};
@@ -25,41 +26,18 @@ const INITIAL_LENGTH: usize = 16;
 /// hands it over (none for a first-time account), or a sentence saying
 /// what is wrong with the input.
 pub async fn create(state: &AppState, input: AccountInput) -> Result<Option<String>, String> {
-    let login = input.login.trim();
-    if login.is_empty()
-        || login.len() > 64
-        || !login
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
-        return Err(format!(
-            "--login {login:?} must be 1 to 64 letters, digits, dots, dashes or underscores"
-        ));
-    }
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 128 {
-        return Err("--name must be 1 to 128 characters".into());
-    }
+    let login = records::check_login(&input.login).map_err(|e| format!("--login: {e}"))?;
+    let name = records::check_name(&input.name).map_err(|e| format!("--name: {e}"))?;
     let role: Role = input.role.parse().map_err(|e| format!("--role: {e}"))?;
-    let email = input.email.trim();
-    if email.parse::<lettre::Address>().is_err() {
-        return Err(format!("--email {email:?} is not a valid email address"));
-    }
+    let email = records::check_email(&input.email).map_err(|e| format!("--email: {e}"))?;
     let mobile = input
         .mobile
         .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
-    if let Some(m) = mobile {
-        let digits = m.chars().filter(char::is_ascii_digit).count();
-        if !(8..=15).contains(&digits)
-            || !m.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
-        {
-            return Err(format!(
-                "--mobile {m:?} must be a phone number of 8 to 15 digits"
-            ));
-        }
-    }
+        .filter(|m| !m.trim().is_empty())
+        .map(records::check_mobile)
+        .transpose()
+        .map_err(|e| format!("--mobile: {e}"))?;
+    let (login, name, email) = (login.as_str(), name.as_str(), email.as_str());
 
     let password = (!input.first_time).then(|| initial_password(state, login, name));
     let hash = match &password {
@@ -80,7 +58,7 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<Option<Stri
             display_name: name.to_owned(),
             role,
             email: email.to_owned(),
-            mobile: mobile.map(str::to_owned),
+            mobile,
             must_change: hash.is_some(),
             password_hash: hash,
             now,

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use app::ssr::clock::SystemClock;
+use app::ssr::records::{self, Format, Importer};
+use app::ssr::request::ClientInfo;
 use clap::{Parser, Subcommand};
 use server::accounts::{self, AccountInput};
 use server::{build_state, serve, settings};
@@ -29,6 +31,21 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Create and update accounts from the institution's records (CSV with a
+    /// header, or JSON lines): login, display_name, role, email, mobile,
+    /// alt_email, valid_until, language. Running a file twice changes nothing
+    /// the second time; a failure part-way changes nothing at all.
+    Import {
+        /// The records file.
+        file: PathBuf,
+        /// Show what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// csv or jsonl (default: from the file name; .jsonl/.ndjson/.json
+        /// are JSON lines, anything else CSV).
+        #[arg(long)]
+        format: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +122,31 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 None => println!("No password yet: the user sets one with \"First time user?\" on the login page."),
             }
+            Ok(())
+        }
+        Command::Import {
+            file,
+            dry_run,
+            format,
+        } => {
+            let content = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let format = match format.as_deref() {
+                None => Format::of(&file.to_string_lossy()),
+                Some("csv") => Format::Csv,
+                Some("jsonl") => Format::JsonLines,
+                Some(other) => return Err(format!("--format {other:?}: use csv or jsonl")),
+            };
+            let client = ClientInfo {
+                addr: "local".into(),
+                user_agent: "gatehouse import".into(),
+            };
+            let by = Importer {
+                actor: "command-line",
+                client: &client,
+            };
+            let report = records::import(&state, &content, format, dry_run, &by).await?;
+            print!("{}", report.to_text());
             Ok(())
         }
     }

@@ -26,6 +26,8 @@ macro_rules! string_enum {
 
 string_enum!(Action {
     AccountCreated => "account.created",
+    AccountUpdated => "account.updated",
+    Import => "import",
     SignIn => "sign_in",
     SignOut => "sign_out",
     PasswordChanged => "password.changed",

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod mailbox;
 pub mod notices;
 pub mod passwords;
+pub mod records;
 pub mod request;
 pub mod sessions;
 pub mod sms;

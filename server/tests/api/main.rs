@@ -4,6 +4,7 @@ mod cas;
 mod change_password;
 mod cors;
 mod helpers;
+mod import;
 mod recovery;
 mod settings;
 mod sign_in;

@@ -71,6 +71,30 @@ pub struct NewAccount {
     pub now: i64,
 }
 
+/// What the institution's records say of an account: the fields an import
+/// sets. Never a password, never the status an administrator set.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRecord {
+    pub login: String,
+    pub display_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub alt_email: Option<String>,
+    /// ISO date, inclusive.
+    pub valid_until: Option<String>,
+    pub language: String,
+}
+
+/// An import's changes, applied in one transaction: all of them or none.
+pub struct ImportBatch<'a> {
+    pub create: &'a [AccountRecord],
+    pub update: &'a [AccountRecord],
+    pub audit: &'a [AuditEvent],
+    pub now: i64,
+}
+
 #[derive(sqlx::FromRow)]
 pub struct Session {
     pub id_hash: String,
@@ -237,6 +261,9 @@ pub trait Store: Send + Sync + 'static {
     async fn create_account(&self, new: &NewAccount) -> StoreResult<Account>;
     async fn account_by_login(&self, login: &str) -> StoreResult<Option<Account>>;
     async fn account_by_id(&self, id: i64) -> StoreResult<Option<Account>>;
+    /// Every account's record fields, to compare an import against.
+    async fn account_records(&self) -> StoreResult<Vec<AccountRecord>>;
+    async fn apply_import(&self, batch: &ImportBatch<'_>) -> StoreResult<()>;
     /// The most recent earlier hashes, newest first.
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>>;
     async fn change_password(&self, change: &PasswordChange<'_>) -> StoreResult<()>;

@@ -115,6 +115,63 @@ impl Store for PgStore {
         .await?)
     }
 
+    async fn account_records(&self) -> StoreResult<Vec<AccountRecord>> {
+        Ok(sqlx::query_as::<_, AccountRecord>(
+            "SELECT login, display_name, role, email, mobile, alt_email, valid_until, language \
+             FROM accounts",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn apply_import(&self, batch: &ImportBatch<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for r in batch.create {
+            sqlx::query(
+                "INSERT INTO accounts (login_key, login, display_name, role, email, mobile, alt_email, \
+             valid_until, language, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(r.login.to_lowercase())
+            .bind(&r.login)
+            .bind(&r.display_name)
+            .bind(r.role.as_str())
+            .bind(&r.email)
+            .bind(&r.mobile)
+            .bind(&r.alt_email)
+            .bind(&r.valid_until)
+            .bind(&r.language)
+            .bind(batch.now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { e.into() })?;
+        }
+        for r in batch.update {
+            let updated = sqlx::query(
+                "UPDATE accounts SET login = $1, display_name = $2, role = $3, email = $4, mobile = $5, \
+             alt_email = $6, valid_until = $7, language = $8 WHERE login_key = $9",
+            )
+            .bind(&r.login)
+            .bind(&r.display_name)
+            .bind(r.role.as_str())
+            .bind(&r.email)
+            .bind(&r.mobile)
+            .bind(&r.alt_email)
+            .bind(&r.valid_until)
+            .bind(&r.language)
+            .bind(r.login.to_lowercase())
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        for event in batch.audit {
+            insert_audit(&mut *tx, event, batch.now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
