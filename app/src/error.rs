@@ -20,6 +20,10 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden")]
     Forbidden,
+    /// Past its end date and its role's grace; said only after the right
+    /// password.
+    #[error("this account is no longer active")]
+    AccountInactive,
     #[error("not found")]
     NotFound,
     #[error("invalid input")]
@@ -103,6 +107,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::PasswordChangeRequired => 403,
             AppError::Forbidden => 403,
+            AppError::AccountInactive => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
             AppError::RateLimited { .. } => 429,

@@ -193,6 +193,7 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         state.clock.clone(),
         state.mail_wakeup.clone(),
     );
+    app::ssr::lifecycle::spawn_reminders(Arc::new(state.clone()));
     tracing::info!(
         "Gatehouse listening on http://{}",
         listener.local_addr().unwrap_or(addr)

@@ -89,6 +89,9 @@ pub struct Me {
     /// Unix seconds.
     pub password_changed_at: Option<i64>,
     pub must_change: bool,
+    /// Days left before the password must be changed, while the reminder
+    /// banner shows.
+    pub password_due_in_days: Option<i64>,
 }
 
 #[server(endpoint = "whoami", client = crate::api::Client)]
@@ -100,6 +103,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     };
     Ok(Some(Me {
         must_change: sessions::must_change(&state, &account),
+        password_due_in_days: crate::ssr::lifecycle::reminder_days_left(&state, &account),
         login: account.login,
         display_name: account.display_name,
         role: account.role,

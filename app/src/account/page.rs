@@ -35,6 +35,13 @@ fn Profile(me: Me) -> impl IntoView {
     let changed = me.password_changed_at.map(format_unix);
     view! {
         <AccountNav/>
+        {me.password_due_in_days.map(|days| view! {
+            <p class="notice" id="password-due" role="status">
+                {t!(i18n, profile_password_due, days)}
+                " "
+                <a href="/account/password">{t!(i18n, profile_password_due_action)}</a>
+            </p>
+        })}
         <section class="card">
             <h1>{t!(i18n, profile_title)}</h1>
             <dl class="profile">

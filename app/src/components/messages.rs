@@ -17,6 +17,10 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         AppError::Unauthenticated => t!(i18n, error_signed_out).into_any(),
         AppError::PasswordChangeRequired => t!(i18n, cp_must_change).into_any(),
         AppError::Forbidden => t!(i18n, error_forbidden).into_any(),
+        AppError::AccountInactive => {
+            let contact = move || t_string!(i18n, contact_name);
+            t!(i18n, login_inactive, contact).into_any()
+        }
         AppError::NotFound => t!(i18n, not_found).into_any(),
         AppError::Invalid(_) => t!(i18n, cp_policy_failed).into_any(),
         AppError::RateLimited { minutes } => t!(i18n, fp_rate_limited, minutes).into_any(),

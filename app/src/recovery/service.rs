@@ -59,14 +59,9 @@ async fn account_of(state: &AppState, flow: &Flow) -> Result<Option<Account>, Ap
 }
 
 /// Whether the account may set its password here: active and not past
-/// its end date.
+/// its end date and its role's grace.
 fn may_reset(state: &AppState, account: &Account) -> bool {
-    let today = state.clock.now().date().to_string();
-    account.status == AccountStatus::Active
-        && account
-            .valid_until
-            .as_deref()
-            .is_none_or(|until| until >= today.as_str())
+    account.status == AccountStatus::Active && !crate::ssr::lifecycle::ended(state, account)
 }
 
 fn unavailable(state: &AppState) -> Step {

@@ -3,6 +3,7 @@
 use crate::account::AccountStatus;
 use crate::error::{AppError, Password};
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
+use crate::ssr::lifecycle;
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
 use crate::ssr::store::{Account, NewSession};
@@ -78,6 +79,18 @@ pub async fn sign_in(
     };
 
     store.clear_failures(&login_key).await.map_err(internal)?;
+    // Only someone who knows the password learns that the account ended.
+    if lifecycle::ended(state, &account) {
+        audit(
+            state,
+            &account.login,
+            Outcome::Refused,
+            client,
+            "account_ended",
+        )
+        .await;
+        return Err(AppError::AccountInactive);
+    }
     if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
         let fresh = state
             .hasher

@@ -31,6 +31,7 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// Days after which a password must be changed; unset means never.
     pub password_max_age_days: Option<u32>,
+    pub lifecycle: LifecycleConfig,
     pub throttle: ThrottleConfig,
     pub mail: MailConfig,
     pub sms: SmsConfig,
@@ -39,6 +40,50 @@ pub struct Config {
     pub cas: CasConfig,
     pub cors: CorsConfig,
     pub contact: ContactConfig,
+}
+
+/// When accounts end, and when passwords are due (seeds 002 to 004).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LifecycleConfig {
+    /// How long past its `valid_until` date an account of each role may
+    /// still sign in and reset its password; roles not listed: none.
+    pub grace: std::collections::BTreeMap<String, Grace>,
+    /// With `password_max_age_days` set: the banner shows, and one reminder
+    /// email goes, this many days before a password is due.
+    pub password_reminder_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Grace {
+    pub months: u32,
+    pub days: u32,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        LifecycleConfig {
+            grace: [
+                (
+                    "staff".to_owned(),
+                    Grace {
+                        months: 0,
+                        days: 30,
+                    },
+                ),
+                (
+                    "teacher".to_owned(),
+                    Grace {
+                        months: 18,
+                        days: 0,
+                    },
+                ),
+            ]
+            .into(),
+            password_reminder_days: 14,
+        }
+    }
 }
 
 /// Other origins whose pages may call the server functions with the
@@ -311,6 +356,7 @@ impl Default for Config {
             argon2: Argon2Config::default(),
             policy: PolicyConfig::default(),
             password_max_age_days: None,
+            lifecycle: LifecycleConfig::default(),
             throttle: ThrottleConfig::default(),
             mail: MailConfig::default(),
             sms: SmsConfig::default(),
@@ -497,6 +543,7 @@ impl Config {
         self.validate_recovery()?;
         self.validate_cas()?;
         self.validate_cors()?;
+        self.validate_lifecycle()?;
         self.validate_delivery()?;
         Policy::from_preset(self.policy.preset.0, &self.policy.rules)
     }
@@ -567,6 +614,21 @@ impl Config {
                     s.name
                 ));
             }
+        }
+        Ok(())
+    }
+
+    fn validate_lifecycle(&self) -> Result<(), String> {
+        if let Some(role) = self
+            .lifecycle
+            .grace
+            .keys()
+            .find(|r| r.parse::<crate::account::Role>().is_err())
+        {
+            return Err(format!("lifecycle.grace: unknown role {role:?}"));
+        }
+        if self.password_max_age_days == Some(0) {
+            return Err("password_max_age_days must be at least 1 (or unset)".into());
         }
         Ok(())
     }

@@ -68,6 +68,34 @@ pub fn password_changed(
     bilingual(&account.email, subject, text)
 }
 
+/// The reminder that a password is due for change in `days` days.
+pub fn password_reminder(config: &Config, account: &Account, days: i64) -> OutgoingMail {
+    let link = format!(
+        "{}/account/password",
+        config.public_url.trim_end_matches('/')
+    );
+    let days = days.to_string();
+    let values = [
+        ("name", account.display_name.as_str()),
+        ("login", account.login.as_str()),
+        ("days", days.as_str()),
+        ("link", link.as_str()),
+    ];
+    let text = |locale: Locale| {
+        vec![
+            fill(td_string!(locale, mail_changed_greeting), &values),
+            fill(td_string!(locale, mail_reminder_body), &values),
+            td_string!(locale, mail_changed_single).to_string(),
+            td_string!(locale, mail_signature).to_string(),
+        ]
+    };
+    bilingual(
+        &account.email,
+        |locale| td_string!(locale, mail_reminder_subject),
+        text,
+    )
+}
+
 /// The email that carries a verification code.
 pub fn code_email(
     account: &Account,

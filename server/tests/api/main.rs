@@ -5,6 +5,7 @@ mod change_password;
 mod cors;
 mod helpers;
 mod import;
+mod lifecycle;
 mod recovery;
 mod settings;
 mod sign_in;

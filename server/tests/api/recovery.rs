@@ -949,3 +949,26 @@ async fn captcha_challenges_are_limited_per_address() {
         .await;
     assert_eq!(response.status(), 429);
 }
+
+#[tokio::test]
+async fn a_staff_account_resets_during_its_grace_and_not_after() {
+    let app = spawn_app().await;
+    app.create_account("f3000031").await;
+    // Ended three weeks ago; staff keep 30 days of grace (to 2026-12-01).
+    sqlx::query(
+        "UPDATE accounts SET role = 'staff', valid_until = '2026-11-01' WHERE login = 'f3000031'",
+    )
+    .execute(&app.pool().await)
+    .await
+    .unwrap();
+    let client = app.client();
+    let code = app.code_for(&client, "f3000031").await;
+    let step: Value = app.verify(&client, &code).await.json().await.unwrap();
+    assert!(step.get("NewPassword").is_some(), "{step}");
+
+    app.clock.advance(time::Duration::days(10));
+    let client = app.client();
+    let code = app.code_for(&client, "f3000031").await;
+    let step: Value = app.verify(&client, &code).await.json().await.unwrap();
+    assert!(step.get("Unavailable").is_some(), "{step}");
+}

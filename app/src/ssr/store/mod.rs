@@ -264,6 +264,19 @@ pub trait Store: Send + Sync + 'static {
     /// Every account's record fields, to compare an import against.
     async fn account_records(&self) -> StoreResult<Vec<AccountRecord>>;
     async fn apply_import(&self, batch: &ImportBatch<'_>) -> StoreResult<()>;
+    /// Active accounts whose password was changed after `after` and no
+    /// later than `until`, and not yet reminded for that password.
+    async fn accounts_due_reminder(&self, after: i64, until: i64) -> StoreResult<Vec<Account>>;
+    /// Claims the reminder for the password changed at `changed_at` and
+    /// queues `mail`, in one transaction; false if it was claimed already
+    /// or the password changed meanwhile.
+    async fn record_password_reminder(
+        &self,
+        account_id: i64,
+        changed_at: i64,
+        mail: &OutgoingMail,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// The most recent earlier hashes, newest first.
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>>;
     async fn change_password(&self, change: &PasswordChange<'_>) -> StoreResult<()>;

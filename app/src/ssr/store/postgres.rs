@@ -172,6 +172,41 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn accounts_due_reminder(&self, after: i64, until: i64) -> StoreResult<Vec<Account>> {
+        Ok(sqlx::query_as::<_, Account>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE status = 'active' AND password_changed_at > $1 AND password_changed_at <= $2 \
+             AND (password_reminded_for IS NULL OR password_reminded_for <> password_changed_at)"
+        ))
+        .bind(after)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn record_password_reminder(
+        &self,
+        account_id: i64,
+        changed_at: i64,
+        mail: &OutgoingMail,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE accounts SET password_reminded_for = $1 WHERE id = $2 AND password_changed_at = $1 \
+             AND (password_reminded_for IS NULL OR password_reminded_for <> $1)",
+        )
+        .bind(changed_at)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_mail(&mut *tx, mail, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
