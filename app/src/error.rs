@@ -66,6 +66,7 @@ pub enum Field {
     Email,
     Captcha,
     Code,
+    Confirm,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ mod i18n_keys {
 pub use i18n_keys::i18n;
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod change_password;
 pub mod components;
@@ -36,6 +37,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::account::ProfilePage;
+use crate::admin::{AdminAccountPage, AdminAuditPage, AdminHomePage, AdminImportPage};
 use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
 use crate::components::{Footer, Header};
 use crate::dev_mailbox::MailboxPage;
@@ -91,6 +93,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account/password/done") view=PasswordChangedPage ssr=SsrMode::Async/>
                         <Route path=path!("/forgot-password") view=RecoveryPage ssr=SsrMode::Async/>
                         <Route path=path!("/dev/mailbox") view=MailboxPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/accounts/:login") view=AdminAccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/import") view=AdminImportPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <Footer/>

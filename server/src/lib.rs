@@ -159,6 +159,10 @@ pub fn router(state: AppState) -> Router {
         .route("/cas/proxyValidate", get(cas::proxy_validate))
         .route("/cas/p3/proxyValidate", get(cas::proxy_validate))
         .route("/cas/proxy", get(cas::proxy))
+        .route(
+            "/admin/audit.csv",
+            get(app::admin::service::audit_csv_download),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -66,6 +66,16 @@ pub enum AccountStatus {
     Disabled,
 }
 
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Locked => "locked",
+            AccountStatus::Disabled => "disabled",
+        }
+    }
+}
+
 impl std::str::FromStr for AccountStatus {
     type Err = ();
 

@@ -61,12 +61,15 @@ fn Profile(me: Me) -> impl IntoView {
             </dl>
             <h2>{t!(i18n, profile_account_password)}</h2>
             <a class="button" href="/account/password">{t!(i18n, profile_change_password)}</a>
+            {(me.role == Role::Admin).then(|| view! {
+                <p><a class="button" href="/admin" id="admin-link">{t!(i18n, nav_admin)}</a></p>
+            })}
         </section>
     }
 }
 
 #[component]
-fn RoleName(role: Role) -> impl IntoView {
+pub fn RoleName(role: Role) -> impl IntoView {
     let i18n = use_i18n();
     match role {
         Role::Student => t!(i18n, role_student).into_any(),

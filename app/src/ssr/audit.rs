@@ -28,6 +28,8 @@ string_enum!(Action {
     AccountCreated => "account.created",
     AccountUpdated => "account.updated",
     Import => "import",
+    Admin => "admin.action",
+    AdminDenied => "admin.denied",
     SignIn => "sign_in",
     SignOut => "sign_out",
     PasswordChanged => "password.changed",

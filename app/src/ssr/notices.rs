@@ -96,6 +96,67 @@ pub fn password_reminder(config: &Config, account: &Account, days: i64) -> Outgo
     )
 }
 
+/// Tells the user what an administrator did to their account.
+pub fn admin_action(config: &Config, account: &Account, action: &str) -> OutgoingMail {
+    let link = format!("{}/login", config.public_url.trim_end_matches('/'));
+    let values = [
+        ("name", account.display_name.as_str()),
+        ("login", account.login.as_str()),
+        ("link", link.as_str()),
+    ];
+    let text = move |locale: Locale| {
+        let contact = contact(config, locale);
+        let what = match action {
+            "disable" => td_string!(locale, mail_admin_disabled),
+            "enable" => td_string!(locale, mail_admin_enabled),
+            "require_change" => td_string!(locale, mail_admin_require_change),
+            _ => td_string!(locale, mail_admin_sessions_ended),
+        };
+        vec![
+            fill(td_string!(locale, mail_changed_greeting), &values),
+            fill(what, &values),
+            fill(
+                td_string!(locale, mail_admin_questions),
+                &[("contact", &contact)],
+            ),
+            td_string!(locale, mail_signature).to_string(),
+        ]
+    };
+    bilingual(
+        &account.email,
+        |locale| td_string!(locale, mail_admin_subject),
+        text,
+    )
+}
+
+/// An administrator's invitation to set a new password through the
+/// forgot-password page: the user proves a channel and chooses it; nobody
+/// else ever sees it.
+pub fn reset_invitation(config: &Config, account: &Account) -> OutgoingMail {
+    let link = format!(
+        "{}/forgot-password",
+        config.public_url.trim_end_matches('/')
+    );
+    let values = [
+        ("name", account.display_name.as_str()),
+        ("login", account.login.as_str()),
+        ("link", link.as_str()),
+    ];
+    let text = |locale: Locale| {
+        vec![
+            fill(td_string!(locale, mail_changed_greeting), &values),
+            fill(td_string!(locale, mail_invite_body), &values),
+            td_string!(locale, mail_code_not_you).to_string(),
+            td_string!(locale, mail_signature).to_string(),
+        ]
+    };
+    bilingual(
+        &account.email,
+        |locale| td_string!(locale, mail_invite_subject),
+        text,
+    )
+}
+
 /// The email that carries a verification code.
 pub fn code_email(
     account: &Account,

@@ -9,6 +9,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::account::{AccountStatus, Role};
+pub use crate::admin::ImportReport;
 use crate::ssr::audit::AuditEvent;
 use crate::ssr::mail::OutgoingMail;
 use crate::ssr::throttle::{ThrottleRule, ThrottleState};
@@ -93,6 +94,33 @@ pub struct ImportBatch<'a> {
     pub update: &'a [AccountRecord],
     pub audit: &'a [AuditEvent],
     pub now: i64,
+}
+
+/// An administrator's action on one account, applied in one transaction
+/// with its audit event and the notice to the user.
+pub struct AdminChange<'a> {
+    pub account_id: i64,
+    pub status: Option<AccountStatus>,
+    /// Require a password change at the next sign-in.
+    pub must_change: bool,
+    pub end_sessions: bool,
+    /// A throttle key whose failures and lock are cleared.
+    pub clear_throttle: Option<&'a str>,
+    pub notice: Option<&'a OutgoingMail>,
+    pub audit: &'a AuditEvent,
+    pub now: i64,
+}
+
+/// Which audit events to read; unset fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The account the event is about (login name, lower case).
+    pub subject: Option<String>,
+    pub action: Option<String>,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub until: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -220,6 +248,13 @@ pub struct Ticket {
     pub expires_at: i64,
 }
 
+/// `text` for a LIKE pattern with `\` as the escape character.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// An audit event as read back, with its time.
 #[derive(sqlx::FromRow)]
 struct AuditRow {
@@ -264,6 +299,18 @@ pub trait Store: Send + Sync + 'static {
     /// Every account's record fields, to compare an import against.
     async fn account_records(&self) -> StoreResult<Vec<AccountRecord>>;
     async fn apply_import(&self, batch: &ImportBatch<'_>) -> StoreResult<()>;
+    async fn record_import_report(&self, report: &ImportReport) -> StoreResult<()>;
+    async fn import_reports(&self, limit: i64) -> StoreResult<Vec<ImportReport>>;
+    /// Accounts whose login name, display name or email contains `text`
+    /// (any case), by login name.
+    async fn search_accounts(&self, text: &str, limit: i64) -> StoreResult<Vec<Account>>;
+    async fn apply_admin_action(&self, change: &AdminChange<'_>) -> StoreResult<()>;
+    /// Newest first.
+    async fn audit_query(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, AuditEvent)>>;
     /// Active accounts whose password was changed after `after` and no
     /// later than `until`, and not yet reminded for that password.
     async fn accounts_due_reminder(&self, after: i64, until: i64) -> StoreResult<Vec<Account>>;

@@ -207,6 +207,100 @@ impl Store for PgStore {
         Ok(true)
     }
 
+    async fn record_import_report(&self, r: &ImportReport) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO import_reports (at, actor, dry_run, summary, report) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(r.at)
+        .bind(&r.actor)
+        .bind(r.dry_run)
+        .bind(&r.summary)
+        .bind(&r.report)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn import_reports(&self, limit: i64) -> StoreResult<Vec<ImportReport>> {
+        Ok(sqlx::query_as::<_, ImportReport>(
+            "SELECT at, actor, dry_run, summary, report FROM import_reports ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn search_accounts(&self, text: &str, limit: i64) -> StoreResult<Vec<Account>> {
+        let pattern = format!("%{}%", like_escape(&text.trim().to_lowercase()));
+        Ok(sqlx::query_as::<_, Account>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login_key LIKE $1 ESCAPE '\\' \
+             OR lower(display_name) LIKE $1 ESCAPE '\\' OR lower(email) LIKE $1 ESCAPE '\\' \
+             ORDER BY login_key LIMIT $2"
+        ))
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn apply_admin_action(&self, c: &AdminChange<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(status) = c.status {
+            sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
+                .bind(status.as_str())
+                .bind(c.account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if c.must_change {
+            sqlx::query("UPDATE accounts SET must_change = TRUE WHERE id = $1")
+                .bind(c.account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if c.end_sessions {
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(c.account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(key) = c.clear_throttle {
+            sqlx::query("DELETE FROM throttle WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(notice) = c.notice {
+            insert_mail(&mut *tx, notice, c.now).await?;
+        }
+        insert_audit(&mut *tx, c.audit, c.now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_query(
+        &self,
+        f: &AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, AuditEvent)>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT at, actor, subject, action, outcome, client_addr, user_agent, detail FROM audit_events \
+             WHERE ($1::text IS NULL OR lower(subject) = $1) \
+             AND ($2::text IS NULL OR action = $2) \
+             AND ($3::bigint IS NULL OR at >= $3) \
+             AND ($4::bigint IS NULL OR at < $4) \
+             ORDER BY id DESC LIMIT $5",
+        )
+        .bind(f.subject.as_ref().map(|s| s.to_lowercase()))
+        .bind(&f.action)
+        .bind(f.from)
+        .bind(f.until)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.at, r.event)).collect())
+    }
+
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
