@@ -115,14 +115,20 @@ pub struct AuditQuery {
 
 #[server(endpoint = "admin_search", client = crate::api::Client)]
 pub async fn admin_search(query: String) -> Result<Vec<AccountSummary>, AppError> {
-    let (state, _, _) = service::admin().await?;
-    service::search(&state, &query).await
+    let search = async {
+        let (state, _, _) = service::admin().await?;
+        service::search(&state, &query).await
+    };
+    search.await.map_err(crate::ssr::state::respond)
 }
 
 #[server(endpoint = "admin_account", client = crate::api::Client)]
 pub async fn admin_account(login: String) -> Result<AccountDetail, AppError> {
-    let (state, _, _) = service::admin().await?;
-    service::detail(&state, &login).await
+    let detail = async {
+        let (state, _, _) = service::admin().await?;
+        service::detail(&state, &login).await
+    };
+    detail.await.map_err(crate::ssr::state::respond)
 }
 
 /// Acts on an account; `confirm` must be ticked.
@@ -132,14 +138,17 @@ pub async fn admin_act(
     action: AdminAction,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, admin, client) = service::admin().await?;
-    if confirm.as_deref() != Some("on") {
-        return Err(AppError::Invalid(vec![crate::error::FieldError {
-            field: crate::error::Field::Confirm,
-            problem: crate::error::Problem::Required,
-        }]));
-    }
-    service::act(&state, &admin, &client, &login, action).await?;
+    let act = async {
+        let (state, admin, client) = service::admin().await?;
+        if confirm.as_deref() != Some("on") {
+            return Err(AppError::Invalid(vec![crate::error::FieldError {
+                field: crate::error::Field::Confirm,
+                problem: crate::error::Problem::Required,
+            }]));
+        }
+        service::act(&state, &admin, &client, &login, action).await
+    };
+    act.await.map_err(crate::ssr::state::respond)?;
     leptos_axum::redirect(&format!(
         "/admin/accounts/{}?done={}",
         service::path_segment(&login),
@@ -150,24 +159,33 @@ pub async fn admin_act(
 
 #[server(endpoint = "admin_audit", client = crate::api::Client)]
 pub async fn admin_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
-    let (state, _, _) = service::admin().await?;
-    service::audit(&state, &query).await
+    let audit = async {
+        let (state, _, _) = service::admin().await?;
+        service::audit(&state, &query).await
+    };
+    audit.await.map_err(crate::ssr::state::respond)
 }
 
 /// Imports an uploaded records file (fields `file` and, for a dry run,
 /// `dry_run`); the report is kept and shown on the import page.
 #[server(endpoint = "admin_import", input = MultipartFormData, client = crate::api::Client)]
 pub async fn admin_import(data: MultipartData) -> Result<(), AppError> {
-    let (state, admin, client) = service::admin().await?;
-    service::import_upload(&state, &admin, &client, data).await?;
+    let import = async {
+        let (state, admin, client) = service::admin().await?;
+        service::import_upload(&state, &admin, &client, data).await
+    };
+    import.await.map_err(crate::ssr::state::respond)?;
     leptos_axum::redirect("/admin/import");
     Ok(())
 }
 
 #[server(endpoint = "admin_imports", client = crate::api::Client)]
 pub async fn admin_imports() -> Result<Vec<ImportReport>, AppError> {
-    let (state, _, _) = service::admin().await?;
-    service::imports(&state).await
+    let imports = async {
+        let (state, _, _) = service::admin().await?;
+        service::imports(&state).await
+    };
+    imports.await.map_err(crate::ssr::state::respond)
 }
 
 /// A kept import report: what `gatehouse import` or the upload page did.
