@@ -34,6 +34,7 @@ printf '  %-10s %-9s %s\n' LOGIN ROLE "INITIAL PASSWORD"
 create s1234567 "Chan Tai Man" student
 create t7654321 "Wong Mei Ling" teacher
 create e2020001 "Lee Ka Ho" staff
+create a0000001 "Ho Admin" admin
 "$bin" account create --login t1112223 --name "Ho Wing Sze" --role teacher \
   --email t1112223@example.edu --mobile "+852 9123 4567" --first-time >/dev/null
 printf '  %-10s %-9s %s\n' t1112223 teacher '(first-time user: no password yet)'
@@ -42,5 +43,6 @@ echo
 echo "Open http://$GATEHOUSE_LISTEN/ and sign in with one of the accounts above,"
 echo "or try \"Forgot Password\" / \"First time user?\" (t1112223): every email and"
 echo "text message sent, verification codes included, is listed at"
-echo "http://$GATEHOUSE_LISTEN/dev/mailbox (demo mode only)."
+echo "http://$GATEHOUSE_LISTEN/dev/mailbox (demo mode only). a0000001 is an administrator:"
+echo "its profile links the administration console (/admin)."
 exec "$bin" serve

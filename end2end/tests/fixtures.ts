@@ -35,8 +35,8 @@ export function uniqueLogin(prefix: string): string {
 }
 
 /** Creates an account with `gatehouse account create`; returns its initial password. */
-export function createAccount(login: string, name = 'Chan Tai Man'): string {
-  const out = gatehouse(['account', 'create', '--login', login, '--name', name, '--role', 'student', '--email', `${login}@example.edu`]);
+export function createAccount(login: string, name = 'Chan Tai Man', role = 'student'): string {
+  const out = gatehouse(['account', 'create', '--login', login, '--name', name, '--role', role, '--email', `${login}@example.edu`]);
   const match = out.match(/Initial password: (\S+)/);
   if (!match) throw new Error(`no initial password in: ${out}`);
   return match[1];
