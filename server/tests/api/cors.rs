@@ -1,27 +1,11 @@
 //! The static single-page bundle on another origin: CORS with the session
 //! cookie for the configured origins only, and nothing for any other.
-use http::header::{ACCEPT, ORIGIN};
-use http::{HeaderMap, HeaderValue};
-
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{browser, spawn_app, spawn_app_with, TestApp};
 
 const BUNDLE: &str = "http://static.example.test:8080";
 
 async fn trusting_the_bundle() -> TestApp {
     spawn_app_with(|c| c.cors.allowed_origins = vec![BUNDLE.into()]).await
-}
-
-/// A browser running the bundle: keeps cookies and sends the bundle's origin.
-fn bundle_client(origin: &str) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
@@ -56,7 +40,7 @@ async fn a_trusted_origin_signs_in_with_credentials_and_sees_the_redirect() {
     );
     assert!(header(&answer, "access-control-allow-methods").is_some_and(|m| m.contains("POST")));
 
-    let bundle = bundle_client(BUNDLE);
+    let bundle = browser(BUNDLE);
     let response = app.sign_in(&bundle, "s1000301", &password).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -100,9 +84,7 @@ async fn any_other_origin_gets_no_cors_and_its_writes_are_refused() {
             None,
             "{origin}"
         );
-        let response = app
-            .sign_in(&bundle_client(origin), "s1000302", &password)
-            .await;
+        let response = app.sign_in(&browser(origin), "s1000302", &password).await;
         assert_eq!(response.status(), 403, "{origin}");
         assert_eq!(
             header(&response, "access-control-allow-origin"),
@@ -123,8 +105,6 @@ async fn with_no_origin_configured_the_bundle_is_refused() {
     let password = app.create_account("s1000303").await;
     let answer = preflight(&app, BUNDLE).await;
     assert_eq!(header(&answer, "access-control-allow-origin"), None);
-    let response = app
-        .sign_in(&bundle_client(BUNDLE), "s1000303", &password)
-        .await;
+    let response = app.sign_in(&browser(BUNDLE), "s1000303", &password).await;
     assert_eq!(response.status(), 403);
 }

@@ -198,17 +198,24 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 impl TestApp {
     /// A browser-like client: keeps cookies, sends this site's Origin.
     pub fn client(&self) -> reqwest::Client {
-        let mut headers = HeaderMap::new();
-        headers.insert(ORIGIN, HeaderValue::from_str(&self.address).unwrap());
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        browser(&self.address)
     }
+}
 
+/// A browser on a page of `origin`: keeps cookies, sends that Origin.
+pub fn browser(origin: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
     /// Creates an account the way `gatehouse account create` does; returns
     /// its initial password.
     pub async fn create_account(&self, login: &str) -> String {

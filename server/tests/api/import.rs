@@ -9,6 +9,15 @@ use crate::helpers::{spawn_app, TestApp};
 const HEADER: &str = "login,display_name,role,email,mobile,alt_email,valid_until,language\n";
 
 async fn import(app: &TestApp, content: &str, dry_run: bool) -> Result<Report, String> {
+    import_as(app, content, Format::Csv, dry_run).await
+}
+
+async fn import_as(
+    app: &TestApp,
+    content: &str,
+    format: Format,
+    dry_run: bool,
+) -> Result<Report, String> {
     let client = ClientInfo {
         addr: "local".into(),
         user_agent: "test".into(),
@@ -17,7 +26,7 @@ async fn import(app: &TestApp, content: &str, dry_run: bool) -> Result<Report, S
         actor: "registry",
         client: &client,
     };
-    records::import(&app.state, content, Format::Csv, dry_run, &by).await
+    records::import(&app.state, content, format, dry_run, &by).await
 }
 
 fn three_people() -> String {
@@ -226,15 +235,7 @@ async fn a_file_with_an_unknown_column_is_refused_whole() {
 async fn json_lines_import_like_csv() {
     let app = spawn_app().await;
     let content = "{\"login\":\"a9000031\",\"display_name\":\"Ho Wing\",\"role\":\"applicant\",\"email\":\"a9000031@example.edu\",\"valid_until\":\"2027-01-31\"}\n";
-    let client = ClientInfo {
-        addr: "local".into(),
-        user_agent: "test".into(),
-    };
-    let by = Importer {
-        actor: "registry",
-        client: &client,
-    };
-    let report = records::import(&app.state, content, Format::JsonLines, false, &by)
+    let report = import_as(&app, content, Format::JsonLines, false)
         .await
         .unwrap();
     assert_eq!(report.created(), 1);
