@@ -26,11 +26,11 @@ for i in range(rows):
 PY
 echo "records file: $rows rows, $(wc -c <"$work/records.csv") bytes"
 
-export GATEHOUSE_MODE=development GATEHOUSE_MAIL__OUTBOX_DIR="$work/outbox" GATEHOUSE_SMS__OUTBOX_DIR="$work/sms"
+export RUST_LOG=error GATEHOUSE_MODE=development GATEHOUSE_MAIL__OUTBOX_DIR="$work/outbox" GATEHOUSE_SMS__OUTBOX_DIR="$work/sms"
 run() {
   /usr/bin/time -f "$1: %e s wall, %M KB peak memory" \
     "$bin" import "$work/records.csv" 2>&1 >"$work/out.txt" | tail -n 1
-  head -n 1 "$work/out.txt"
+  grep -E "^(dry run|created)" "$work/out.txt"
 }
 
 export GATEHOUSE_DATABASE_URL="sqlite://$work/bench.db"
