@@ -63,14 +63,6 @@ impl TestApp {
             .await
             .unwrap()
     }
-
-    fn mails_to(&self, to: &str) -> Vec<app::dev_mailbox::MailboxEntry> {
-        self.sent
-            .entries()
-            .into_iter()
-            .filter(|m| m.to == to)
-            .collect()
-    }
 }
 
 fn upload(content: &str, dry_run: bool) -> reqwest::multipart::Form {
@@ -278,22 +270,16 @@ async fn each_action_takes_effect_is_audited_and_told_to_the_user() {
         200
     );
 
-    for _ in 0..100 {
-        if app.mails_to(email).len() >= 7 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let subjects: Vec<String> = app.mails_to(email).into_iter().map(|m| m.subject).collect();
+    let delivered = app.delivered_to(email, 7).await;
+    let subjects: Vec<String> = delivered.iter().map(|m| m.subject.clone()).collect();
     for expected in ["changed by an administrator", "Set a new password"] {
         assert!(
             subjects.iter().any(|s| s.contains(expected)),
             "{expected}: {subjects:?}"
         );
     }
-    let invitation = app
-        .mails_to(email)
-        .into_iter()
+    let invitation = delivered
+        .iter()
         .find(|m| m.subject.contains("Set a new password"))
         .unwrap();
     assert!(invitation.text.contains("/forgot-password"));

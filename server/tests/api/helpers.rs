@@ -311,6 +311,29 @@ impl TestApp {
         read_outbox(&self.outbox)
     }
 
+    /// The messages delivered to `to`, waiting briefly (the mail worker
+    /// sends in the background) until at least `at_least` have gone.
+    pub async fn delivered_to(
+        &self,
+        to: &str,
+        at_least: usize,
+    ) -> Vec<app::dev_mailbox::MailboxEntry> {
+        let mut found = vec![];
+        for _ in 0..100 {
+            found = self
+                .sent
+                .entries()
+                .into_iter()
+                .filter(|m| m.to == to)
+                .collect();
+            if found.len() >= at_least {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        found
+    }
+
     /// A connection pool to the test's database, whichever backend.
     pub async fn pool(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();

@@ -127,10 +127,10 @@ async fn a_password_nearing_its_maximum_age_shows_a_banner_and_gets_one_reminder
             .unwrap(),
         0
     );
-    app.outbox_messages(2).await;
+    // The change notice, then the reminder.
     let reminders: Vec<_> = app
-        .sent
-        .entries()
+        .delivered_to("s4000021@example.edu", 2)
+        .await
         .into_iter()
         .filter(|m| m.subject.contains("Your password is due for change"))
         .collect();
