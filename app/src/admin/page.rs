@@ -324,10 +324,13 @@ pub fn AdminAuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 loaded(events.await, move |events| {
                     let f = filter.get_untracked();
-                    let csv = api::url(&format!(
-                        "/admin/audit.csv?account={}&action={}&from={}&to={}",
-                        encode(&f.account), encode(&f.action), encode(&f.from), encode(&f.to)
-                    ));
+                    let query = form_urlencoded::Serializer::new(String::new())
+                        .append_pair("account", &f.account)
+                        .append_pair("action", &f.action)
+                        .append_pair("from", &f.from)
+                        .append_pair("to", &f.to)
+                        .finish();
+                    let csv = api::url(&format!("/admin/audit.csv?{query}"));
                     view! {
                         <AdminNav/>
                         <section class="card wide">
@@ -351,19 +354,6 @@ pub fn AdminAuditPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

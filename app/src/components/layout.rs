@@ -25,7 +25,10 @@ fn LanguageSwitch() -> impl IntoView {
     let location = use_location();
     let href = move |code: &str| {
         let next = location.pathname.get();
-        format!("/lang/{code}?next={}", encode_path(&next))
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", &next)
+            .finish();
+        format!("/lang/{code}?{query}")
     };
     let link = move |locale: Locale, code: &'static str, text: &'static str| {
         view! {
@@ -50,15 +53,6 @@ fn LanguageSwitch() -> impl IntoView {
             {link(Locale::zh_Hant, "zh-Hant", "繁體中文")}
         </nav>
     }
-}
-
-/// Percent-encodes a path for a query value; only characters that could end
-/// the value need it.
-fn encode_path(path: &str) -> String {
-    path.replace('%', "%25")
-        .replace('&', "%26")
-        .replace('#', "%23")
-        .replace('?', "%3F")
 }
 
 #[component]

@@ -26,10 +26,7 @@ pub fn password_changed(
     event: PasswordEvent,
 ) -> OutgoingMail {
     let when = format_time(at);
-    let link = format!(
-        "{}/forgot-password",
-        config.public_url.trim_end_matches('/')
-    );
+    let link = link(config, "/forgot-password");
     let values = [
         ("name", account.display_name.as_str()),
         ("login", account.login.as_str()),
@@ -70,62 +67,48 @@ pub fn password_changed(
 
 /// The reminder that a password is due for change in `days` days.
 pub fn password_reminder(config: &Config, account: &Account, days: i64) -> OutgoingMail {
-    let link = format!(
-        "{}/account/password",
-        config.public_url.trim_end_matches('/')
-    );
+    let link = link(config, "/account/password");
     let days = days.to_string();
     let values = [
-        ("name", account.display_name.as_str()),
         ("login", account.login.as_str()),
         ("days", days.as_str()),
         ("link", link.as_str()),
     ];
-    let text = |locale: Locale| {
-        vec![
-            fill(td_string!(locale, mail_changed_greeting), &values),
-            fill(td_string!(locale, mail_reminder_body), &values),
-            td_string!(locale, mail_changed_single).to_string(),
-            td_string!(locale, mail_signature).to_string(),
-        ]
-    };
-    bilingual(
-        &account.email,
+    to_account(
+        account,
         |locale| td_string!(locale, mail_reminder_subject),
-        text,
+        |locale| {
+            vec![
+                fill(td_string!(locale, mail_reminder_body), &values),
+                td_string!(locale, mail_changed_single).to_string(),
+            ]
+        },
     )
 }
 
 /// Tells the user what an administrator did to their account.
 pub fn admin_action(config: &Config, account: &Account, action: &str) -> OutgoingMail {
-    let link = format!("{}/login", config.public_url.trim_end_matches('/'));
-    let values = [
-        ("name", account.display_name.as_str()),
-        ("login", account.login.as_str()),
-        ("link", link.as_str()),
-    ];
-    let text = move |locale: Locale| {
-        let contact = contact(config, locale);
-        let what = match action {
-            "disable" => td_string!(locale, mail_admin_disabled),
-            "enable" => td_string!(locale, mail_admin_enabled),
-            "require_change" => td_string!(locale, mail_admin_require_change),
-            _ => td_string!(locale, mail_admin_sessions_ended),
-        };
-        vec![
-            fill(td_string!(locale, mail_changed_greeting), &values),
-            fill(what, &values),
-            fill(
-                td_string!(locale, mail_admin_questions),
-                &[("contact", &contact)],
-            ),
-            td_string!(locale, mail_signature).to_string(),
-        ]
-    };
-    bilingual(
-        &account.email,
+    let link = link(config, "/login");
+    let values = [("login", account.login.as_str()), ("link", link.as_str())];
+    to_account(
+        account,
         |locale| td_string!(locale, mail_admin_subject),
-        text,
+        |locale| {
+            let what = match action {
+                "disable" => td_string!(locale, mail_admin_disabled),
+                "enable" => td_string!(locale, mail_admin_enabled),
+                "require_change" => td_string!(locale, mail_admin_require_change),
+                _ => td_string!(locale, mail_admin_sessions_ended),
+            };
+            let contact = contact(config, locale);
+            vec![
+                fill(what, &values),
+                fill(
+                    td_string!(locale, mail_admin_questions),
+                    &[("contact", &contact)],
+                ),
+            ]
+        },
     )
 }
 
@@ -133,28 +116,39 @@ pub fn admin_action(config: &Config, account: &Account, action: &str) -> Outgoin
 /// forgot-password page: the user proves a channel and chooses it; nobody
 /// else ever sees it.
 pub fn reset_invitation(config: &Config, account: &Account) -> OutgoingMail {
-    let link = format!(
-        "{}/forgot-password",
-        config.public_url.trim_end_matches('/')
-    );
-    let values = [
-        ("name", account.display_name.as_str()),
-        ("login", account.login.as_str()),
-        ("link", link.as_str()),
-    ];
-    let text = |locale: Locale| {
-        vec![
-            fill(td_string!(locale, mail_changed_greeting), &values),
-            fill(td_string!(locale, mail_invite_body), &values),
-            td_string!(locale, mail_code_not_you).to_string(),
-            td_string!(locale, mail_signature).to_string(),
-        ]
-    };
-    bilingual(
-        &account.email,
+    let link = link(config, "/forgot-password");
+    let values = [("login", account.login.as_str()), ("link", link.as_str())];
+    to_account(
+        account,
         |locale| td_string!(locale, mail_invite_subject),
-        text,
+        |locale| {
+            vec![
+                fill(td_string!(locale, mail_invite_body), &values),
+                td_string!(locale, mail_code_not_you).to_string(),
+            ]
+        },
     )
+}
+
+/// A notice to the account's registered email in both languages: the
+/// greeting, the `body` lines, the signature.
+fn to_account(
+    account: &Account,
+    subject: impl Fn(Locale) -> &'static str,
+    body: impl Fn(Locale) -> Vec<String>,
+) -> OutgoingMail {
+    let name = [("name", account.display_name.as_str())];
+    bilingual(&account.email, subject, |locale| {
+        let mut lines = vec![fill(td_string!(locale, mail_changed_greeting), &name)];
+        lines.extend(body(locale));
+        lines.push(td_string!(locale, mail_signature).to_string());
+        lines
+    })
+}
+
+/// A page of Gatehouse as linked from an email.
+fn link(config: &Config, path: &str) -> String {
+    format!("{}{path}", config.public_url.trim_end_matches('/'))
 }
 
 /// The email that carries a verification code.

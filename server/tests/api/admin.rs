@@ -8,14 +8,15 @@ use crate::helpers::{error_of, spawn_app, TestApp};
 const NEW: &str = "Harbour7Lights";
 
 impl TestApp {
-    /// A signed-in administrator (initial password already changed).
-    async fn admin(&self, login: &str) -> reqwest::Client {
+    /// A signed-in account of `role` whose initial password is already
+    /// changed to `NEW`.
+    async fn newcomer(&self, login: &str, role: &str) -> reqwest::Client {
         let initial = accounts::create(
             &self.state,
             AccountInput {
                 login: login.into(),
-                name: "Ho Admin".into(),
-                role: "admin".into(),
+                name: "Chan Tai Man".into(),
+                role: role.into(),
                 email: format!("{login}@example.edu"),
                 mobile: None,
                 first_time: false,
@@ -25,26 +26,17 @@ impl TestApp {
         .unwrap()
         .unwrap();
         let client = self.signed_in(login, &initial).await;
-        assert_eq!(
-            self.change_password(&client, &initial, NEW, NEW)
-                .await
-                .status(),
-            200
-        );
+        let changed = self.change_password(&client, &initial, NEW, NEW).await;
+        assert_eq!(changed.status(), 200);
         client
     }
 
-    /// A student who has changed the initial password: returns the client.
+    async fn admin(&self, login: &str) -> reqwest::Client {
+        self.newcomer(login, "admin").await
+    }
+
     async fn student(&self, login: &str) -> reqwest::Client {
-        let initial = self.create_account(login).await;
-        let client = self.signed_in(login, &initial).await;
-        assert_eq!(
-            self.change_password(&client, &initial, NEW, NEW)
-                .await
-                .status(),
-            200
-        );
-        client
+        self.newcomer(login, "student").await
     }
 
     async fn act(&self, admin: &reqwest::Client, login: &str, action: &str) -> reqwest::Response {
