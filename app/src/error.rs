@@ -46,6 +46,19 @@ pub enum AppError {
     /// The code could not be sent; nothing was used up.
     #[error("the message could not be sent")]
     DeliveryFailed,
+    /// Another request changed the same thing first; nothing was changed.
+    #[error("changed meanwhile; try again")]
+    Conflict,
+    /// Security info changes need the password entered again.
+    #[error("enter your password again")]
+    ReauthRequired,
+    /// The last method 2-step verification depends on stays until 2-step
+    /// verification is off.
+    #[error("the last method cannot be removed while 2-step verification is on")]
+    LastMethod,
+    /// 2-step verification needs a method first.
+    #[error("add a method first")]
+    NoMethod,
     /// A request the server could not read; its details stay on the server.
     #[error("bad request")]
     BadRequest,
@@ -67,6 +80,9 @@ pub enum Field {
     Captcha,
     Code,
     Confirm,
+    Mobile,
+    Question,
+    Answer,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +92,8 @@ pub enum Problem {
     WrongCurrentPassword,
     Mismatch,
     CaptchaWrong,
+    BadEmail,
+    BadMobile,
     /// The rules the password failed, as the policy crate names them.
     Policy {
         failed: Vec<Rule>,
@@ -118,6 +136,10 @@ impl AppError {
             AppError::ResendCapReached => 429,
             AppError::FlowVoid => 410,
             AppError::DeliveryFailed => 503,
+            AppError::Conflict => 409,
+            AppError::ReauthRequired => 403,
+            AppError::LastMethod => 409,
+            AppError::NoMethod => 409,
             AppError::BadRequest => 400,
             AppError::Network => 503,
             AppError::Internal => 500,

@@ -27,6 +27,7 @@ pub mod components;
 pub mod dev_mailbox;
 pub mod error;
 pub mod recovery;
+pub mod security_info;
 pub mod sign_in;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -43,7 +44,8 @@ use crate::components::{Footer, Header};
 use crate::dev_mailbox::MailboxPage;
 use crate::i18n::*;
 use crate::recovery::RecoveryPage;
-use crate::sign_in::SignInPage;
+use crate::security_info::SecurityInfoPage;
+use crate::sign_in::{SecondStepPage, SignInPage};
 
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
@@ -88,9 +90,11 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=|| view! { <Redirect path="/account"/> } ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/login/verify") view=SecondStepPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async/>
                         <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async/>
                         <Route path=path!("/account/password/done") view=PasswordChangedPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/security-info") view=SecurityInfoPage ssr=SsrMode::Async/>
                         <Route path=path!("/forgot-password") view=RecoveryPage ssr=SsrMode::Async/>
                         <Route path=path!("/dev/mailbox") view=MailboxPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>

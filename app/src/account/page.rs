@@ -61,6 +61,9 @@ fn Profile(me: Me) -> impl IntoView {
             </dl>
             <h2>{t!(i18n, profile_account_password)}</h2>
             <a class="button" href="/account/password">{t!(i18n, profile_change_password)}</a>
+            <h2>{t!(i18n, si_title)}</h2>
+            <p>{t!(i18n, profile_security_info_intro)}</p>
+            <a class="button" href="/account/security-info" id="security-info-link">{t!(i18n, si_title)}</a>
             {(me.role == Role::Admin).then(|| view! {
                 <p><a class="button" href="/admin" id="admin-link">{t!(i18n, nav_admin)}</a></p>
             })}

@@ -74,16 +74,20 @@ pub enum AdminAction {
     /// Emails the user the way to set a new password themselves.
     SendReset,
     EndSessions,
+    /// For a user who lost every method: clears their security info and
+    /// turns 2-step verification off, so they can sign in and enrol again.
+    ResetTwoStep,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 6] = [
+    pub const ALL: [AdminAction; 7] = [
         AdminAction::Unlock,
         AdminAction::Disable,
         AdminAction::Enable,
         AdminAction::RequireChange,
         AdminAction::SendReset,
         AdminAction::EndSessions,
+        AdminAction::ResetTwoStep,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +98,7 @@ impl AdminAction {
             AdminAction::RequireChange => "require_change",
             AdminAction::SendReset => "send_reset",
             AdminAction::EndSessions => "end_sessions",
+            AdminAction::ResetTwoStep => "reset_two_step",
         }
     }
 }

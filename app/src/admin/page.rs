@@ -160,6 +160,7 @@ fn ActionName(action: AdminAction) -> impl IntoView {
         AdminAction::RequireChange => t!(i18n, admin_action_require_change).into_any(),
         AdminAction::SendReset => t!(i18n, admin_action_send_reset).into_any(),
         AdminAction::EndSessions => t!(i18n, admin_action_end_sessions).into_any(),
+        AdminAction::ResetTwoStep => t!(i18n, admin_action_reset_two_step).into_any(),
     }
 }
 

@@ -139,15 +139,6 @@ pub async fn act(
 ) -> Result<(), AppError> {
     let account = account(state, login).await?;
     let key = login_key(&account.login);
-    let notice = match action {
-        AdminAction::Unlock => None,
-        AdminAction::SendReset => Some(notices::reset_invitation(&state.config, &account)),
-        _ => Some(notices::admin_action(
-            &state.config,
-            &account,
-            action.as_str(),
-        )),
-    };
     let audit = AuditEvent {
         actor: Some(admin.login.clone()),
         subject: Some(account.login.clone()),
@@ -156,6 +147,18 @@ pub async fn act(
         client_addr: client.addr.clone(),
         user_agent: client.user_agent.clone(),
         detail: Some(action.as_str().to_owned()),
+    };
+    if action == AdminAction::ResetTwoStep {
+        return crate::security_info::service::reset_by_admin(state, &account, &audit).await;
+    }
+    let notice = match action {
+        AdminAction::Unlock => None,
+        AdminAction::SendReset => Some(notices::reset_invitation(&state.config, &account)),
+        _ => Some(notices::admin_action(
+            &state.config,
+            &account,
+            action.as_str(),
+        )),
     };
     let change = AdminChange {
         account_id: account.id,

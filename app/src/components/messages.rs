@@ -37,6 +37,10 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         }
         .into_any(),
         AppError::DeliveryFailed => t!(i18n, fp_delivery_failed).into_any(),
+        AppError::Conflict => t!(i18n, error_conflict).into_any(),
+        AppError::ReauthRequired => t!(i18n, si_reauth_needed).into_any(),
+        AppError::LastMethod => t!(i18n, si_last_method).into_any(),
+        AppError::NoMethod => t!(i18n, si_no_method).into_any(),
         AppError::BadRequest => t!(i18n, error_bad_request).into_any(),
         AppError::Network => t!(i18n, error_network).into_any(),
         AppError::Internal => return view! { <SystemError/> }.into_any(),
@@ -66,6 +70,8 @@ pub fn FieldProblem(problem: Problem, id: &'static str) -> impl IntoView {
         Problem::WrongCurrentPassword => t!(i18n, cp_wrong_current).into_any(),
         Problem::Mismatch => t!(i18n, cp_mismatch).into_any(),
         Problem::CaptchaWrong => t!(i18n, fp_captcha_wrong).into_any(),
+        Problem::BadEmail => t!(i18n, si_bad_email).into_any(),
+        Problem::BadMobile => t!(i18n, si_bad_mobile).into_any(),
         Problem::Policy { failed } => view! {
             {t!(i18n, cp_policy_failed)}
             <ul>

@@ -14,12 +14,9 @@ pub use page::RecoveryPage;
 
 use crate::error::{AppError, Password};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Email,
-    Mobile,
-}
+/// Where a code goes, or what else proves the user: every method.
+pub use crate::security_info::Method as Channel;
+use crate::security_info::Question;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelOption {
@@ -53,8 +50,16 @@ pub enum Step {
     },
     Channel {
         options: Vec<ChannelOption>,
+        /// One channel was proved; 2-step verification asks for another.
+        second: bool,
     },
     Code(CodeStep),
+    /// A factor the user holds: a code from the authenticator app or a
+    /// recovery code, or the answers to their security questions.
+    Held {
+        channel: Channel,
+        questions: Vec<Question>,
+    },
     NewPassword {
         policy: Policy,
         login: String,
@@ -120,11 +125,27 @@ pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     after(step)
 }
 
+/// Checks the code that was sent, or with `channel` a factor the user
+/// holds (authenticator app or recovery code: `code`; security questions:
+/// `answer`, one per question).
 #[server(endpoint = "recovery_verify", client = crate::api::Client)]
-pub async fn recovery_verify(code: String) -> Result<Step, AppError> {
+pub async fn recovery_verify(
+    code: Option<String>,
+    channel: Option<Channel>,
+    answer: Option<Vec<String>>,
+) -> Result<Step, AppError> {
+    use crate::ssr::factors::Proof;
     let state = crate::ssr::state()?;
     let client = crate::ssr::request::ClientInfo::current(&state.config).await;
-    let step = service::verify_code(&state, &code, &client).await;
+    let code = code.unwrap_or_default();
+    let step = match channel.filter(|c| !c.is_sent()) {
+        Some(Channel::Questions) => {
+            let answers = answer.unwrap_or_default();
+            service::verify_held(&state, Channel::Questions, Proof::Answers(&answers), &client).await
+        }
+        Some(held) => service::verify_held(&state, held, Proof::Code(&code), &client).await,
+        None => service::verify_code(&state, &code, &client).await,
+    };
     after(step)
 }
 

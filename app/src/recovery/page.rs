@@ -13,6 +13,7 @@ use crate::account::page::Loading;
 use crate::api;
 use crate::components::{ErrorMessage, FieldProblem, NewPasswordFields, SecurityReminders};
 use crate::error::{AppError, Field};
+use crate::security_info::Question;
 use crate::i18n::*;
 
 #[component]
@@ -107,7 +108,7 @@ fn Wizard(step: Step) -> impl IntoView {
     on_cleanup(move || {
         if matches!(
             step.get_untracked(),
-            Step::Channel { .. } | Step::Code(_) | Step::NewPassword { .. }
+            Step::Channel { .. } | Step::Code(_) | Step::Held { .. } | Step::NewPassword { .. }
         ) {
             leptos::task::spawn_local(async {
                 let _ = super::recovery_abandon().await;
@@ -121,8 +122,9 @@ fn Wizard(step: Step) -> impl IntoView {
             ask_email,
             restarted,
         } => view! { <Identify actions captcha ask_email restarted/> }.into_any(),
-        Step::Channel { options } => view! { <ChooseChannel actions options/> }.into_any(),
+        Step::Channel { options, second } => view! { <ChooseChannel actions options second/> }.into_any(),
         Step::Code(code) => view! { <EnterCode actions code/> }.into_any(),
+        Step::Held { channel, questions } => view! { <EnterHeld actions channel questions/> }.into_any(),
         Step::NewPassword {
             policy,
             login,
@@ -233,11 +235,12 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
 }
 
 #[component]
-fn ChooseChannel(actions: Actions, options: Vec<ChannelOption>) -> impl IntoView {
+fn ChooseChannel(actions: Actions, options: Vec<ChannelOption>, second: bool) -> impl IntoView {
     let i18n = use_i18n();
     let has_mobile = options.iter().any(|o| o.channel == Channel::Mobile);
     view! {
         <StepHeading n=2 title=t!(i18n, fp_channel_title).into_any()/>
+        {second.then(|| view! { <p class="notice" role="status" id="second-factor">{t!(i18n, fp_second_factor)}</p> })}
         {general_error(actions)}
         <ActionForm action=actions.send attr:class="form" attr:id="recovery-channel">
             <fieldset>
@@ -247,14 +250,8 @@ fn ChooseChannel(actions: Actions, options: Vec<ChannelOption>) -> impl IntoView
                     .enumerate()
                     .map(|(i, option)| {
                         let ChannelOption { channel, masked } = option;
-                        let value = match channel {
-                            Channel::Email => "email",
-                            Channel::Mobile => "mobile",
-                        };
-                        let text = match channel {
-                            Channel::Email => t!(i18n, fp_channel_email, masked).into_any(),
-                            Channel::Mobile => t!(i18n, fp_channel_mobile, masked).into_any(),
-                        };
+                        let value = channel.as_str();
+                        let text = channel_text(channel, masked);
                         view! {
                             <label class="choice">
                                 <input type="radio" name="channel" value=value checked=i == 0/>
@@ -285,10 +282,7 @@ fn EnterCode(actions: Actions, code: CodeStep) -> impl IntoView {
     } = code;
     let left = seconds_left(from);
     let wait = seconds_left(resend_in);
-    let channel = match channel {
-        Channel::Email => "email",
-        Channel::Mobile => "mobile",
-    };
+    let channel = channel.as_str();
     view! {
         <StepHeading n=3 title=t!(i18n, fp_code_title).into_any()/>
         <div class="warnings" role="note">
@@ -325,6 +319,63 @@ fn EnterCode(actions: Actions, code: CodeStep) -> impl IntoView {
             <button type="submit" id="regenerate" disabled=actions.pending()>{t!(i18n, fp_regenerate)}</button>
         </ActionForm>
         <SecurityReminders/>
+    }
+}
+
+/// How a channel reads in the list of choices.
+fn channel_text(channel: Channel, masked: String) -> AnyView {
+    let i18n = use_i18n();
+    match channel {
+        Channel::Email => t!(i18n, fp_channel_email, masked).into_any(),
+        Channel::AltEmail => t!(i18n, fp_channel_alt_email, masked).into_any(),
+        Channel::Mobile => t!(i18n, fp_channel_mobile, masked).into_any(),
+        Channel::App => t!(i18n, fp_channel_app).into_any(),
+        Channel::Questions => t!(i18n, fp_channel_questions).into_any(),
+        Channel::RecoveryCode => t!(i18n, fp_channel_recovery_code).into_any(),
+    }
+}
+
+/// A factor the user holds: a code from the app, a recovery code, or the
+/// answers to their security questions.
+#[component]
+fn EnterHeld(actions: Actions, channel: Channel, questions: Vec<Question>) -> impl IntoView {
+    let i18n = use_i18n();
+    let zh = move || i18n.get_locale() == Locale::zh_Hant;
+    let label = match channel {
+        Channel::App => t!(i18n, fp_app_code).into_any(),
+        Channel::RecoveryCode => t!(i18n, fp_recovery_code).into_any(),
+        _ => t!(i18n, fp_questions_intro).into_any(),
+    };
+    let asks_code = channel != Channel::Questions;
+    view! {
+        <StepHeading n=3 title=t!(i18n, fp_code_title).into_any()/>
+        {general_error(actions)}
+        <ActionForm action=actions.verify attr:class="form" attr:id="recovery-held">
+            <input type="hidden" name="channel" value=channel.as_str()/>
+            {if asks_code {
+                view! {
+                    <div class="field">
+                        <label for="code">{label}</label>
+                        <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false"/>
+                        {field_problem(actions, Field::Code, "code-error")}
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p>{label}</p>
+                    {questions.into_iter().enumerate().map(|(i, q)| {
+                        let id = format!("answer-{i}");
+                        view! {
+                            <div class="field">
+                                <label for=id.clone()>{move || if zh() { q.zh_hant.clone() } else { q.en.clone() }}</label>
+                                <input id=id name=format!("answer[{i}]") type="text" autocomplete="off"/>
+                            </div>
+                        }
+                    }).collect_view()}
+                }.into_any()
+            }}
+            <button type="submit" class="primary" disabled=actions.pending()>{t!(i18n, fp_verify)}</button>
+        </ActionForm>
     }
 }
 

@@ -4,16 +4,20 @@
 use std::time::{Duration, Instant};
 
 use super::{Channel, ChannelOption, CodeStep, Step};
+use crate::security_info::Question;
+use crate::ssr::factors::{self, Proof, SecurityDoc};
 use crate::account::AccountStatus;
 use crate::change_password::service::check_new_password;
 use crate::error::{AppError, Field, FieldError, Password, Problem};
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::codes::{decoy_masks, mask_email, mask_mobile, new_code, normalize_code};
+use crate::ssr::codes::{decoy_masks, new_code, normalize_code};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
     append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
 };
-use crate::ssr::store::{Account, CodeSent, Flow, FlowState, NewFlow, PasswordChange, StoreError};
+use crate::ssr::store::{
+    Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow, PasswordChange, StoreError,
+};
 use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::{captcha, notices, AppState};
 
@@ -96,44 +100,84 @@ pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
     captcha::create(state).await.map_err(internal)
 }
 
-/// Where codes can go: the account's email and mobile, or for an unknown
-/// name the masks its secret-derived decoy would show.
-fn channels(state: &AppState, login_key: &str, account: Option<&Account>) -> Vec<ChannelOption> {
-    let (email, mobile) = match account {
-        Some(a) => (mask_email(&a.email), a.mobile.as_deref().map(mask_mobile)),
-        None => decoy_masks(
+/// What a flow offers: for an account, its registered email and mobile
+/// and every method of its security info, the default first (once a first
+/// channel is proved under 2-step verification: the 2-step methods and
+/// recovery codes, not the proved one); for an unknown name, the masks its
+/// secret-derived decoy would show.
+fn channels(
+    state: &AppState,
+    login_key: &str,
+    account: Option<(&Account, &SecurityDoc)>,
+    first: Option<&str>,
+) -> Vec<ChannelOption> {
+    let Some((account, doc)) = account else {
+        let (email, mobile) = decoy_masks(
             &state.keys,
             login_key,
             &state.config.recovery.decoy_email_domains,
-        ),
-    };
-    let mut options = vec![ChannelOption {
-        channel: Channel::Email,
-        masked: email,
-    }];
-    if let Some(masked) = mobile {
-        options.push(ChannelOption {
+        );
+        let mut options = vec![ChannelOption {
+            channel: Channel::Email,
+            masked: email,
+        }];
+        options.extend(mobile.map(|masked| ChannelOption {
             channel: Channel::Mobile,
             masked,
-        });
-    }
-    options
-}
-
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Email => "email",
-        Channel::Mobile => "mobile",
-    }
-}
-
-fn code_step(state: &AppState, flow: &Flow, account: Option<&Account>) -> Step {
-    let now = state.clock.unix();
-    let channel = match flow.channel.as_deref() {
-        Some("mobile") => Channel::Mobile,
-        _ => Channel::Email,
+        }));
+        return options;
     };
-    let masked = channels(state, &flow.login_key, account)
+    let mut methods = doc.registered();
+    match first {
+        Some(first) => {
+            if doc.has(Channel::RecoveryCode) {
+                methods.push(Channel::RecoveryCode);
+            }
+            methods.retain(|m| m.as_str() != first);
+        }
+        None => {
+            let records: Vec<Channel> = [Channel::Email, Channel::Mobile]
+                .into_iter()
+                .filter(|c| doc.address(account, *c).is_some() && !methods.contains(c))
+                .collect();
+            methods.extend(records);
+        }
+    }
+    methods
+        .into_iter()
+        .map(|channel| ChannelOption {
+            channel,
+            masked: doc.masked(account, channel),
+        })
+        .collect()
+}
+
+/// A flow's account with its security info.
+async fn security_of(
+    state: &AppState,
+    account: Option<Account>,
+) -> Result<Option<(Account, SecurityDoc)>, AppError> {
+    match account {
+        Some(account) => {
+            let doc = factors::load(state, account.id).await?.doc;
+            Ok(Some((account, doc)))
+        }
+        None => Ok(None),
+    }
+}
+
+fn as_refs(found: &Option<(Account, SecurityDoc)>) -> Option<(&Account, &SecurityDoc)> {
+    found.as_ref().map(|(a, d)| (a, d))
+}
+
+fn code_step(state: &AppState, flow: &Flow, found: Option<(&Account, &SecurityDoc)>) -> Step {
+    let now = state.clock.unix();
+    let channel = flow
+        .channel
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(Channel::Email);
+    let masked = channels(state, &flow.login_key, found, flow.first_factor.as_deref())
         .into_iter()
         .find(|o| o.channel == channel)
         .map(|o| o.masked)
@@ -169,12 +213,14 @@ fn password_step(state: &AppState, account: &Account) -> Step {
 
 /// The step a flow is at.
 async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
-    let account = account_of(state, flow).await?;
+    let found = security_of(state, account_of(state, flow).await?).await?;
+    let account = found.as_ref().map(|(a, _)| a.clone());
     Ok(match flow.state {
         FlowState::Channel => Step::Channel {
-            options: channels(state, &flow.login_key, account.as_ref()),
+            options: channels(state, &flow.login_key, as_refs(&found), flow.first_factor.as_deref()),
+            second: flow.first_factor.is_some(),
         },
-        FlowState::Code => code_step(state, flow, account.as_ref()),
+        FlowState::Code => code_step(state, flow, as_refs(&found)),
         FlowState::Password => match account {
             Some(a) if may_reset(state, &a) => password_step(state, &a),
             Some(_) => unavailable(state),
@@ -317,6 +363,7 @@ pub async fn start(
         account_id: account.as_ref().map(|a| a.id),
         now,
         expires_at: now + i64::from(r.flow_lifetime_minutes) * 60,
+        service: None,
     };
     state.store.start_flow(&new).await.map_err(internal)?;
     let event = AuditEvent::by_user(login, Action::RecoveryStarted, Outcome::Success, client);
@@ -331,8 +378,10 @@ pub async fn start(
         .await
         .map_err(internal)?;
     set_flow_cookie(state, &token, i64::from(r.flow_lifetime_minutes) * 60);
+    let found = security_of(state, account).await?;
     Ok(Step::Channel {
-        options: channels(state, &flow_key, account.as_ref()),
+        options: channels(state, &flow_key, as_refs(&found), None),
+        second: false,
     })
 }
 
@@ -356,12 +405,16 @@ pub async fn send_code(
             });
         }
     }
-    let account = account_of(state, &flow).await?;
-    if !channels(state, &flow.login_key, account.as_ref())
+    let found = security_of(state, account_of(state, &flow).await?).await?;
+    if !channels(state, &flow.login_key, as_refs(&found), flow.first_factor.as_deref())
         .iter()
         .any(|o| o.channel == channel)
     {
         return Err(AppError::BadRequest);
+    }
+    if !channel.is_sent() {
+        // Nothing to send: the user holds this factor.
+        return Ok(held_step(state, channel, as_refs(&found)));
     }
     let quotas = [
         (
@@ -377,8 +430,13 @@ pub async fn send_code(
 
     let code = new_code();
     let code_expires_at = now + i64::from(r.code_lifetime_seconds);
-    let delivered = match &account {
-        Some(account) => deliver(state, account, channel, &code, code_expires_at).await,
+    let delivered = match &found {
+        Some((account, doc)) => match doc.address(account, channel) {
+            Some(to) => {
+                factors::send_code(state, account, channel, to, &code, code_expires_at).await
+            }
+            None => Err(AppError::BadRequest),
+        },
         // An unknown name: nothing is sent, and the code is one nobody has.
         None => Ok(()),
     };
@@ -400,7 +458,7 @@ pub async fn send_code(
     }
     let sent = CodeSent {
         flow: &flow.id_hash,
-        channel: channel_name(channel),
+        channel: channel.as_str(),
         code_hash: &state.keys.code_hash(&flow.id_hash, &code),
         code_expires_at,
         codes_sent_before: flow.codes_sent,
@@ -423,7 +481,7 @@ pub async fn send_code(
         Outcome::Success,
         client,
     )
-    .detail(channel_name(channel));
+    .detail(channel.as_str());
     state
         .store
         .record_audit(&event, now)
@@ -434,13 +492,30 @@ pub async fn send_code(
     // The flow as `record_code_sent` just left it.
     let flow = Flow {
         state: FlowState::Code,
-        channel: Some(channel_name(channel).to_owned()),
+        channel: Some(channel.as_str().to_owned()),
         code_expires_at: Some(code_expires_at),
         codes_sent: flow.codes_sent + 1,
         last_sent_at: Some(now),
         ..flow
     };
-    Ok(code_step(state, &flow, account.as_ref()))
+    Ok(code_step(state, &flow, as_refs(&found)))
+}
+
+fn held_step(state: &AppState, channel: Channel, found: Option<(&Account, &SecurityDoc)>) -> Step {
+    let list = &state.config.security_info.questions.list;
+    let questions = match (channel, found) {
+        (Channel::Questions, Some((_, doc))) => factors::question_ids(doc)
+            .into_iter()
+            .filter_map(|id| list.iter().find(|q| q.id == id))
+            .map(|q| Question {
+                id: q.id.clone(),
+                en: q.en.clone(),
+                zh_hant: q.zh_hant.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Step::Held { channel, questions }
 }
 
 /// Answers no sooner than the configured floor, so the time a real send
@@ -449,31 +524,6 @@ async fn wait_for_floor(state: &AppState, started: Instant) {
     let floor = Duration::from_millis(state.config.recovery.send_floor_ms);
     if let Some(rest) = floor.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
-    }
-}
-
-async fn deliver(
-    state: &AppState,
-    account: &Account,
-    channel: Channel,
-    code: &str,
-    expires_at: i64,
-) -> Result<(), ()> {
-    let until = time::OffsetDateTime::from_unix_timestamp(expires_at).map_err(|_| ())?;
-    match channel {
-        Channel::Email => {
-            let mail = notices::code_email(account, &account.email, code, until);
-            state.mail.deliver(&mail).await.map_err(|e| {
-                tracing::warn!(error = %e, "a verification code could not be emailed");
-            })
-        }
-        Channel::Mobile => {
-            let to = account.mobile.as_deref().ok_or(())?;
-            let sms = notices::code_sms(account, to, code, until);
-            state.sms.send(&sms).await.map_err(|e| {
-                tracing::warn!(error = %e, "a verification code could not be texted");
-            })
-        }
     }
 }
 
@@ -495,57 +545,125 @@ pub async fn verify_code(
         return Err(AppError::CodeExpired);
     }
     let stored = flow.code_hash.clone().unwrap_or_default();
-    let matches = state.keys.code_matches(&flow.id_hash, &code, &stored);
-    let subject = flow.login_key.as_str();
-    if !matches {
-        let max = i64::from(state.config.recovery.max_wrong_codes);
-        let (wrong, void) = state
-            .store
-            .record_wrong_code(&flow.id_hash, max)
-            .await
-            .map_err(internal)?;
-        let event = AuditEvent::by_user(
-            subject,
-            Action::RecoveryCodeChecked,
-            Outcome::Failure,
-            client,
-        )
-        .detail(if void { "flow_void" } else { "wrong_code" });
-        state
-            .store
-            .record_audit(&event, now)
-            .await
-            .map_err(internal)?;
-        if void {
-            set_flow_cookie(state, "", 0);
-            return Err(AppError::FlowVoid);
-        }
-        return Err(AppError::CodeWrong {
-            attempts_left: (max - wrong).max(0) as u32,
-        });
+    if !state.keys.code_matches(&flow.id_hash, &code, &stored) {
+        return Err(wrong(state, &flow, client).await?);
     }
-    if !state
+    let channel = flow
+        .channel
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(Channel::Email);
+    proved(state, flow, channel, Some(&stored), client).await
+}
+
+/// Checks a factor the user holds: authenticator app, recovery code or
+/// security questions.
+pub async fn verify_held(
+    state: &AppState,
+    channel: Channel,
+    proof: Proof<'_>,
+    client: &ClientInfo,
+) -> Result<Step, AppError> {
+    let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
+    let found = security_of(state, account_of(state, &flow).await?).await?;
+    let offered = channels(state, &flow.login_key, as_refs(&found), flow.first_factor.as_deref())
+        .iter()
+        .any(|o| o.channel == channel);
+    let Some((account, _)) = found.filter(|_| offered) else {
+        return Err(AppError::BadRequest);
+    };
+    if let Proof::Code(code) = &proof {
+        if code.trim().is_empty() {
+            return Err(AppError::Invalid(vec![FieldError {
+                field: Field::Code,
+                problem: Problem::Required,
+            }]));
+        }
+    }
+    if !factors::check(state, &account, channel, proof).await? {
+        return Err(wrong(state, &flow, client).await?);
+    }
+    proved(state, flow, channel, None, client).await
+}
+
+/// Counts a wrong code or answer: the error to show, or at the limit the
+/// flow is void.
+async fn wrong(state: &AppState, flow: &Flow, client: &ClientInfo) -> Result<AppError, AppError> {
+    let max = i64::from(state.config.recovery.max_wrong_codes);
+    let (wrong, void) = state
         .store
-        .accept_code(&flow.id_hash, &stored)
+        .record_wrong_code(&flow.id_hash, max)
         .await
-        .map_err(internal)?
-    {
+        .map_err(internal)?;
+    let event = AuditEvent::by_user(
+        &flow.login_key,
+        Action::RecoveryCodeChecked,
+        Outcome::Failure,
+        client,
+    )
+    .detail(if void { "flow_void" } else { "wrong_code" });
+    state
+        .store
+        .record_audit(&event, state.clock.unix())
+        .await
+        .map_err(internal)?;
+    if void {
+        set_flow_cookie(state, "", 0);
+        return Ok(AppError::FlowVoid);
+    }
+    Ok(AppError::CodeWrong {
+        attempts_left: (max - wrong).max(0) as u32,
+    })
+}
+
+/// A channel proved: on to the new password, or, when 2-step verification
+/// is on and this was the first channel, back to choose one more (a reset
+/// never bypasses 2-step verification).
+async fn proved(
+    state: &AppState,
+    flow: Flow,
+    channel: Channel,
+    code_hash: Option<&str>,
+    client: &ClientInfo,
+) -> Result<Step, AppError> {
+    let found = security_of(state, account_of(state, &flow).await?).await?;
+    let needs_second = flow.first_factor.is_none()
+        && found
+            .as_ref()
+            .is_some_and(|(a, d)| factors::two_step_on(state, a, d));
+    let first = needs_second.then(|| channel.as_str());
+    let passed = FactorPassed {
+        flow: &flow.id_hash,
+        code_hash,
+        first_factor: first,
+    };
+    if !state.store.pass_factor(&passed).await.map_err(internal)? {
         return Err(AppError::FlowVoid);
     }
     let event = AuditEvent::by_user(
-        subject,
+        &flow.login_key,
         Action::RecoveryCodeChecked,
         Outcome::Success,
         client,
-    );
+    )
+    .detail(channel.as_str());
     state
         .store
-        .record_audit(&event, now)
+        .record_audit(&event, state.clock.unix())
         .await
         .map_err(internal)?;
-    let flow = Flow {
-        state: FlowState::Password,
-        ..flow
+    let flow = if needs_second {
+        Flow {
+            state: FlowState::Channel,
+            first_factor: first.map(str::to_owned),
+            last_sent_at: None,
+            ..flow
+        }
+    } else {
+        Flow {
+            state: FlowState::Password,
+            ..flow
+        }
     };
     step_of(state, &flow).await
 }

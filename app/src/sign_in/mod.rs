@@ -1,13 +1,59 @@
-//! Sign in and sign out.
+//! Sign in (with its second step when 2-step verification is on) and
+//! sign out.
 mod page;
 #[cfg(feature = "ssr")]
+pub mod second_step;
+#[cfg(feature = "ssr")]
 pub mod service;
+mod verify_page;
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 pub use page::SignInPage;
+pub use verify_page::SecondStepPage;
 
 use crate::error::{AppError, Password};
+use crate::recovery::ChannelOption;
+use crate::security_info::{Method, Question};
+
+/// What the second step of a sign-in shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecondStepView {
+    /// The method asked now: the default one at first.
+    pub method: Method,
+    /// Every method the account can use, the default first, with masked
+    /// addresses ("Use another method").
+    pub options: Vec<ChannelOption>,
+    /// The account's security questions, in the order to answer them.
+    pub questions: Vec<Question>,
+    /// A code for `method` is out.
+    pub code_sent: bool,
+    pub seconds_left: i64,
+}
+
+/// Where a signed-in browser goes: the new-password page, the e-service
+/// with its ticket, or My Profile.
+#[cfg(feature = "ssr")]
+async fn enter(
+    state: &crate::ssr::AppState,
+    signed_in: service::SignedIn,
+    service: Option<String>,
+    client: &crate::ssr::request::ClientInfo,
+) -> Result<(), AppError> {
+    use crate::ssr::{cas, sessions};
+    sessions::set_cookie(state, &signed_in.token);
+    let service = service.filter(|s| cas::service_for(state, s).is_some());
+    let target = match service {
+        _ if signed_in.must_change => "/account/password".to_owned(),
+        Some(service) => cas::issue(state, &service, &signed_in.account, true, client)
+            .await
+            .map_err(sessions::internal)?,
+        None => "/account".to_owned(),
+    };
+    leptos_axum::redirect(&target);
+    Ok(())
+}
 
 /// Signs in; `service` is the CAS e-service the user came from, which
 /// then gets a ticket (unless the password must be changed first).
@@ -17,24 +63,71 @@ pub async fn sign_in(
     password: Password,
     service: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{cas, request::ClientInfo, sessions, state, state::respond};
+    use crate::ssr::{request::ClientInfo, sessions, state, state::respond};
     let state = state()?;
     let client = ClientInfo::current(&state.config).await;
     let previous = sessions::current_token(&state).await;
-    match service::sign_in(&state, &login, &password, &client, previous.as_deref()).await {
-        Ok(signed_in) => {
-            sessions::set_cookie(&state, &signed_in.token);
-            let service = service.filter(|s| cas::service_for(&state, s).is_some());
-            let target = match service {
-                _ if signed_in.must_change => "/account/password".to_owned(),
-                Some(service) => cas::issue(&state, &service, &signed_in.account, true, &client)
-                    .await
-                    .map_err(sessions::internal)?,
-                None => "/account".to_owned(),
-            };
-            leptos_axum::redirect(&target);
+    let result = service::sign_in(
+        &state,
+        &login,
+        &password,
+        &client,
+        previous.as_deref(),
+        service.as_deref(),
+    )
+    .await;
+    match result {
+        Ok(service::SignInResult::SignedIn(signed_in)) => {
+            enter(&state, signed_in, service, &client).await
+        }
+        Ok(service::SignInResult::SecondStep { token }) => {
+            second_step::set_cookie(&state, &token);
+            leptos_axum::redirect("/login/verify");
             Ok(())
         }
+        Err(e) => Err(respond(e)),
+    }
+}
+
+/// The second step of this browser's sign-in; `None` when there is none.
+#[server(endpoint = "second_step", client = crate::api::Client)]
+pub async fn second_step() -> Result<Option<SecondStepView>, AppError> {
+    let state = crate::ssr::state()?;
+    second_step::current(&state)
+        .await
+        .map_err(crate::ssr::state::respond)
+}
+
+/// "Use another method": switches to `method`, sending a code if it is one
+/// that is sent (also "Send another code").
+#[server(endpoint = "second_step_choose", client = crate::api::Client)]
+pub async fn second_step_choose(method: Method) -> Result<SecondStepView, AppError> {
+    let state = crate::ssr::state()?;
+    second_step::choose(&state, method)
+        .await
+        .map_err(crate::ssr::state::respond)
+}
+
+/// Checks the code (or the answers, for security questions) and signs in.
+#[server(endpoint = "second_step_verify", client = crate::api::Client)]
+pub async fn second_step_verify(
+    method: Method,
+    code: Option<String>,
+    answer: Option<Vec<String>>,
+) -> Result<(), AppError> {
+    use crate::ssr::factors::Proof;
+    use crate::ssr::{request::ClientInfo, state::respond};
+    let state = crate::ssr::state()?;
+    let client = ClientInfo::current(&state.config).await;
+    let answers = answer.unwrap_or_default();
+    let proof = match method {
+        Method::Questions => Proof::Answers(&answers),
+        _ => Proof::Code(code.as_deref().unwrap_or_default()),
+    };
+    match second_step::verify(&state, method, proof, &client).await {
+        Ok((signed_in, service)) => enter(&state, signed_in, service, &client)
+            .await
+            .map_err(respond),
         Err(e) => Err(respond(e)),
     }
 }

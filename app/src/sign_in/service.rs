@@ -3,7 +3,8 @@
 use crate::account::AccountStatus;
 use crate::error::{AppError, Password};
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::lifecycle;
+use crate::ssr::{factors, lifecycle};
+use super::second_step;
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
 use crate::ssr::store::{Account, NewSession};
@@ -16,17 +17,25 @@ pub struct SignedIn {
     pub account: Account,
 }
 
+/// How a right password ends: signed in, or asked for a second factor
+/// (the token keys that step's flow; no session exists yet).
+pub enum SignInResult {
+    SignedIn(SignedIn),
+    SecondStep { token: String },
+}
+
 /// Longest login name looked up; longer input is certainly wrong.
 const MAX_LOGIN: usize = 128;
 
-#[tracing::instrument(skip(state, password, previous_token), fields(client = %client.addr))]
+#[tracing::instrument(skip(state, password, previous_token, service), fields(client = %client.addr))]
 pub async fn sign_in(
     state: &AppState,
     login: &str,
     password: &Password,
     client: &ClientInfo,
     previous_token: Option<&str>,
-) -> Result<SignedIn, AppError> {
+    service: Option<&str>,
+) -> Result<SignInResult, AppError> {
     let store = state.store.as_ref();
     let login = login.trim();
     let now = state.clock.unix();
@@ -78,7 +87,6 @@ pub async fn sign_in(
         }
     };
 
-    store.clear_failures(&login_key).await.map_err(internal)?;
     // Only someone who knows the password learns that the account ended.
     if lifecycle::ended(state, &account) {
         audit(
@@ -102,7 +110,33 @@ pub async fn sign_in(
             .await
             .map_err(internal)?;
     }
-    // A new session id at every sign-in; any session the browser had ends.
+    let security = factors::load(state, account.id).await?;
+    if factors::two_step_on(state, &account, &security.doc) {
+        let token = second_step::begin(state, &account, &security.doc, service).await?;
+        audit(state, &account.login, Outcome::Success, client, "password_then_second_step").await;
+        return Ok(SignInResult::SecondStep { token });
+    }
+    // With a second step, failures are cleared only once it is passed too:
+    // re-entering the password must not reset the count of wrong codes.
+    store.clear_failures(&login_key).await.map_err(internal)?;
+    let token = open_session(state, &account, client, previous_token).await?;
+    audit(state, &account.login, Outcome::Success, client, "password").await;
+    Ok(SignInResult::SignedIn(SignedIn {
+        token,
+        must_change: sessions::must_change(state, &account),
+        account,
+    }))
+}
+
+/// A new session for an account that proved every factor asked of it. A
+/// new session id at every sign-in; any session the browser had ends.
+pub async fn open_session(
+    state: &AppState,
+    account: &Account,
+    client: &ClientInfo,
+    previous_token: Option<&str>,
+) -> Result<String, AppError> {
+    let store = state.store.as_ref();
     if let Some(previous) = previous_token {
         store
             .delete_session(&sessions::hash_token(previous))
@@ -114,18 +148,13 @@ pub async fn sign_in(
         .create_session(&NewSession {
             id_hash: &sessions::hash_token(&token),
             account_id: account.id,
-            now,
+            now: state.clock.unix(),
             client_addr: &client.addr,
             user_agent: &client.user_agent,
         })
         .await
         .map_err(internal)?;
-    audit(state, &account.login, Outcome::Success, client, "password").await;
-    Ok(SignedIn {
-        token,
-        must_change: sessions::must_change(state, &account),
-        account,
-    })
+    Ok(token)
 }
 
 pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Result<(), AppError> {
@@ -149,7 +178,7 @@ pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Res
     Ok(())
 }
 
-async fn audit(state: &AppState, login: &str, outcome: Outcome, client: &ClientInfo, detail: &str) {
+pub async fn audit(state: &AppState, login: &str, outcome: Outcome, client: &ClientInfo, detail: &str) {
     let event = AuditEvent::by_user(login, Action::SignIn, outcome, client).detail(detail);
     if let Err(e) = state.store.record_audit(&event, state.clock.unix()).await {
         tracing::error!(error = %e, "writing an audit event failed");

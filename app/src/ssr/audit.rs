@@ -39,6 +39,7 @@ string_enum!(Action {
     PasswordReset => "password.reset",
     CasTicketIssued => "cas.ticket_issued",
     CasTicketValidated => "cas.ticket_validated",
+    SecurityInfo => "security_info.changed",
 });
 
 string_enum!(Outcome {

@@ -13,7 +13,12 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const CODE_LENGTH: usize = 6;
 
 pub fn new_code() -> String {
-    (0..CODE_LENGTH)
+    random_code(CODE_LENGTH)
+}
+
+/// `length` symbols of the code alphabet.
+pub fn random_code(length: usize) -> String {
+    (0..length)
         .map(|_| CODE_ALPHABET[OsRng.gen_range(0..CODE_ALPHABET.len())] as char)
         .collect()
 }

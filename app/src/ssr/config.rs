@@ -39,7 +39,83 @@ pub struct Config {
     pub captcha: CaptchaConfig,
     pub cas: CasConfig,
     pub cors: CorsConfig,
+    pub security_info: SecurityInfoConfig,
     pub contact: ContactConfig,
+}
+
+/// Security info and 2-step verification (seed 003).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityInfoConfig {
+    /// Base64 of 32 random bytes: the key that encrypts authenticator-app
+    /// secrets at rest. Unset, a key derived from `secret_key` is used.
+    pub encryption_key: Secret,
+    /// How long after the password was entered (at sign-in or on the
+    /// security-info page) methods may be changed without entering it again.
+    pub reauth_minutes: u32,
+    /// Roles for which 2-step verification is on whatever the user chose.
+    pub required_roles: Vec<String>,
+    /// The name authenticator apps show next to the account.
+    pub issuer: String,
+    /// How many recovery codes a new set has.
+    pub recovery_codes: usize,
+    pub questions: QuestionsConfig,
+}
+
+/// Security questions: off unless a deployment wants them. NIST SP 800-63B
+/// (5.1.1.2) and OWASP ASVS (2.5.5 in 4.0; 6.4.2 in 5.0) advise against
+/// knowledge-based answers as an authenticator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuestionsConfig {
+    pub enabled: bool,
+    /// How many questions a user picks and answers.
+    pub required: usize,
+    pub list: Vec<SecurityQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityQuestion {
+    /// Stable id, kept with the answers; never reuse one for another text.
+    pub id: String,
+    pub en: String,
+    pub zh_hant: String,
+}
+
+impl Default for SecurityInfoConfig {
+    fn default() -> Self {
+        SecurityInfoConfig {
+            encryption_key: Secret::default(),
+            reauth_minutes: 5,
+            required_roles: Vec::new(),
+            issuer: "Gatehouse".into(),
+            recovery_codes: 10,
+            questions: QuestionsConfig::default(),
+        }
+    }
+}
+
+impl Default for QuestionsConfig {
+    fn default() -> Self {
+        let q = |id: &str, en: &str, zh_hant: &str| SecurityQuestion {
+            id: id.into(),
+            en: en.into(),
+            zh_hant: zh_hant.into(),
+        };
+        QuestionsConfig {
+            enabled: false,
+            required: 3,
+            list: vec![
+                q("first_school", "What was the name of your first school?", "你就讀的第一所學校叫甚麼名字？"),
+                q("childhood_street", "What street did you live on as a child?", "你童年時住在哪一條街？"),
+                q("first_pet", "What was the name of your first pet?", "你第一隻寵物叫甚麼名字？"),
+                q("parents_met", "In which city did your parents meet?", "你的父母在哪個城市相識？"),
+                q("childhood_friend", "What is the first name of your childhood best friend?", "你童年最好朋友的名字是甚麼？"),
+                q("first_job", "What was your first job?", "你的第一份工作是甚麼？"),
+            ],
+        }
+    }
 }
 
 /// When accounts end, and when passwords are due (seeds 002 to 004).
@@ -364,6 +440,7 @@ impl Default for Config {
             captcha: CaptchaConfig::default(),
             cas: CasConfig::default(),
             cors: CorsConfig::default(),
+            security_info: SecurityInfoConfig::default(),
             contact: ContactConfig::default(),
         }
     }
@@ -545,6 +622,7 @@ impl Config {
         self.validate_cors()?;
         self.validate_lifecycle()?;
         self.validate_delivery()?;
+        self.validate_security_info()?;
         Policy::from_preset(self.policy.preset.0, &self.policy.rules)
     }
 
@@ -644,6 +722,39 @@ impl Config {
                 return Err(format!(
                     "cors.allowed_origins: {origin:?} must use https:// in production"
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_security_info(&self) -> Result<(), String> {
+        use base64::Engine;
+        let s = &self.security_info;
+        if !s.encryption_key.is_empty()
+            && base64::engine::general_purpose::STANDARD
+                .decode(s.encryption_key.expose())
+                .map_or(true, |key| key.len() != 32)
+        {
+            return Err("security_info.encryption_key must be base64 of exactly 32 bytes (for example from `openssl rand -base64 32`)".into());
+        }
+        if s.reauth_minutes == 0 || s.reauth_minutes > 60 {
+            return Err("security_info.reauth_minutes must be 1 to 60".into());
+        }
+        if !(5..=20).contains(&s.recovery_codes) {
+            return Err("security_info.recovery_codes must be 5 to 20".into());
+        }
+        for role in &s.required_roles {
+            if role.parse::<crate::account::Role>().is_err() {
+                return Err(format!("security_info.required_roles: unknown role {role:?}"));
+            }
+        }
+        let q = &s.questions;
+        if q.enabled {
+            let mut ids: Vec<&str> = q.list.iter().map(|q| q.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if q.required == 0 || ids.len() != q.list.len() || q.list.len() < q.required {
+                return Err("security_info.questions: `required` must be at least 1, and the list must hold at least that many questions with distinct ids".into());
             }
         }
         Ok(())

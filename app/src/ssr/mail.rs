@@ -26,6 +26,16 @@ pub struct OutgoingMail {
     pub html: String,
 }
 
+impl OutgoingMail {
+    /// The same message to another address.
+    pub fn to(&self, address: &str) -> OutgoingMail {
+        OutgoingMail {
+            to: address.to_owned(),
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("the message could not be built")]

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod csp;
+pub mod factors;
 pub mod lifecycle;
 pub mod mail;
 pub mod mailbox;

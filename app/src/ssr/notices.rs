@@ -112,6 +112,61 @@ pub fn admin_action(config: &Config, account: &Account, action: &str) -> Outgoin
     )
 }
 
+/// Tells the user their security info changed (`change` names what, as
+/// the audit event does), when and from where.
+pub fn security_changed(
+    config: &Config,
+    account: &Account,
+    change: &str,
+    at: time::OffsetDateTime,
+    client: &ClientInfo,
+) -> OutgoingMail {
+    let when = format_time(at);
+    let reset = link(config, "/forgot-password");
+    let page = link(config, "/account/security-info");
+    to_account(
+        account,
+        |locale| td_string!(locale, mail_si_subject),
+        |locale| {
+            let what = match change {
+                "app_added" => td_string!(locale, mail_si_app_added),
+                "app_replaced" => td_string!(locale, mail_si_app_replaced),
+                "app_removed" => td_string!(locale, mail_si_app_removed),
+                "alt_email_added" => td_string!(locale, mail_si_alt_email_added),
+                "alt_email_changed" => td_string!(locale, mail_si_alt_email_changed),
+                "alt_email_removed" => td_string!(locale, mail_si_alt_email_removed),
+                "mobile_added" => td_string!(locale, mail_si_mobile_added),
+                "mobile_changed" => td_string!(locale, mail_si_mobile_changed),
+                "mobile_removed" => td_string!(locale, mail_si_mobile_removed),
+                "questions_added" | "questions_changed" => td_string!(locale, mail_si_questions_set),
+                "questions_removed" => td_string!(locale, mail_si_questions_removed),
+                "default_changed" => td_string!(locale, mail_si_default_changed),
+                "two_step_on" => td_string!(locale, mail_si_two_step_on),
+                "two_step_off" => td_string!(locale, mail_si_two_step_off),
+                "recovery_codes_new" => td_string!(locale, mail_si_recovery_codes),
+                _ => td_string!(locale, mail_si_reset_by_admin),
+            };
+            let contact = contact(config, locale);
+            vec![
+                fill(
+                    td_string!(locale, mail_si_body),
+                    &[
+                        ("login", account.login.as_str()),
+                        ("change", what),
+                        ("time", when.as_str()),
+                        ("address", client.addr.as_str()),
+                        ("page", page.as_str()),
+                    ],
+                ),
+                fill(
+                    td_string!(locale, mail_changed_not_you),
+                    &[("link", &reset), ("contact", &contact)],
+                ),
+            ]
+        },
+    )
+}
+
 /// An administrator's invitation to set a new password through the
 /// forgot-password page: the user proves a channel and chooses it; nobody
 /// else ever sees it.

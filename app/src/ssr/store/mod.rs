@@ -129,6 +129,8 @@ pub struct Session {
     pub account_id: i64,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// When the password was last entered in this session.
+    pub reauthenticated_at: Option<i64>,
 }
 
 pub struct NewSession<'a> {
@@ -216,6 +218,11 @@ pub struct Flow {
     pub codes_sent: i64,
     pub last_sent_at: Option<i64>,
     pub wrong_codes: i64,
+    /// The channel a reset already proved, when 2-step verification asks
+    /// for one more.
+    pub first_factor: Option<String>,
+    /// The CAS e-service a sign-in's second step is for.
+    pub service: Option<String>,
 }
 
 pub struct NewFlow<'a> {
@@ -224,6 +231,31 @@ pub struct NewFlow<'a> {
     pub account_id: Option<i64>,
     pub now: i64,
     pub expires_at: i64,
+    pub service: Option<&'a str>,
+}
+
+/// A factor proved on a flow.
+pub struct FactorPassed<'a> {
+    pub flow: &'a str,
+    /// The code that was checked: the flow must still hold it, and it is
+    /// used up. `None` for a factor checked elsewhere (authenticator app,
+    /// security questions, recovery code).
+    pub code_hash: Option<&'a str>,
+    /// `Some(channel)`: one more factor is needed, so the flow goes back to
+    /// choosing a channel; `None`: the flow moves on to its last step.
+    pub first_factor: Option<&'a str>,
+}
+
+/// A new version of an account's security info, written only if the
+/// stored one is still `expected_version` (`None`: none stored yet),
+/// with its notices and audit event, in one transaction.
+pub struct SecuritySave<'a> {
+    pub account_id: i64,
+    pub expected_version: Option<i64>,
+    pub document: &'a str,
+    pub notices: &'a [OutgoingMail],
+    pub audit: Option<&'a AuditEvent>,
+    pub now: i64,
 }
 
 /// A code that went out, as recorded on its flow.
@@ -340,6 +372,12 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64>;
+    async fn mark_reauthenticated(&self, id_hash: &str, now: i64) -> StoreResult<()>;
+
+    /// The account's security-info document and its version.
+    async fn security_info(&self, account_id: i64) -> StoreResult<Option<(String, i64)>>;
+    /// `Conflict` if the stored version is no longer the expected one.
+    async fn save_security_info(&self, save: &SecuritySave<'_>) -> StoreResult<()>;
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
     /// Counts one failure atomically and sets the lock the rule gives.
@@ -373,8 +411,9 @@ pub trait Store: Send + Sync + 'static {
     /// Counts a wrong code; at `max` the flow is void. Returns the count
     /// and whether the flow is now void.
     async fn record_wrong_code(&self, id_hash: &str, max: i64) -> StoreResult<(i64, bool)>;
-    /// Uses the code up and moves the flow on, if it still holds that code.
-    async fn accept_code(&self, id_hash: &str, code_hash: &str) -> StoreResult<bool>;
+    /// Records a proved factor (using its code up); false if the flow moved
+    /// on or no longer holds that code.
+    async fn pass_factor(&self, passed: &FactorPassed<'_>) -> StoreResult<bool>;
     async fn void_flow(&self, id_hash: &str) -> StoreResult<()>;
 
     /// Stores a service ticket, dropping expired ones.

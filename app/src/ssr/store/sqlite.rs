@@ -393,12 +393,11 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at) \
+             VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?3)",
         )
         .bind(s.id_hash)
         .bind(s.account_id)
-        .bind(s.now)
         .bind(s.now)
         .bind(s.client_addr)
         .bind(s.user_agent)
@@ -409,7 +408,7 @@ impl Store for SqliteStore {
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
         Ok(sqlx::query_as(
-            "SELECT id_hash, account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?",
+            "SELECT id_hash, account_id, created_at, last_seen_at, reauthenticated_at FROM sessions WHERE id_hash = ?",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
@@ -547,14 +546,15 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO recovery_flows (id_hash, login_key, account_id, state, created_at, expires_at) \
-             VALUES (?, ?, ?, 'channel', ?, ?)",
+            "INSERT INTO recovery_flows (id_hash, login_key, account_id, state, created_at, expires_at, service) \
+             VALUES (?, ?, ?, 'channel', ?, ?, ?)",
         )
         .bind(f.id_hash)
         .bind(f.login_key)
         .bind(f.account_id)
         .bind(f.now)
         .bind(f.expires_at)
+        .bind(f.service)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -564,7 +564,7 @@ impl Store for SqliteStore {
     async fn flow(&self, id_hash: &str) -> StoreResult<Option<Flow>> {
         Ok(sqlx::query_as(
             "SELECT id_hash, login_key, account_id, state, created_at, expires_at, channel, code_hash, \
-             code_expires_at, codes_sent, last_sent_at, wrong_codes FROM recovery_flows WHERE id_hash = ?",
+             code_expires_at, codes_sent, last_sent_at, wrong_codes, first_factor, service FROM recovery_flows WHERE id_hash = ?",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
@@ -610,13 +610,19 @@ impl Store for SqliteStore {
         Ok((row.try_get("wrong_codes")?, state == "void"))
     }
 
-    async fn accept_code(&self, id_hash: &str, code_hash: &str) -> StoreResult<bool> {
+    async fn pass_factor(&self, p: &FactorPassed<'_>) -> StoreResult<bool> {
         let updated = sqlx::query(
-            "UPDATE recovery_flows SET state = 'password', code_hash = NULL \
-             WHERE id_hash = ? AND state = 'code' AND code_hash = ?",
+            "UPDATE recovery_flows SET \
+               state = CASE WHEN ?3 IS NULL THEN 'password' ELSE 'channel' END, \
+               first_factor = COALESCE(?3, first_factor), \
+               last_sent_at = CASE WHEN ?3 IS NULL THEN last_sent_at ELSE NULL END, \
+               code_hash = NULL \
+             WHERE id_hash = ?1 AND state IN ('channel', 'code') \
+               AND (?2 IS NULL OR code_hash = ?2)",
         )
-        .bind(id_hash)
-        .bind(code_hash)
+        .bind(p.flow)
+        .bind(p.code_hash)
+        .bind(p.first_factor)
         .execute(&self.pool)
         .await?;
         Ok(updated.rows_affected() == 1)
@@ -661,6 +667,58 @@ impl Store for SqliteStore {
         .bind(id_hash)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    async fn security_info(&self, account_id: i64) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query("SELECT document, version FROM security_info WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some((row.try_get("document")?, row.try_get("version")?)),
+            None => None,
+        })
+    }
+
+    async fn save_security_info(&self, c: &SecuritySave<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let written = match c.expected_version {
+            Some(version) => sqlx::query(
+                "UPDATE security_info SET document = ?1, version = version + 1 \
+                 WHERE account_id = ?2 AND version = ?3",
+            )
+            .bind(c.document)
+            .bind(c.account_id)
+            .bind(version),
+            None => sqlx::query(
+                "INSERT INTO security_info (account_id, document, version) VALUES (?2, ?1, 1) \
+                 ON CONFLICT (account_id) DO NOTHING",
+            )
+            .bind(c.document)
+            .bind(c.account_id),
+        }
+        .execute(&mut *tx)
+        .await?;
+        if written.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        for notice in c.notices {
+            insert_mail(&mut *tx, notice, c.now).await?;
+        }
+        if let Some(audit) = c.audit {
+            insert_audit(&mut *tx, audit, c.now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mark_reauthenticated(&self, id_hash: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET reauthenticated_at = ? WHERE id_hash = ?")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {

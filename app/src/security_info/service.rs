@@ -1,0 +1,459 @@
+//! The rules of security info: every change needs a recent password,
+//! writes an audit event and tells the registered email, in one write.
+use super::{AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview};
+use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::ssr::audit::{Action, AuditEvent, Outcome};
+use crate::ssr::codes::{new_code, normalize_code};
+use crate::ssr::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
+use crate::ssr::records::{check_email, check_mobile};
+use crate::ssr::request::ClientInfo;
+use crate::ssr::sessions::{self, internal};
+use crate::ssr::store::{Account, Session};
+use crate::ssr::throttle::{login_key, ThrottleRule};
+use crate::ssr::{notices, AppState};
+
+/// Seconds left in which the session may change security info.
+fn reauth_left(state: &AppState, session: &Session) -> i64 {
+    let window = i64::from(state.config.security_info.reauth_minutes) * 60;
+    session
+        .reauthenticated_at
+        .map_or(0, |at| (at + window - state.clock.unix()).max(0))
+}
+
+/// The signed-in session, if its password was entered recently enough.
+async fn require_recent(state: &AppState) -> Result<(Session, Account), AppError> {
+    let (session, account) = sessions::require(state, false).await?;
+    if reauth_left(state, &session) == 0 {
+        return Err(AppError::ReauthRequired);
+    }
+    Ok((session, account))
+}
+
+pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppError> {
+    let Some((session, account)) = sessions::current(state).await? else {
+        return Ok(None);
+    };
+    if sessions::must_change(state, &account) {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    let doc = factors::load(state, account.id).await?.doc;
+    let methods = doc
+        .registered()
+        .into_iter()
+        .map(|method| MethodView {
+            method,
+            detail: doc
+                .address(&account, method)
+                .filter(|_| method != Method::Mobile || doc.mobile.is_some())
+                .unwrap_or_default()
+                .to_owned(),
+            added_at: doc.added_at(method).unwrap_or_default(),
+        })
+        .collect();
+    let now = state.clock.unix();
+    let pending = match (&doc.pending_app, &doc.pending_contact) {
+        (Some(app), _) => Some(Pending::App(enrolment(
+            state,
+            &account,
+            factors::open(state, account.id, &app.sealed)?,
+        )?)),
+        (None, Some(c)) if c.expires_at > now => Some(Pending::Contact {
+            method: c.method,
+            address: c.address.clone(),
+            seconds_left: c.expires_at - now,
+        }),
+        _ => None,
+    };
+    let q = &state.config.security_info.questions;
+    Ok(Some(SecurityOverview {
+        login: account.login.clone(),
+        methods,
+        default: doc.registered().first().copied(),
+        two_step: factors::two_step_on(state, &account, &doc),
+        two_step_required: factors::required_by_role(state, &account),
+        recovery_codes_left: doc.recovery_codes_at.map(|_| doc.recovery_codes.len()),
+        questions: if q.enabled {
+            q.list
+                .iter()
+                .map(|q| Question {
+                    id: q.id.clone(),
+                    en: q.en.clone(),
+                    zh_hant: q.zh_hant.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        questions_required: q.required,
+        reauth_seconds_left: reauth_left(state, &session),
+        pending,
+    }))
+}
+
+pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(), AppError> {
+    let (session, account) = sessions::require(state, false).await?;
+    let client = ClientInfo::current(&state.config).await;
+    let now = state.clock.unix();
+    let rule = ThrottleRule::for_login(&state.config.throttle);
+    let key = login_key(&account.login);
+    let throttle = state.store.throttle_state(&key).await.map_err(internal)?;
+    if let Some(refusal) = rule.refusal(throttle.as_ref(), now) {
+        return Err(refusal);
+    }
+    let right = state
+        .hasher
+        .verify(password.expose(), account.password_hash.as_deref())
+        .await
+        .map_err(internal)?;
+    if !right {
+        state
+            .store
+            .record_failure(&key, &rule, now)
+            .await
+            .map_err(internal)?;
+        let event = AuditEvent::by_user(&account.login, Action::SecurityInfo, Outcome::Failure, &client)
+            .detail("wrong_password");
+        state.store.record_audit(&event, now).await.map_err(internal)?;
+        return Err(AppError::Invalid(vec![FieldError {
+            field: Field::CurrentPassword,
+            problem: Problem::WrongCurrentPassword,
+        }]));
+    }
+    state
+        .store
+        .mark_reauthenticated(&session.id_hash, now)
+        .await
+        .map_err(internal)
+}
+
+fn enrolment(state: &AppState, account: &Account, secret: Vec<u8>) -> Result<AppEnrolment, AppError> {
+    let totp = factors::totp(state, account, secret)?;
+    let url = totp.get_url();
+    let qr_svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(internal)?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(AppEnrolment {
+        secret: totp.get_secret_base32(),
+        url,
+        qr_svg,
+    })
+}
+
+pub async fn start_app(state: &AppState) -> Result<AppEnrolment, AppError> {
+    let (_, account) = require_recent(state).await?;
+    let mut stored = factors::load(state, account.id).await?;
+    let secret = factors::new_totp_secret();
+    stored.doc.pending_app = Some(PendingApp {
+        sealed: factors::seal(state, account.id, &secret)?,
+        started_at: state.clock.unix(),
+    });
+    stored.doc.pending_contact = None;
+    stored.save(state, account.id, &[], None).await?;
+    enrolment(state, &account, secret)
+}
+
+/// Saves a change with its notice (to the registered email, and to
+/// `also` when an address is replaced) and its audit event.
+async fn commit(
+    state: &AppState,
+    account: &Account,
+    stored: &factors::Stored,
+    change: &'static str,
+    also: Option<&str>,
+) -> Result<(), AppError> {
+    let client = ClientInfo::current(&state.config).await;
+    let notice = notices::security_changed(&state.config, account, change, state.clock.now(), &client);
+    let mut mails = vec![notice.clone()];
+    if let Some(old) = also.filter(|old| !old.eq_ignore_ascii_case(&account.email)) {
+        mails.push(notice.to(old));
+    }
+    let event = AuditEvent::by_user(&account.login, Action::SecurityInfo, Outcome::Success, &client)
+        .detail(change);
+    stored.save(state, account.id, &mails, Some(&event)).await
+}
+
+fn code_required(code: &str) -> Result<String, AppError> {
+    let code = normalize_code(code);
+    if code.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: Field::Code,
+            problem: Problem::Required,
+        }]));
+    }
+    Ok(code)
+}
+
+pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let code = code_required(code)?;
+    let mut stored = factors::load(state, account.id).await?;
+    let Some(pending) = stored.doc.pending_app.take() else {
+        return Err(AppError::BadRequest);
+    };
+    let totp = factors::totp(state, &account, factors::open(state, account.id, &pending.sealed)?)?;
+    let Some(step) = factors::matching_step(&totp, &code, state.clock.unix(), 0) else {
+        return Err(AppError::CodeWrong {
+            attempts_left: state.config.recovery.max_wrong_codes,
+        });
+    };
+    let replaced = stored.doc.app.is_some();
+    stored.doc.app = Some(AppSecret {
+        sealed: pending.sealed,
+        added_at: state.clock.unix(),
+        last_step: step,
+    });
+    stored.doc.default.get_or_insert(Method::App);
+    let change = if replaced { "app_replaced" } else { "app_added" };
+    commit(state, &account, &stored, change, None).await
+}
+
+pub async fn start_contact(state: &AppState, method: Method, address: &str) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let (address, field) = match method {
+        Method::AltEmail => (check_email(address), Field::Email),
+        Method::Mobile => (check_mobile(address), Field::Mobile),
+        _ => return Err(AppError::BadRequest),
+    };
+    let Ok(address) = address else {
+        return Err(AppError::Invalid(vec![FieldError {
+            field,
+            problem: if field == Field::Email { Problem::BadEmail } else { Problem::BadMobile },
+        }]));
+    };
+    let r = &state.config.recovery;
+    let now = state.clock.unix();
+    let mut stored = factors::load(state, account.id).await?;
+    let sends = match &stored.doc.pending_contact {
+        Some(p) if p.method == method && p.address == address => {
+            let wait = p.sent_at + i64::from(r.resend_cooldown_seconds) - now;
+            if wait > 0 {
+                return Err(AppError::ResendTooSoon { seconds: wait as u64 });
+            }
+            if p.sends >= r.max_codes_per_flow {
+                return Err(AppError::ResendCapReached);
+            }
+            p.sends
+        }
+        _ => 0,
+    };
+    let quota = ThrottleRule::hourly(r.messages_per_account_per_hour);
+    let key = format!("security-send:{}", login_key(&account.login));
+    let used = state.store.throttle_state(&key).await.map_err(internal)?;
+    if let Some(until) = used.map(|u| u.locked_until).filter(|&t| t > now) {
+        return Err(AppError::RateLimited {
+            minutes: ((until - now) as u64).div_ceil(60),
+        });
+    }
+    let code = new_code();
+    let expires_at = now + i64::from(r.code_lifetime_seconds);
+    factors::send_code(state, &account, method, &address, &code, expires_at).await?;
+    state
+        .store
+        .record_failure(&key, &quota, now)
+        .await
+        .map_err(internal)?;
+    stored.doc.pending_contact = Some(PendingContact {
+        method,
+        code_hash: state.keys.code_hash(&contact_flow(account.id, &address), &code),
+        address,
+        expires_at,
+        sent_at: now,
+        sends: sends + 1,
+        wrong: 0,
+    });
+    stored.save(state, account.id, &[], None).await
+}
+
+fn contact_flow(account_id: i64, address: &str) -> String {
+    format!("contact:{account_id}:{address}")
+}
+
+pub async fn confirm_contact(state: &AppState, code: &str) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let code = code_required(code)?;
+    let mut stored = factors::load(state, account.id).await?;
+    let Some(pending) = stored.doc.pending_contact.take() else {
+        return Err(AppError::BadRequest);
+    };
+    if state.clock.unix() >= pending.expires_at {
+        return Err(AppError::CodeExpired);
+    }
+    let flow = contact_flow(account.id, &pending.address);
+    if !state.keys.code_matches(&flow, &code, &pending.code_hash) {
+        let max = state.config.recovery.max_wrong_codes;
+        let wrong = pending.wrong + 1;
+        if wrong < max {
+            // The code stays for another try; at the limit it is dropped.
+            stored.doc.pending_contact = Some(PendingContact { wrong, ..pending });
+        }
+        stored.save(state, account.id, &[], None).await?;
+        return Err(AppError::CodeWrong {
+            attempts_left: max.saturating_sub(wrong),
+        });
+    }
+    let contact = Some(Contact {
+        address: pending.address,
+        added_at: state.clock.unix(),
+    });
+    let (old, change) = match pending.method {
+        Method::AltEmail => (
+            std::mem::replace(&mut stored.doc.alt_email, contact),
+            "alt_email",
+        ),
+        _ => (std::mem::replace(&mut stored.doc.mobile, contact), "mobile"),
+    };
+    stored.doc.default.get_or_insert(pending.method);
+    let old_email = old
+        .as_ref()
+        .filter(|_| pending.method == Method::AltEmail)
+        .map(|c| c.address.clone());
+    let change = match (change, old.is_some()) {
+        ("alt_email", false) => "alt_email_added",
+        ("alt_email", true) => "alt_email_changed",
+        (_, false) => "mobile_added",
+        (_, true) => "mobile_changed",
+    };
+    commit(state, &account, &stored, change, old_email.as_deref()).await
+}
+
+pub async fn set_questions(
+    state: &AppState,
+    ids: &[String],
+    answers: &[String],
+) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let config = &state.config.security_info.questions;
+    if !config.enabled {
+        return Err(AppError::NotFound);
+    }
+    let mut chosen: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
+    chosen.sort_unstable();
+    chosen.dedup();
+    let known = ids
+        .iter()
+        .all(|id| config.list.iter().any(|q| q.id == *id));
+    let mut errors = Vec::new();
+    if ids.len() != config.required || chosen.len() != ids.len() || !known {
+        errors.push(FieldError {
+            field: Field::Question,
+            problem: Problem::Required,
+        });
+    }
+    let normalized: Vec<String> = answers.iter().map(|a| factors::normalize_answer(a)).collect();
+    if normalized.len() != ids.len() || normalized.iter().any(|a| a.chars().count() < 2) {
+        errors.push(FieldError {
+            field: Field::Answer,
+            problem: Problem::Required,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let mut hashed = Vec::with_capacity(ids.len());
+    for (id, answer) in ids.iter().zip(&normalized) {
+        let hash = state.hasher.hash(answer).await.map_err(internal)?;
+        hashed.push((id.clone(), hash));
+    }
+    let mut stored = factors::load(state, account.id).await?;
+    let replaced = stored.doc.questions.is_some();
+    stored.doc.questions = Some(Answers {
+        answers: hashed,
+        added_at: state.clock.unix(),
+    });
+    stored.doc.default.get_or_insert(Method::Questions);
+    let change = if replaced { "questions_changed" } else { "questions_added" };
+    commit(state, &account, &stored, change, None).await
+}
+
+pub async fn remove(state: &AppState, method: Method) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let mut stored = factors::load(state, account.id).await?;
+    if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
+        return Err(AppError::NotFound);
+    }
+    let on = stored.doc.two_step || factors::required_by_role(state, &account);
+    if on && stored.doc.registered().len() == 1 {
+        return Err(AppError::LastMethod);
+    }
+    let doc = &mut stored.doc;
+    let (change, old_email) = match method {
+        Method::App => {
+            doc.app = None;
+            ("app_removed", None)
+        }
+        Method::AltEmail => ("alt_email_removed", doc.alt_email.take().map(|c| c.address)),
+        Method::Mobile => {
+            doc.mobile = None;
+            ("mobile_removed", None)
+        }
+        _ => {
+            doc.questions = None;
+            ("questions_removed", None)
+        }
+    };
+    if doc.default == Some(method) {
+        doc.default = None;
+        doc.default = doc.registered().first().copied();
+    }
+    commit(state, &account, &stored, change, old_email.as_deref()).await
+}
+
+pub async fn set_default(state: &AppState, method: Method) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let mut stored = factors::load(state, account.id).await?;
+    if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
+        return Err(AppError::NotFound);
+    }
+    stored.doc.default = Some(method);
+    commit(state, &account, &stored, "default_changed", None).await
+}
+
+pub async fn set_two_step(state: &AppState, on: bool) -> Result<(), AppError> {
+    let (_, account) = require_recent(state).await?;
+    let mut stored = factors::load(state, account.id).await?;
+    if on && stored.doc.registered().is_empty() {
+        return Err(AppError::NoMethod);
+    }
+    if !on && factors::required_by_role(state, &account) {
+        return Err(AppError::Forbidden);
+    }
+    if stored.doc.two_step == on {
+        return Ok(());
+    }
+    stored.doc.two_step = on;
+    let change = if on { "two_step_on" } else { "two_step_off" };
+    commit(state, &account, &stored, change, None).await
+}
+
+pub async fn new_recovery_codes(state: &AppState) -> Result<Vec<String>, AppError> {
+    let (_, account) = require_recent(state).await?;
+    let mut stored = factors::load(state, account.id).await?;
+    let (codes, hashes) = factors::new_recovery_codes(state, account.id);
+    stored.doc.recovery_codes = hashes;
+    stored.doc.recovery_codes_at = Some(state.clock.unix());
+    commit(state, &account, &stored, "recovery_codes_new", None).await?;
+    Ok(codes)
+}
+
+/// An administrator's reset for a user who lost every method: methods,
+/// recovery codes and the 2-step choice are cleared, in one write with the
+/// audit event and the notice.
+pub async fn reset_by_admin(
+    state: &AppState,
+    account: &Account,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    let mut stored = factors::load(state, account.id).await?;
+    stored.doc = factors::SecurityDoc::default();
+    let client = ClientInfo::current(&state.config).await;
+    let notice = notices::security_changed(
+        &state.config,
+        account,
+        "two_step_reset",
+        state.clock.now(),
+        &client,
+    );
+    stored.save(state, account.id, &[notice], Some(audit)).await
+}

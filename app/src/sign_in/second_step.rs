@@ -1,0 +1,310 @@
+//! The second step of a sign-in with 2-step verification. After the right
+//! password a flow starts (keyed by a cookie of its own); the session is
+//! made only when a second factor is proved. Wrong codes count toward the
+//! same throttle as wrong passwords.
+use super::service::{audit, open_session, SignedIn};
+use super::SecondStepView;
+use crate::error::AppError;
+use crate::recovery::ChannelOption;
+use crate::security_info::{Method, Question};
+use crate::ssr::audit::Outcome;
+use crate::ssr::codes::{new_code, normalize_code};
+use crate::ssr::factors::{self, Proof, SecurityDoc};
+use crate::ssr::request::ClientInfo;
+use crate::ssr::sessions::{
+    self, append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
+};
+use crate::ssr::store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
+use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
+use crate::ssr::AppState;
+
+/// `SameSite=Strict`: no other site can make the browser send it.
+pub const COOKIE: &str = "gatehouse_second_step";
+
+fn flow_key(account: &Account) -> String {
+    format!("sign-in:{}", account.login.to_lowercase())
+}
+
+fn lifetime(state: &AppState) -> i64 {
+    i64::from(state.config.recovery.flow_lifetime_minutes) * 60
+}
+
+pub fn set_cookie(state: &AppState, token: &str) {
+    append_set_cookie(cookie(state, COOKIE, token, "Strict", Some(lifetime(state))));
+}
+
+fn clear_cookie(state: &AppState) {
+    append_set_cookie(cookie(state, COOKIE, "", "Strict", Some(0)));
+}
+
+/// Starts the second step; a code goes out at once when the default
+/// method is one that is sent.
+pub async fn begin(
+    state: &AppState,
+    account: &Account,
+    doc: &SecurityDoc,
+    service: Option<&str>,
+) -> Result<String, AppError> {
+    let token = new_token();
+    let now = state.clock.unix();
+    let key = flow_key(account);
+    let new = NewFlow {
+        id_hash: &hash_token(&token),
+        login_key: &key,
+        account_id: Some(account.id),
+        now,
+        expires_at: now + lifetime(state),
+        service,
+    };
+    state.store.start_flow(&new).await.map_err(internal)?;
+    let first = doc.registered().first().copied();
+    if let Some(method) = first.filter(|m| m.is_sent()) {
+        let flow = state
+            .store
+            .flow(new.id_hash)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        // A failed send is not fatal: the page offers to send again.
+        if let Err(e) = send(state, &flow, account, doc, method).await {
+            tracing::info!(error = %e, "the first second-step code was not sent");
+        }
+    }
+    Ok(token)
+}
+
+/// This browser's open second step and its account.
+async fn open(state: &AppState) -> Result<Option<(Flow, Account)>, AppError> {
+    let headers = leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let Some(token) = token_from_headers(&headers, COOKIE).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(flow) = state
+        .store
+        .flow(&hash_token(&token))
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let open = matches!(flow.state, FlowState::Channel | FlowState::Code)
+        && flow.expires_at > state.clock.unix()
+        && flow.login_key.starts_with("sign-in:");
+    let account = match flow.account_id {
+        Some(id) if open => state.store.account_by_id(id).await.map_err(internal)?,
+        _ => None,
+    };
+    Ok(account.map(|a| (flow, a)))
+}
+
+async fn require(state: &AppState) -> Result<(Flow, Account), AppError> {
+    open(state).await?.ok_or(AppError::FlowVoid)
+}
+
+/// The methods this account can use now, the default first; recovery
+/// codes last.
+fn options(account: &Account, doc: &SecurityDoc) -> Vec<ChannelOption> {
+    let mut methods = doc.registered();
+    if doc.has(Method::RecoveryCode) {
+        methods.push(Method::RecoveryCode);
+    }
+    methods
+        .into_iter()
+        .map(|channel| ChannelOption {
+            channel,
+            masked: doc.masked(account, channel),
+        })
+        .collect()
+}
+
+fn step(state: &AppState, flow: &Flow, account: &Account, doc: &SecurityDoc, method: Method) -> SecondStepView {
+    let now = state.clock.unix();
+    let code_out = flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
+    let config = &state.config.security_info.questions;
+    SecondStepView {
+        method,
+        options: options(account, doc),
+        questions: factors::question_ids(doc)
+            .into_iter()
+            .filter_map(|id| config.list.iter().find(|q| q.id == id))
+            .map(|q| Question {
+                id: q.id.clone(),
+                en: q.en.clone(),
+                zh_hant: q.zh_hant.clone(),
+            })
+            .collect(),
+        code_sent: code_out,
+        seconds_left: if code_out {
+            flow.code_expires_at.map_or(0, |at| (at - now).max(0))
+        } else {
+            0
+        },
+    }
+}
+
+pub async fn current(state: &AppState) -> Result<Option<SecondStepView>, AppError> {
+    let Some((flow, account)) = open(state).await? else {
+        return Ok(None);
+    };
+    let doc = factors::load(state, account.id).await?.doc;
+    let method = match (flow.state, flow.channel.as_deref()) {
+        (FlowState::Code, Some(channel)) => channel.parse().ok(),
+        _ => None,
+    }
+    .or_else(|| options(&account, &doc).first().map(|o| o.channel))
+    .ok_or(AppError::FlowVoid)?;
+    Ok(Some(step(state, &flow, &account, &doc, method)))
+}
+
+async fn send(
+    state: &AppState,
+    flow: &Flow,
+    account: &Account,
+    doc: &SecurityDoc,
+    method: Method,
+) -> Result<(), AppError> {
+    let r = &state.config.recovery;
+    let now = state.clock.unix();
+    if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
+        return Err(AppError::ResendCapReached);
+    }
+    if let Some(last) = flow.last_sent_at {
+        let wait = last + i64::from(r.resend_cooldown_seconds) - now;
+        if wait > 0 {
+            return Err(AppError::ResendTooSoon {
+                seconds: wait as u64,
+            });
+        }
+    }
+    let address = doc.address(account, method).ok_or(AppError::BadRequest)?;
+    let code = new_code();
+    let expires_at = now + i64::from(r.code_lifetime_seconds);
+    factors::send_code(state, account, method, address, &code, expires_at).await?;
+    let sent = CodeSent {
+        flow: &flow.id_hash,
+        channel: method.as_str(),
+        code_hash: &state.keys.code_hash(&flow.id_hash, &code),
+        code_expires_at: expires_at,
+        codes_sent_before: flow.codes_sent,
+        now,
+    };
+    state.store.record_code_sent(&sent).await.map_err(|_| AppError::ResendTooSoon {
+        seconds: r.resend_cooldown_seconds.into(),
+    })
+}
+
+/// Switches to `method` ("Use another method"); a code goes out for a
+/// method that is sent.
+pub async fn choose(state: &AppState, method: Method) -> Result<SecondStepView, AppError> {
+    let (flow, account) = require(state).await?;
+    let doc = factors::load(state, account.id).await?.doc;
+    if !options(&account, &doc).iter().any(|o| o.channel == method) {
+        return Err(AppError::BadRequest);
+    }
+    if !method.is_sent() {
+        return Ok(step(state, &flow, &account, &doc, method));
+    }
+    send(state, &flow, &account, &doc, method).await?;
+    let flow = state
+        .store
+        .flow(&flow.id_hash)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::FlowVoid)?;
+    Ok(step(state, &flow, &account, &doc, method))
+}
+
+/// Checks the second factor; when right, the session starts. Returns it
+/// and the e-service the sign-in is for.
+pub async fn verify(
+    state: &AppState,
+    method: Method,
+    proof: Proof<'_>,
+    client: &ClientInfo,
+) -> Result<(SignedIn, Option<String>), AppError> {
+    let (flow, account) = require(state).await?;
+    let store = state.store.as_ref();
+    let now = state.clock.unix();
+    let login_rule = ThrottleRule::for_login(&state.config.throttle);
+    let address_rule = ThrottleRule::for_address(&state.config.throttle);
+    let (login_key, address_key) = (login_key(&account.login), address_key(&client.addr));
+    let address_state = store.throttle_state(&address_key).await.map_err(internal)?;
+    let login_state = store.throttle_state(&login_key).await.map_err(internal)?;
+    if let Some(refusal) = address_rule
+        .refusal(address_state.as_ref(), now)
+        .or_else(|| login_rule.refusal(login_state.as_ref(), now))
+    {
+        audit(state, &account.login, Outcome::Refused, client, "throttled").await;
+        return Err(refusal);
+    }
+
+    let (right, code_hash) = if method.is_sent() {
+        let Proof::Code(code) = proof else {
+            return Err(AppError::BadRequest);
+        };
+        let stored = flow.code_hash.clone().unwrap_or_default();
+        let current = flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
+        if !current {
+            return Err(AppError::BadRequest);
+        }
+        if flow.code_expires_at.is_none_or(|at| now >= at) {
+            return Err(AppError::CodeExpired);
+        }
+        let right = state
+            .keys
+            .code_matches(&flow.id_hash, &normalize_code(code), &stored);
+        (right, Some(stored))
+    } else {
+        (factors::check(state, &account, method, proof).await?, None)
+    };
+
+    if !right {
+        store
+            .record_failure(&login_key, &login_rule, now)
+            .await
+            .map_err(internal)?;
+        store
+            .record_failure(&address_key, &address_rule, now)
+            .await
+            .map_err(internal)?;
+        let max = i64::from(state.config.recovery.max_wrong_codes);
+        let (wrong, void) = store
+            .record_wrong_code(&flow.id_hash, max)
+            .await
+            .map_err(internal)?;
+        let detail = format!("wrong_second_factor:{}", method.as_str());
+        audit(state, &account.login, Outcome::Failure, client, &detail).await;
+        if void {
+            clear_cookie(state);
+            return Err(AppError::FlowVoid);
+        }
+        return Err(AppError::CodeWrong {
+            attempts_left: (max - wrong).max(0) as u32,
+        });
+    }
+    let passed = FactorPassed {
+        flow: &flow.id_hash,
+        code_hash: code_hash.as_deref(),
+        first_factor: None,
+    };
+    if !store.pass_factor(&passed).await.map_err(internal)? {
+        return Err(AppError::FlowVoid);
+    }
+    store.void_flow(&flow.id_hash).await.map_err(internal)?;
+    clear_cookie(state);
+    store.clear_failures(&login_key).await.map_err(internal)?;
+    let previous = sessions::current_token(state).await;
+    let token = open_session(state, &account, client, previous.as_deref()).await?;
+    let detail = format!("second_step:{}", method.as_str());
+    audit(state, &account.login, Outcome::Success, client, &detail).await;
+    Ok((
+        SignedIn {
+            token,
+            must_change: sessions::must_change(state, &account),
+            account,
+        },
+        flow.service,
+    ))
+}

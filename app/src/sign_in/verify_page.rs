@@ -1,0 +1,133 @@
+//! `/login/verify`: the second step of a sign-in. The default method is
+//! asked first; "Use another method" lists the others.
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use super::{second_step, SecondStepView, SecondStepChoose, SecondStepVerify};
+use crate::account::page::Loading;
+use crate::components::ErrorMessage;
+use crate::i18n::*;
+use crate::security_info::Method;
+
+#[component]
+pub fn SecondStepPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let step = Resource::new(|| (), |_| second_step());
+    view! {
+        <section class="card narrow" id="second-step">
+            <h1>{t!(i18n, ss_title)}</h1>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match step.await {
+                        Ok(Some(step)) => view! { <Verify step/> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                        Err(error) => view! { <ErrorMessage error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Verify(step: SecondStepView) -> impl IntoView {
+    let i18n = use_i18n();
+    let step = RwSignal::new(step);
+    let choose = ServerAction::<SecondStepChoose>::new();
+    let verify = ServerAction::<SecondStepVerify>::new();
+    let others = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(next)) = choose.value().get() {
+            step.set(next);
+            others.set(false);
+            verify.value().set(None);
+        }
+    });
+    let error = move || {
+        verify
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| choose.value().get().and_then(Result::err))
+    };
+    let zh = move || i18n.get_locale() == Locale::zh_Hant;
+    view! {
+        {move || {
+            let SecondStepView { method, options, questions, code_sent, seconds_left } = step.get();
+            let masked = options
+                .iter()
+                .find(|o| o.channel == method)
+                .map(|o| o.masked.clone())
+                .unwrap_or_default();
+            let prompt = match method {
+                Method::App => t!(i18n, ss_prompt_app).into_any(),
+                Method::RecoveryCode => t!(i18n, ss_prompt_recovery_code).into_any(),
+                Method::Questions => t!(i18n, ss_prompt_questions).into_any(),
+                Method::Mobile => t!(i18n, ss_prompt_mobile, masked = masked.clone()).into_any(),
+                _ => t!(i18n, ss_prompt_email, masked = masked.clone()).into_any(),
+            };
+            let minutes = (seconds_left + 59) / 60;
+            view! {
+                <p id="second-step-prompt" data-method=method.as_str()>{prompt}</p>
+                {(method.is_sent() && code_sent).then(|| view! {
+                    <p class="hint" id="code-valid">{t!(i18n, ss_code_valid, minutes)}</p>
+                })}
+                {move || error().map(|error| view! { <ErrorMessage error/> })}
+                <ActionForm action=verify attr:class="form" attr:id="second-step-form">
+                    <input type="hidden" name="method" value=method.as_str()/>
+                    {if method == Method::Questions {
+                        questions.into_iter().enumerate().map(|(i, q)| {
+                            let id = format!("answer-{i}");
+                            view! {
+                                <div class="field">
+                                    <label for=id.clone()>{move || if zh() { q.zh_hant.clone() } else { q.en.clone() }}</label>
+                                    <input id=id name=format!("answer[{i}]") type="text" autocomplete="off"/>
+                                </div>
+                            }
+                        }).collect_view().into_any()
+                    } else {
+                        view! {
+                            <div class="field">
+                                <label for="code">{t!(i18n, fp_code)}</label>
+                                <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false"/>
+                            </div>
+                        }.into_any()
+                    }}
+                    <button type="submit" class="primary" disabled=move || verify.pending().get()>{t!(i18n, fp_verify)}</button>
+                </ActionForm>
+                {method.is_sent().then(|| view! {
+                    <ActionForm action=choose attr:class="inline">
+                        <input type="hidden" name="method" value=method.as_str()/>
+                        <button type="submit" class="link" id="send-again">{t!(i18n, ss_send_again)}</button>
+                    </ActionForm>
+                })}
+                <p>
+                    <button type="button" class="link" id="use-another" on:click=move |_| others.update(|o| *o = !*o)>
+                        {t!(i18n, ss_use_another)}
+                    </button>
+                </p>
+                {move || others.get().then(|| {
+                    let list = options.clone().into_iter().filter(|o| o.channel != method).map(|o| {
+                        let label = match o.channel {
+                            Method::App => t!(i18n, ss_option_app).into_any(),
+                            Method::RecoveryCode => t!(i18n, ss_option_recovery_code).into_any(),
+                            Method::Questions => t!(i18n, ss_option_questions).into_any(),
+                            Method::Mobile => t!(i18n, ss_option_mobile, masked = o.masked.clone()).into_any(),
+                            _ => t!(i18n, ss_option_email, masked = o.masked.clone()).into_any(),
+                        };
+                        view! {
+                            <li>
+                                <ActionForm action=choose attr:class="inline">
+                                    <input type="hidden" name="method" value=o.channel.as_str()/>
+                                    <button type="submit" class="link" data-method=o.channel.as_str()>{label}</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    }).collect_view();
+                    view! { <ul class="other-methods" id="other-methods">{list}</ul> }
+                })}
+            }
+        }}
+        <p><a href="/login" rel="external">{t!(i18n, ss_cancel)}</a></p>
+    }
+}

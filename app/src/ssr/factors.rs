@@ -1,0 +1,487 @@
+//! Security info as stored, and the checks of each second factor: an
+//! authenticator app (TOTP, RFC 6238), security questions, recovery codes.
+//! One JSON document per account holds it all; every change is a
+//! compare-and-set on its version, so two requests can never both use the
+//! same TOTP step or recovery code.
+use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Key, KeyInit};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use totp_rs::{Algorithm, TOTP};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::AppError;
+use crate::security_info::Method;
+use crate::ssr::audit::AuditEvent;
+use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
+use crate::ssr::mail::OutgoingMail;
+use crate::ssr::sessions::internal;
+use crate::ssr::store::{Account, SecuritySave, StoreError};
+use crate::ssr::{notices, AppState};
+
+/// TOTP as the usual authenticator apps do it: SHA-1, 6 digits, 30 s.
+const TOTP_DIGITS: usize = 6;
+const TOTP_STEP: u64 = 30;
+/// 160 bits, the size RFC 4226 recommends.
+const TOTP_SECRET_BYTES: usize = 20;
+/// Ten symbols from the code alphabet: about 49.5 bits each.
+const RECOVERY_CODE_LENGTH: usize = 10;
+
+/// An account's security info. Its `Debug` is not derived: it holds
+/// encrypted secrets and hashes.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecurityDoc {
+    /// The user turned 2-step verification on.
+    pub two_step: bool,
+    pub default: Option<Method>,
+    pub app: Option<AppSecret>,
+    pub alt_email: Option<Contact>,
+    pub mobile: Option<Contact>,
+    pub questions: Option<Answers>,
+    /// Hashes of the recovery codes not yet used.
+    pub recovery_codes: Vec<String>,
+    pub recovery_codes_at: Option<i64>,
+    /// An authenticator being enrolled: it counts once a code confirms it.
+    pub pending_app: Option<PendingApp>,
+    /// An address waiting for the code sent to it.
+    pub pending_contact: Option<PendingContact>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct AppSecret {
+    /// The secret, encrypted (see [`seal`]).
+    pub sealed: String,
+    pub added_at: i64,
+    /// The last TOTP step accepted: older and equal steps are refused.
+    pub last_step: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PendingApp {
+    pub sealed: String,
+    pub started_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Contact {
+    pub address: String,
+    pub added_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Answers {
+    /// Question id and the argon2 hash of the normalised answer.
+    pub answers: Vec<(String, String)>,
+    pub added_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PendingContact {
+    pub method: Method,
+    pub address: String,
+    pub code_hash: String,
+    pub expires_at: i64,
+    pub sent_at: i64,
+    pub sends: u32,
+    pub wrong: u32,
+}
+
+/// The methods a user can register, in the order they are offered.
+pub const REGISTRABLE: [Method; 4] = [
+    Method::App,
+    Method::Mobile,
+    Method::AltEmail,
+    Method::Questions,
+];
+
+impl SecurityDoc {
+    pub fn has(&self, method: Method) -> bool {
+        match method {
+            Method::App => self.app.is_some(),
+            Method::AltEmail => self.alt_email.is_some(),
+            Method::Mobile => self.mobile.is_some(),
+            Method::Questions => self.questions.is_some(),
+            Method::RecoveryCode => !self.recovery_codes.is_empty(),
+            Method::Email => false,
+        }
+    }
+
+    /// The registered methods, the default first.
+    pub fn registered(&self) -> Vec<Method> {
+        let mut methods: Vec<Method> = REGISTRABLE.into_iter().filter(|m| self.has(*m)).collect();
+        if let Some(i) = methods.iter().position(|m| Some(*m) == self.default) {
+            let default = methods.remove(i);
+            methods.insert(0, default);
+        }
+        methods
+    }
+
+    pub fn added_at(&self, method: Method) -> Option<i64> {
+        match method {
+            Method::App => self.app.as_ref().map(|a| a.added_at),
+            Method::AltEmail => self.alt_email.as_ref().map(|c| c.added_at),
+            Method::Mobile => self.mobile.as_ref().map(|c| c.added_at),
+            Method::Questions => self.questions.as_ref().map(|q| q.added_at),
+            Method::RecoveryCode => self.recovery_codes_at,
+            Method::Email => None,
+        }
+    }
+
+    /// Where a code for `method` goes: the registered email, the
+    /// alternate email, or the mobile number registered here (else the
+    /// one from the institution's records).
+    pub fn address<'a>(&'a self, account: &'a Account, method: Method) -> Option<&'a str> {
+        match method {
+            Method::Email => Some(account.email.as_str()),
+            Method::AltEmail => self.alt_email.as_ref().map(|c| c.address.as_str()),
+            Method::Mobile => self
+                .mobile
+                .as_ref()
+                .map(|c| c.address.as_str())
+                .or(account.mobile.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// What a page shows for a method: a masked address, else nothing.
+    pub fn masked(&self, account: &Account, method: Method) -> String {
+        match (method, self.address(account, method)) {
+            (Method::Email | Method::AltEmail, Some(a)) => mask_email(a),
+            (Method::Mobile, Some(a)) => mask_mobile(a),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Whether the account's role must use 2-step verification.
+pub fn required_by_role(state: &AppState, account: &Account) -> bool {
+    state
+        .config
+        .security_info
+        .required_roles
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(account.role.as_str()))
+}
+
+/// Whether sign-in and reset ask for a second factor: on (chosen or
+/// required) and at least one method to ask.
+pub fn two_step_on(state: &AppState, account: &Account, doc: &SecurityDoc) -> bool {
+    (doc.two_step || required_by_role(state, account)) && !doc.registered().is_empty()
+}
+
+/// A document as read, with the version a change must replace.
+pub struct Stored {
+    pub doc: SecurityDoc,
+    version: Option<i64>,
+}
+
+pub async fn load(state: &AppState, account_id: i64) -> Result<Stored, AppError> {
+    match state
+        .store
+        .security_info(account_id)
+        .await
+        .map_err(internal)?
+    {
+        Some((json, version)) => Ok(Stored {
+            doc: serde_json::from_str(&json).map_err(internal)?,
+            version: Some(version),
+        }),
+        None => Ok(Stored {
+            doc: SecurityDoc::default(),
+            version: None,
+        }),
+    }
+}
+
+impl Stored {
+    /// Writes the document with its notices and audit event; `Conflict`
+    /// if another request changed it since it was read.
+    pub async fn save(
+        &self,
+        state: &AppState,
+        account_id: i64,
+        notices: &[OutgoingMail],
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), AppError> {
+        let document = serde_json::to_string(&self.doc).map_err(internal)?;
+        let save = SecuritySave {
+            account_id,
+            expected_version: self.version,
+            document: &document,
+            notices,
+            audit,
+            now: state.clock.unix(),
+        };
+        match state.store.save_security_info(&save).await {
+            Ok(()) => {
+                if !notices.is_empty() {
+                    state.mail_wakeup.notify_one();
+                }
+                Ok(())
+            }
+            Err(StoreError::Conflict) => Err(AppError::Conflict),
+            Err(e) => Err(internal(e)),
+        }
+    }
+}
+
+fn seal_key(state: &AppState) -> Result<[u8; 32], AppError> {
+    let configured = &state.config.security_info.encryption_key;
+    if configured.is_empty() {
+        return Ok(state.keys.derive("authenticator-secret-key", ""));
+    }
+    STANDARD
+        .decode(configured.expose())
+        .ok()
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or_else(|| internal("security_info.encryption_key is not 32 bytes"))
+}
+
+/// Encrypts an authenticator secret with AES-256-GCM, bound to its account:
+/// base64 of nonce and ciphertext.
+pub fn seal(state: &AppState, account_id: i64, secret: &[u8]) -> Result<String, AppError> {
+    let key = seal_key(state)?;
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let aad = account_id.to_be_bytes();
+    let sealed = cipher
+        .encrypt(&nonce, Payload { msg: secret, aad: &aad })
+        .map_err(|_| internal("sealing an authenticator secret failed"))?;
+    let mut out = nonce.to_vec();
+    out.extend(sealed);
+    Ok(STANDARD.encode(out))
+}
+
+pub fn open(state: &AppState, account_id: i64, sealed: &str) -> Result<Vec<u8>, AppError> {
+    let key = seal_key(state)?;
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+    let bytes = STANDARD.decode(sealed).map_err(internal)?;
+    if bytes.len() < 12 {
+        return Err(internal("a sealed authenticator secret is too short"));
+    }
+    let (nonce, body) = bytes.split_at(12);
+    let aad = account_id.to_be_bytes();
+    cipher
+        .decrypt(nonce.into(), Payload { msg: body, aad: &aad })
+        .map_err(|_| internal("an authenticator secret could not be decrypted"))
+}
+
+pub fn new_totp_secret() -> Vec<u8> {
+    let mut secret = vec![0u8; TOTP_SECRET_BYTES];
+    OsRng.fill_bytes(&mut secret);
+    secret
+}
+
+pub fn totp(state: &AppState, account: &Account, secret: Vec<u8>) -> Result<TOTP, AppError> {
+    TOTP::new(
+        Algorithm::SHA1,
+        TOTP_DIGITS,
+        1,
+        TOTP_STEP,
+        secret,
+        Some(state.config.security_info.issuer.clone()),
+        account.login.clone(),
+    )
+    .map_err(internal)
+}
+
+/// The step `code` belongs to, if it is the code of the current step or
+/// one step either side (clock drift) and later than `after`.
+pub fn matching_step(totp: &TOTP, code: &str, now: i64, after: u64) -> Option<u64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != TOTP_DIGITS {
+        return None;
+    }
+    let current = u64::try_from(now).ok()? / TOTP_STEP;
+    let mut found = None;
+    for step in current.saturating_sub(1)..=current + 1 {
+        let expected = totp.generate(step * TOTP_STEP);
+        if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) && step > after {
+            found = Some(step);
+        }
+    }
+    found
+}
+
+/// An answer as compared: Unicode NFKC, lower case, single spaces, no
+/// surrounding space.
+pub fn normalize_answer(answer: &str) -> String {
+    let folded: String = answer.nfkc().collect::<String>().to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A new set of recovery codes (as shown: `ABCDE-FGHJK`) and their hashes.
+pub fn new_recovery_codes(state: &AppState, account_id: i64) -> (Vec<String>, Vec<String>) {
+    (0..state.config.security_info.recovery_codes)
+        .map(|_| {
+            let code = random_code(RECOVERY_CODE_LENGTH);
+            let hash = recovery_code_hash(state, account_id, &code);
+            (format!("{}-{}", &code[..5], &code[5..]), hash)
+        })
+        .unzip()
+}
+
+fn recovery_code_hash(state: &AppState, account_id: i64, code: &str) -> String {
+    state
+        .keys
+        .code_hash(&format!("recovery-code:{account_id}"), code)
+}
+
+/// What a user offers as a second factor.
+pub enum Proof<'a> {
+    Code(&'a str),
+    Answers(&'a [String]),
+}
+
+/// Checks a factor kept in the security info (authenticator app, security
+/// questions, recovery code); an accepted TOTP step or recovery code is
+/// used up in the same write. False for a wrong proof or a lost race.
+pub async fn check(
+    state: &AppState,
+    account: &Account,
+    method: Method,
+    proof: Proof<'_>,
+) -> Result<bool, AppError> {
+    let mut stored = load(state, account.id).await?;
+    let accepted = match (method, proof) {
+        (Method::App, Proof::Code(code)) => {
+            let Some(app) = &stored.doc.app else {
+                return Ok(false);
+            };
+            let totp = totp(state, account, open(state, account.id, &app.sealed)?)?;
+            match matching_step(&totp, code, state.clock.unix(), app.last_step) {
+                Some(step) => {
+                    if let Some(app) = stored.doc.app.as_mut() {
+                        app.last_step = step;
+                    }
+                    true
+                }
+                None => false,
+            }
+        }
+        (Method::RecoveryCode, Proof::Code(code)) => {
+            let hash = recovery_code_hash(state, account.id, &normalize_code(code));
+            let before = stored.doc.recovery_codes.len();
+            stored.doc.recovery_codes.retain(|h| *h != hash);
+            stored.doc.recovery_codes.len() < before
+        }
+        (Method::Questions, Proof::Answers(given)) => {
+            let Some(questions) = &stored.doc.questions else {
+                return Ok(false);
+            };
+            if given.len() != questions.answers.len() {
+                return Ok(false);
+            }
+            let mut all = true;
+            for ((_, hash), answer) in questions.answers.iter().zip(given) {
+                let right = state
+                    .hasher
+                    .verify(&normalize_answer(answer), Some(hash))
+                    .await
+                    .map_err(internal)?;
+                all &= right;
+            }
+            // Nothing to use up: the version check is not needed.
+            return Ok(all);
+        }
+        _ => return Err(AppError::BadRequest),
+    };
+    if !accepted {
+        return Ok(false);
+    }
+    match stored.save(state, account.id, &[], None).await {
+        Ok(()) => Ok(true),
+        Err(AppError::Conflict) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sends a verification code to `address` by email or text message.
+pub async fn send_code(
+    state: &AppState,
+    account: &Account,
+    method: Method,
+    address: &str,
+    code: &str,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    let until = time::OffsetDateTime::from_unix_timestamp(expires_at).map_err(internal)?;
+    let sent = match method {
+        Method::Mobile => state
+            .sms
+            .send(&notices::code_sms(account, address, code, until))
+            .await
+            .map_err(|e| e.to_string()),
+        _ => state
+            .mail
+            .deliver(&notices::code_email(account, address, code, until))
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    sent.map_err(|e| {
+        tracing::warn!(error = %e, method = method.as_str(), "a verification code could not be sent");
+        AppError::DeliveryFailed
+    })
+}
+
+/// The questions an account answered, as ids, in order.
+pub fn question_ids(doc: &SecurityDoc) -> Vec<String> {
+    doc.questions
+        .as_ref()
+        .map(|q| q.answers.iter().map(|(id, _)| id.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_ignore_case_width_and_spacing() {
+        assert_eq!(normalize_answer("  St.   Paul's  "), "st. paul's");
+        // Full-width letters and an ideographic space fold to ASCII.
+        assert_eq!(normalize_answer("ＰＥＫＩＮＧ\u{3000}Road"), "peking road");
+        assert_eq!(normalize_answer("聖保羅　書院"), "聖保羅 書院");
+    }
+
+    #[test]
+    fn totp_codes_match_their_step_and_its_neighbours_once() {
+        // RFC 6238 appendix B, SHA-1 secret; 59 s is step 1.
+        let totp = TOTP::new(
+            Algorithm::SHA1,
+            8,
+            1,
+            30,
+            b"12345678901234567890".to_vec(),
+            None,
+            "x".into(),
+        )
+        .expect("valid parameters");
+        assert_eq!(totp.generate(59), "94287082");
+        let six = TOTP::new(
+            Algorithm::SHA1,
+            6,
+            1,
+            30,
+            b"12345678901234567890".to_vec(),
+            None,
+            "x".into(),
+        )
+        .expect("valid parameters");
+        let now = 1_111_111_109;
+        let code = six.generate(now as u64);
+        let step = now as u64 / 30;
+        assert_eq!(matching_step(&six, &code, now, 0), Some(step));
+        // One step of drift either way; two steps is too far.
+        assert_eq!(matching_step(&six, &code, now + 30, 0), Some(step));
+        assert_eq!(matching_step(&six, &code, now - 30, 0), Some(step));
+        assert_eq!(matching_step(&six, &code, now + 60, 0), None);
+        // A step already used is refused.
+        assert_eq!(matching_step(&six, &code, now, step), None);
+        assert_eq!(matching_step(&six, "12345", now, 0), None);
+    }
+}
