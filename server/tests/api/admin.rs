@@ -10,7 +10,7 @@ const NEW: &str = "Harbour7Lights";
 impl TestApp {
     /// A signed-in account of `role` whose initial password is already
     /// changed to `NEW`.
-    async fn newcomer(&self, login: &str, role: &str) -> reqwest::Client {
+    pub(crate) async fn newcomer(&self, login: &str, role: &str) -> reqwest::Client {
         let initial = accounts::create(
             &self.state,
             AccountInput {
@@ -31,7 +31,7 @@ impl TestApp {
         client
     }
 
-    async fn admin(&self, login: &str) -> reqwest::Client {
+    pub(crate) async fn admin(&self, login: &str) -> reqwest::Client {
         self.newcomer(login, "admin").await
     }
 

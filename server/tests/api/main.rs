@@ -8,5 +8,6 @@ mod helpers;
 mod import;
 mod lifecycle;
 mod recovery;
+mod security_info;
 mod settings;
 mod sign_in;

@@ -22,7 +22,7 @@ impl TestApp {
         step["Identify"]["captcha"].as_str().unwrap().to_owned()
     }
 
-    async fn start_recovery(&self, client: &reqwest::Client, login: &str) -> reqwest::Response {
+    pub(crate) async fn start_recovery(&self, client: &reqwest::Client, login: &str) -> reqwest::Response {
         let captcha = self.open_wizard(client).await;
         self.post(
             client,
@@ -36,17 +36,17 @@ impl TestApp {
         .await
     }
 
-    async fn send_code(&self, client: &reqwest::Client, channel: &str) -> reqwest::Response {
+    pub(crate) async fn send_code(&self, client: &reqwest::Client, channel: &str) -> reqwest::Response {
         self.post(client, "recovery_send", &[("channel", channel)])
             .await
     }
 
-    async fn verify(&self, client: &reqwest::Client, code: &str) -> reqwest::Response {
+    pub(crate) async fn verify(&self, client: &reqwest::Client, code: &str) -> reqwest::Response {
         self.post(client, "recovery_verify", &[("code", code)])
             .await
     }
 
-    async fn reset(&self, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
+    pub(crate) async fn reset(&self, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
         self.post(
             client,
             "recovery_reset",
@@ -55,7 +55,7 @@ impl TestApp {
         .await
     }
 
-    async fn step(&self, client: &reqwest::Client) -> Value {
+    pub(crate) async fn step(&self, client: &reqwest::Client) -> Value {
         self.post(client, "recovery_step", &[("resume", "true")])
             .await
             .json()
@@ -64,7 +64,7 @@ impl TestApp {
     }
 
     /// The code in the newest message sent to `to`.
-    fn last_code(&self, to: &str) -> String {
+    pub(crate) fn last_code(&self, to: &str) -> String {
         let entry = self
             .sent
             .entries()
