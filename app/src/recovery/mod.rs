@@ -141,7 +141,13 @@ pub async fn recovery_verify(
     let step = match channel.filter(|c| !c.is_sent()) {
         Some(Channel::Questions) => {
             let answers = answer.unwrap_or_default();
-            service::verify_held(&state, Channel::Questions, Proof::Answers(&answers), &client).await
+            service::verify_held(
+                &state,
+                Channel::Questions,
+                Proof::Answers(&answers),
+                &client,
+            )
+            .await
         }
         Some(held) => service::verify_held(&state, held, Proof::Code(&code), &client).await,
         None => service::verify_code(&state, &code, &client).await,

@@ -13,8 +13,8 @@ use crate::account::page::Loading;
 use crate::api;
 use crate::components::{ErrorMessage, FieldProblem, NewPasswordFields, SecurityReminders};
 use crate::error::{AppError, Field};
-use crate::security_info::Question;
 use crate::i18n::*;
+use crate::security_info::Question;
 
 #[component]
 pub fn RecoveryPage() -> impl IntoView {
@@ -122,9 +122,13 @@ fn Wizard(step: Step) -> impl IntoView {
             ask_email,
             restarted,
         } => view! { <Identify actions captcha ask_email restarted/> }.into_any(),
-        Step::Channel { options, second } => view! { <ChooseChannel actions options second/> }.into_any(),
+        Step::Channel { options, second } => {
+            view! { <ChooseChannel actions options second/> }.into_any()
+        }
         Step::Code(code) => view! { <EnterCode actions code/> }.into_any(),
-        Step::Held { channel, questions } => view! { <EnterHeld actions channel questions/> }.into_any(),
+        Step::Held { channel, questions } => {
+            view! { <EnterHeld actions channel questions/> }.into_any()
+        }
         Step::NewPassword {
             policy,
             login,

@@ -4,13 +4,13 @@
 use std::time::{Duration, Instant};
 
 use super::{Channel, ChannelOption, CodeStep, Step};
-use crate::security_info::Question;
-use crate::ssr::factors::{self, Proof, SecurityDoc};
 use crate::account::AccountStatus;
 use crate::change_password::service::check_new_password;
 use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::security_info::Question;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{decoy_masks, new_code, normalize_code};
+use crate::ssr::factors::{self, Proof, SecurityDoc};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
     append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
@@ -217,7 +217,12 @@ async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
     let account = found.as_ref().map(|(a, _)| a.clone());
     Ok(match flow.state {
         FlowState::Channel => Step::Channel {
-            options: channels(state, &flow.login_key, as_refs(&found), flow.first_factor.as_deref()),
+            options: channels(
+                state,
+                &flow.login_key,
+                as_refs(&found),
+                flow.first_factor.as_deref(),
+            ),
             second: flow.first_factor.is_some(),
         },
         FlowState::Code => code_step(state, flow, as_refs(&found)),
@@ -406,9 +411,14 @@ pub async fn send_code(
         }
     }
     let found = security_of(state, account_of(state, &flow).await?).await?;
-    if !channels(state, &flow.login_key, as_refs(&found), flow.first_factor.as_deref())
-        .iter()
-        .any(|o| o.channel == channel)
+    if !channels(
+        state,
+        &flow.login_key,
+        as_refs(&found),
+        flow.first_factor.as_deref(),
+    )
+    .iter()
+    .any(|o| o.channel == channel)
     {
         return Err(AppError::BadRequest);
     }
@@ -566,9 +576,14 @@ pub async fn verify_held(
 ) -> Result<Step, AppError> {
     let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
     let found = security_of(state, account_of(state, &flow).await?).await?;
-    let offered = channels(state, &flow.login_key, as_refs(&found), flow.first_factor.as_deref())
-        .iter()
-        .any(|o| o.channel == channel);
+    let offered = channels(
+        state,
+        &flow.login_key,
+        as_refs(&found),
+        flow.first_factor.as_deref(),
+    )
+    .iter()
+    .any(|o| o.channel == channel);
     let Some((account, _)) = found.filter(|_| offered) else {
         return Err(AppError::BadRequest);
     };

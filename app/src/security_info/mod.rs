@@ -57,10 +57,7 @@ impl std::str::FromStr for Method {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or(())
+        Method::ALL.into_iter().find(|m| m.as_str() == s).ok_or(())
     }
 }
 

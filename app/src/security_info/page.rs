@@ -216,7 +216,9 @@ fn AddMethods(info: SecurityOverview, version: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let (pending_app, pending_contact) = match info.pending {
         Some(Pending::App(app)) => (Some(app), None),
-        Some(Pending::Contact { method, address, .. }) => (None, Some((method, address))),
+        Some(Pending::Contact {
+            method, address, ..
+        }) => (None, Some((method, address))),
         None => (None, None),
     };
     let has = |m: Method| info.methods.iter().any(|v| v.method == m);
@@ -232,7 +234,11 @@ fn AddMethods(info: SecurityOverview, version: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn AddApp(pending: Option<super::AppEnrolment>, replace: bool, version: RwSignal<u32>) -> impl IntoView {
+fn AddApp(
+    pending: Option<super::AppEnrolment>,
+    replace: bool,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let start = ServerAction::<SecurityAppStart>::new();
     let confirm = ServerAction::<SecurityAppConfirm>::new();
@@ -320,7 +326,11 @@ fn AddContact(method: Method, pending: Option<String>, version: RwSignal<u32>) -
 }
 
 #[component]
-fn AddQuestions(questions: Vec<Question>, required: usize, version: RwSignal<u32>) -> impl IntoView {
+fn AddQuestions(
+    questions: Vec<Question>,
+    required: usize,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SecurityQuestions>::new();
     let error = after(action, version);

@@ -111,9 +111,18 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
             .record_failure(&key, &rule, now)
             .await
             .map_err(internal)?;
-        let event = AuditEvent::by_user(&account.login, Action::SecurityInfo, Outcome::Failure, &client)
-            .detail("wrong_password");
-        state.store.record_audit(&event, now).await.map_err(internal)?;
+        let event = AuditEvent::by_user(
+            &account.login,
+            Action::SecurityInfo,
+            Outcome::Failure,
+            &client,
+        )
+        .detail("wrong_password");
+        state
+            .store
+            .record_audit(&event, now)
+            .await
+            .map_err(internal)?;
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::CurrentPassword,
             problem: Problem::WrongCurrentPassword,
@@ -126,7 +135,11 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
         .map_err(internal)
 }
 
-fn enrolment(state: &AppState, account: &Account, secret: Vec<u8>) -> Result<AppEnrolment, AppError> {
+fn enrolment(
+    state: &AppState,
+    account: &Account,
+    secret: Vec<u8>,
+) -> Result<AppEnrolment, AppError> {
     let totp = factors::totp(state, account, secret)?;
     let url = totp.get_url();
     let qr_svg = qrcode::QrCode::new(url.as_bytes())
@@ -164,13 +177,19 @@ async fn commit(
     also: Option<&str>,
 ) -> Result<(), AppError> {
     let client = ClientInfo::current(&state.config).await;
-    let notice = notices::security_changed(&state.config, account, change, state.clock.now(), &client);
+    let notice =
+        notices::security_changed(&state.config, account, change, state.clock.now(), &client);
     let mut mails = vec![notice.clone()];
     if let Some(old) = also.filter(|old| !old.eq_ignore_ascii_case(&account.email)) {
         mails.push(notice.to(old));
     }
-    let event = AuditEvent::by_user(&account.login, Action::SecurityInfo, Outcome::Success, &client)
-        .detail(change);
+    let event = AuditEvent::by_user(
+        &account.login,
+        Action::SecurityInfo,
+        Outcome::Success,
+        &client,
+    )
+    .detail(change);
     stored.save(state, account.id, &mails, Some(&event)).await
 }
 
@@ -192,7 +211,11 @@ pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
     let Some(pending) = stored.doc.pending_app.take() else {
         return Err(AppError::BadRequest);
     };
-    let totp = factors::totp(state, &account, factors::open(state, account.id, &pending.sealed)?)?;
+    let totp = factors::totp(
+        state,
+        &account,
+        factors::open(state, account.id, &pending.sealed)?,
+    )?;
     let Some(step) = factors::matching_step(&totp, &code, state.clock.unix(), 0) else {
         return Err(AppError::CodeWrong {
             attempts_left: state.config.recovery.max_wrong_codes,
@@ -205,11 +228,19 @@ pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
         last_step: step,
     });
     stored.doc.default.get_or_insert(Method::App);
-    let change = if replaced { "app_replaced" } else { "app_added" };
+    let change = if replaced {
+        "app_replaced"
+    } else {
+        "app_added"
+    };
     commit(state, &account, &stored, change, None).await
 }
 
-pub async fn start_contact(state: &AppState, method: Method, address: &str) -> Result<(), AppError> {
+pub async fn start_contact(
+    state: &AppState,
+    method: Method,
+    address: &str,
+) -> Result<(), AppError> {
     let (_, account) = require_recent(state).await?;
     let (address, field) = match method {
         Method::AltEmail => (check_email(address), Field::Email),
@@ -219,7 +250,11 @@ pub async fn start_contact(state: &AppState, method: Method, address: &str) -> R
     let Ok(address) = address else {
         return Err(AppError::Invalid(vec![FieldError {
             field,
-            problem: if field == Field::Email { Problem::BadEmail } else { Problem::BadMobile },
+            problem: if field == Field::Email {
+                Problem::BadEmail
+            } else {
+                Problem::BadMobile
+            },
         }]));
     };
     let r = &state.config.recovery;
@@ -229,7 +264,9 @@ pub async fn start_contact(state: &AppState, method: Method, address: &str) -> R
         Some(p) if p.method == method && p.address == address => {
             let wait = p.sent_at + i64::from(r.resend_cooldown_seconds) - now;
             if wait > 0 {
-                return Err(AppError::ResendTooSoon { seconds: wait as u64 });
+                return Err(AppError::ResendTooSoon {
+                    seconds: wait as u64,
+                });
             }
             if p.sends >= r.max_codes_per_flow {
                 return Err(AppError::ResendCapReached);
@@ -238,25 +275,15 @@ pub async fn start_contact(state: &AppState, method: Method, address: &str) -> R
         }
         _ => 0,
     };
-    let quota = ThrottleRule::hourly(r.messages_per_account_per_hour);
-    let key = format!("security-send:{}", login_key(&account.login));
-    let used = state.store.throttle_state(&key).await.map_err(internal)?;
-    if let Some(until) = used.map(|u| u.locked_until).filter(|&t| t > now) {
-        return Err(AppError::RateLimited {
-            minutes: ((until - now) as u64).div_ceil(60),
-        });
-    }
     let code = new_code();
     let expires_at = now + i64::from(r.code_lifetime_seconds);
+    factors::count_message(state, &account).await?;
     factors::send_code(state, &account, method, &address, &code, expires_at).await?;
-    state
-        .store
-        .record_failure(&key, &quota, now)
-        .await
-        .map_err(internal)?;
     stored.doc.pending_contact = Some(PendingContact {
         method,
-        code_hash: state.keys.code_hash(&contact_flow(account.id, &address), &code),
+        code_hash: state
+            .keys
+            .code_hash(&contact_flow(account.id, &address), &code),
         address,
         expires_at,
         sent_at: now,
@@ -331,9 +358,7 @@ pub async fn set_questions(
     let mut chosen: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
     chosen.sort_unstable();
     chosen.dedup();
-    let known = ids
-        .iter()
-        .all(|id| config.list.iter().any(|q| q.id == *id));
+    let known = ids.iter().all(|id| config.list.iter().any(|q| q.id == *id));
     let mut errors = Vec::new();
     if ids.len() != config.required || chosen.len() != ids.len() || !known {
         errors.push(FieldError {
@@ -341,7 +366,10 @@ pub async fn set_questions(
             problem: Problem::Required,
         });
     }
-    let normalized: Vec<String> = answers.iter().map(|a| factors::normalize_answer(a)).collect();
+    let normalized: Vec<String> = answers
+        .iter()
+        .map(|a| factors::normalize_answer(a))
+        .collect();
     if normalized.len() != ids.len() || normalized.iter().any(|a| a.chars().count() < 2) {
         errors.push(FieldError {
             field: Field::Answer,
@@ -363,7 +391,11 @@ pub async fn set_questions(
         added_at: state.clock.unix(),
     });
     stored.doc.default.get_or_insert(Method::Questions);
-    let change = if replaced { "questions_changed" } else { "questions_added" };
+    let change = if replaced {
+        "questions_changed"
+    } else {
+        "questions_added"
+    };
     commit(state, &account, &stored, change, None).await
 }
 

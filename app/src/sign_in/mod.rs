@@ -78,7 +78,7 @@ pub async fn sign_in(
     .await;
     match result {
         Ok(service::SignInResult::SignedIn(signed_in)) => {
-            enter(&state, signed_in, service, &client).await
+            enter(&state, *signed_in, service, &client).await
         }
         Ok(service::SignInResult::SecondStep { token }) => {
             second_step::set_cookie(&state, &token);

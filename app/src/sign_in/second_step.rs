@@ -30,7 +30,13 @@ fn lifetime(state: &AppState) -> i64 {
 }
 
 pub fn set_cookie(state: &AppState, token: &str) {
-    append_set_cookie(cookie(state, COOKIE, token, "Strict", Some(lifetime(state))));
+    append_set_cookie(cookie(
+        state,
+        COOKIE,
+        token,
+        "Strict",
+        Some(lifetime(state)),
+    ));
 }
 
 fn clear_cookie(state: &AppState) {
@@ -119,9 +125,16 @@ fn options(account: &Account, doc: &SecurityDoc) -> Vec<ChannelOption> {
         .collect()
 }
 
-fn step(state: &AppState, flow: &Flow, account: &Account, doc: &SecurityDoc, method: Method) -> SecondStepView {
+fn step(
+    state: &AppState,
+    flow: &Flow,
+    account: &Account,
+    doc: &SecurityDoc,
+    method: Method,
+) -> SecondStepView {
     let now = state.clock.unix();
-    let code_out = flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
+    let code_out =
+        flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
     let config = &state.config.security_info.questions;
     SecondStepView {
         method,
@@ -181,6 +194,7 @@ async fn send(
     let address = doc.address(account, method).ok_or(AppError::BadRequest)?;
     let code = new_code();
     let expires_at = now + i64::from(r.code_lifetime_seconds);
+    factors::count_message(state, account).await?;
     factors::send_code(state, account, method, address, &code, expires_at).await?;
     let sent = CodeSent {
         flow: &flow.id_hash,
@@ -190,9 +204,13 @@ async fn send(
         codes_sent_before: flow.codes_sent,
         now,
     };
-    state.store.record_code_sent(&sent).await.map_err(|_| AppError::ResendTooSoon {
-        seconds: r.resend_cooldown_seconds.into(),
-    })
+    state
+        .store
+        .record_code_sent(&sent)
+        .await
+        .map_err(|_| AppError::ResendTooSoon {
+            seconds: r.resend_cooldown_seconds.into(),
+        })
 }
 
 /// Switches to `method` ("Use another method"); a code goes out for a
@@ -245,7 +263,8 @@ pub async fn verify(
             return Err(AppError::BadRequest);
         };
         let stored = flow.code_hash.clone().unwrap_or_default();
-        let current = flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
+        let current =
+            flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
         if !current {
             return Err(AppError::BadRequest);
         }

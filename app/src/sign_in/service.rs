@@ -1,15 +1,15 @@
 //! Checking a sign-in: throttling first, then the password (against a dummy
 //! hash for unknown names), then a fresh session.
+use super::second_step;
 use crate::account::AccountStatus;
 use crate::error::{AppError, Password};
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::{factors, lifecycle};
-use super::second_step;
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
 use crate::ssr::store::{Account, NewSession};
 use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
 use crate::ssr::AppState;
+use crate::ssr::{factors, lifecycle};
 
 pub struct SignedIn {
     pub token: String,
@@ -20,7 +20,7 @@ pub struct SignedIn {
 /// How a right password ends: signed in, or asked for a second factor
 /// (the token keys that step's flow; no session exists yet).
 pub enum SignInResult {
-    SignedIn(SignedIn),
+    SignedIn(Box<SignedIn>),
     SecondStep { token: String },
 }
 
@@ -113,7 +113,14 @@ pub async fn sign_in(
     let security = factors::load(state, account.id).await?;
     if factors::two_step_on(state, &account, &security.doc) {
         let token = second_step::begin(state, &account, &security.doc, service).await?;
-        audit(state, &account.login, Outcome::Success, client, "password_then_second_step").await;
+        audit(
+            state,
+            &account.login,
+            Outcome::Success,
+            client,
+            "password_then_second_step",
+        )
+        .await;
         return Ok(SignInResult::SecondStep { token });
     }
     // With a second step, failures are cleared only once it is passed too:
@@ -121,11 +128,11 @@ pub async fn sign_in(
     store.clear_failures(&login_key).await.map_err(internal)?;
     let token = open_session(state, &account, client, previous_token).await?;
     audit(state, &account.login, Outcome::Success, client, "password").await;
-    Ok(SignInResult::SignedIn(SignedIn {
+    Ok(SignInResult::SignedIn(Box::new(SignedIn {
         token,
         must_change: sessions::must_change(state, &account),
         account,
-    }))
+    })))
 }
 
 /// A new session for an account that proved every factor asked of it. A
@@ -178,7 +185,13 @@ pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Res
     Ok(())
 }
 
-pub async fn audit(state: &AppState, login: &str, outcome: Outcome, client: &ClientInfo, detail: &str) {
+pub async fn audit(
+    state: &AppState,
+    login: &str,
+    outcome: Outcome,
+    client: &ClientInfo,
+    detail: &str,
+) {
     let event = AuditEvent::by_user(login, Action::SignIn, outcome, client).detail(detail);
     if let Err(e) = state.store.record_audit(&event, state.clock.unix()).await {
         tracing::error!(error = %e, "writing an audit event failed");

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use super::{second_step, SecondStepView, SecondStepChoose, SecondStepVerify};
+use super::{second_step, SecondStepChoose, SecondStepVerify, SecondStepView};
 use crate::account::page::Loading;
 use crate::components::ErrorMessage;
 use crate::i18n::*;

@@ -107,12 +107,36 @@ impl Default for QuestionsConfig {
             enabled: false,
             required: 3,
             list: vec![
-                q("first_school", "What was the name of your first school?", "你就讀的第一所學校叫甚麼名字？"),
-                q("childhood_street", "What street did you live on as a child?", "你童年時住在哪一條街？"),
-                q("first_pet", "What was the name of your first pet?", "你第一隻寵物叫甚麼名字？"),
-                q("parents_met", "In which city did your parents meet?", "你的父母在哪個城市相識？"),
-                q("childhood_friend", "What is the first name of your childhood best friend?", "你童年最好朋友的名字是甚麼？"),
-                q("first_job", "What was your first job?", "你的第一份工作是甚麼？"),
+                q(
+                    "first_school",
+                    "What was the name of your first school?",
+                    "你就讀的第一所學校叫甚麼名字？",
+                ),
+                q(
+                    "childhood_street",
+                    "What street did you live on as a child?",
+                    "你童年時住在哪一條街？",
+                ),
+                q(
+                    "first_pet",
+                    "What was the name of your first pet?",
+                    "你第一隻寵物叫甚麼名字？",
+                ),
+                q(
+                    "parents_met",
+                    "In which city did your parents meet?",
+                    "你的父母在哪個城市相識？",
+                ),
+                q(
+                    "childhood_friend",
+                    "What is the first name of your childhood best friend?",
+                    "你童年最好朋友的名字是甚麼？",
+                ),
+                q(
+                    "first_job",
+                    "What was your first job?",
+                    "你的第一份工作是甚麼？",
+                ),
             ],
         }
     }
@@ -745,7 +769,9 @@ impl Config {
         }
         for role in &s.required_roles {
             if role.parse::<crate::account::Role>().is_err() {
-                return Err(format!("security_info.required_roles: unknown role {role:?}"));
+                return Err(format!(
+                    "security_info.required_roles: unknown role {role:?}"
+                ));
             }
         }
         let q = &s.questions;

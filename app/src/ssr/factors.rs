@@ -20,6 +20,7 @@ use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
 use crate::ssr::mail::OutgoingMail;
 use crate::ssr::sessions::internal;
 use crate::ssr::store::{Account, SecuritySave, StoreError};
+use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::{notices, AppState};
 
 /// TOTP as the usual authenticator apps do it: SHA-1, 6 digits, 30 s.
@@ -249,7 +250,13 @@ pub fn seal(state: &AppState, account_id: i64, secret: &[u8]) -> Result<String, 
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     let aad = account_id.to_be_bytes();
     let sealed = cipher
-        .encrypt(&nonce, Payload { msg: secret, aad: &aad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: secret,
+                aad: &aad,
+            },
+        )
         .map_err(|_| internal("sealing an authenticator secret failed"))?;
     let mut out = nonce.to_vec();
     out.extend(sealed);
@@ -266,7 +273,13 @@ pub fn open(state: &AppState, account_id: i64, sealed: &str) -> Result<Vec<u8>, 
     let (nonce, body) = bytes.split_at(12);
     let aad = account_id.to_be_bytes();
     cipher
-        .decrypt(nonce.into(), Payload { msg: body, aad: &aad })
+        .decrypt(
+            nonce.into(),
+            Payload {
+                msg: body,
+                aad: &aad,
+            },
+        )
         .map_err(|_| internal("an authenticator secret could not be decrypted"))
 }
 
@@ -398,6 +411,27 @@ pub async fn check(
         Err(AppError::Conflict) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// Counts one message toward the hourly number per account that the
+/// security-info page and the sign-in's second step may send; refuses
+/// when it is used up.
+pub async fn count_message(state: &AppState, account: &Account) -> Result<(), AppError> {
+    let now = state.clock.unix();
+    let quota = ThrottleRule::hourly(state.config.recovery.messages_per_account_per_hour);
+    let key = format!("security-send:{}", login_key(&account.login));
+    let used = state.store.throttle_state(&key).await.map_err(internal)?;
+    if let Some(until) = used.map(|u| u.locked_until).filter(|&t| t > now) {
+        return Err(AppError::RateLimited {
+            minutes: ((until - now) as u64).div_ceil(60),
+        });
+    }
+    state
+        .store
+        .record_failure(&key, &quota, now)
+        .await
+        .map_err(internal)?;
+    Ok(())
 }
 
 /// Sends a verification code to `address` by email or text message.

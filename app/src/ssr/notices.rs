@@ -138,7 +138,9 @@ pub fn security_changed(
                 "mobile_added" => td_string!(locale, mail_si_mobile_added),
                 "mobile_changed" => td_string!(locale, mail_si_mobile_changed),
                 "mobile_removed" => td_string!(locale, mail_si_mobile_removed),
-                "questions_added" | "questions_changed" => td_string!(locale, mail_si_questions_set),
+                "questions_added" | "questions_changed" => {
+                    td_string!(locale, mail_si_questions_set)
+                }
                 "questions_removed" => td_string!(locale, mail_si_questions_removed),
                 "default_changed" => td_string!(locale, mail_si_default_changed),
                 "two_step_on" => td_string!(locale, mail_si_two_step_on),

@@ -22,7 +22,11 @@ impl TestApp {
         step["Identify"]["captcha"].as_str().unwrap().to_owned()
     }
 
-    pub(crate) async fn start_recovery(&self, client: &reqwest::Client, login: &str) -> reqwest::Response {
+    pub(crate) async fn start_recovery(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+    ) -> reqwest::Response {
         let captcha = self.open_wizard(client).await;
         self.post(
             client,
@@ -36,7 +40,11 @@ impl TestApp {
         .await
     }
 
-    pub(crate) async fn send_code(&self, client: &reqwest::Client, channel: &str) -> reqwest::Response {
+    pub(crate) async fn send_code(
+        &self,
+        client: &reqwest::Client,
+        channel: &str,
+    ) -> reqwest::Response {
         self.post(client, "recovery_send", &[("channel", channel)])
             .await
     }
@@ -46,7 +54,12 @@ impl TestApp {
             .await
     }
 
-    pub(crate) async fn reset(&self, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
+    pub(crate) async fn reset(
+        &self,
+        client: &reqwest::Client,
+        new: &str,
+        confirm: &str,
+    ) -> reqwest::Response {
         self.post(
             client,
             "recovery_reset",

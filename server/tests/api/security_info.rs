@@ -23,7 +23,11 @@ impl TestApp {
     }
 
     async fn security(&self, client: &reqwest::Client) -> Value {
-        self.post(client, "security_info", &[]).await.json().await.unwrap()
+        self.post(client, "security_info", &[])
+            .await
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Enrols an authenticator app the way the page does; returns the phone.
@@ -36,18 +40,35 @@ impl TestApp {
         assert!(url.starts_with("otpauth://totp/Gatehouse:"), "{url}");
         let secret = enrolment["secret"].as_str().unwrap();
         let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-        let phone = Phone(TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new()));
+        let phone = Phone(TOTP::new_unchecked(
+            Algorithm::SHA1,
+            6,
+            1,
+            30,
+            bytes,
+            None,
+            String::new(),
+        ));
         let code = phone.code_at(self.now());
         let confirmed = self
             .post(client, "security_app_confirm", &[("code", &code)])
             .await;
-        assert_eq!(confirmed.status(), 200, "{}", confirmed.text().await.unwrap());
+        assert_eq!(
+            confirmed.status(),
+            200,
+            "{}",
+            confirmed.text().await.unwrap()
+        );
         phone
     }
 
     async fn two_step(&self, client: &reqwest::Client, on: bool) -> reqwest::Response {
-        self.post(client, "security_two_step", &[("on", if on { "true" } else { "false" })])
-            .await
+        self.post(
+            client,
+            "security_two_step",
+            &[("on", if on { "true" } else { "false" })],
+        )
+        .await
     }
 
     /// Signs in with the password; the second step is then open.
@@ -56,16 +77,31 @@ impl TestApp {
         let response = self.sign_in(&client, login, NEW).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
-            response.headers().get("location").and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
             Some("/login/verify")
         );
-        assert!(self.whoami(&client).await.is_null(), "no session before the second step");
+        assert!(
+            self.whoami(&client).await.is_null(),
+            "no session before the second step"
+        );
         client
     }
 
-    async fn second(&self, client: &reqwest::Client, method: &str, code: &str) -> reqwest::Response {
-        self.post(client, "second_step_verify", &[("method", method), ("code", code)])
-            .await
+    async fn second(
+        &self,
+        client: &reqwest::Client,
+        method: &str,
+        code: &str,
+    ) -> reqwest::Response {
+        self.post(
+            client,
+            "second_step_verify",
+            &[("method", method), ("code", code)],
+        )
+        .await
     }
 
     async fn document(&self, login: &str) -> String {
@@ -89,7 +125,8 @@ impl TestApp {
 }
 
 #[tokio::test]
-async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with_one_step_of_drift() {
+async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with_one_step_of_drift()
+{
     let app = spawn_app().await;
     let client = app.newcomer("s2000001", "student").await;
     let phone = app.enrol_app(&client).await;
@@ -104,19 +141,33 @@ async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with
 
     assert_eq!(app.two_step(&client, true).await.status(), 200);
     let notices = app.delivered_to("s2000001@example.edu", 3).await;
-    assert!(notices.iter().any(|m| m.text.contains("authenticator app was added")));
-    assert!(notices.iter().any(|m| m.text.contains("2-step verification was turned on")));
+    assert!(notices
+        .iter()
+        .any(|m| m.text.contains("authenticator app was added")));
+    assert!(notices
+        .iter()
+        .any(|m| m.text.contains("2-step verification was turned on")));
     let actions = app.audit_actions("s2000001").await;
     assert_eq!(
-        actions.iter().filter(|(a, o)| a == "security_info.changed" && o == "success").count(),
+        actions
+            .iter()
+            .filter(|(a, o)| a == "security_info.changed" && o == "success")
+            .count(),
         2
     );
 
     // The code that confirmed the enrolment cannot be used again.
     let signing_in = app.first_step("s2000001").await;
-    let step: Value = app.post(&signing_in, "second_step", &[]).await.json().await.unwrap();
+    let step: Value = app
+        .post(&signing_in, "second_step", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(step["method"], "app");
-    let replay = app.second(&signing_in, "app", &phone.code_at(app.now())).await;
+    let replay = app
+        .second(&signing_in, "app", &phone.code_at(app.now()))
+        .await;
     assert_eq!(replay.status(), 422);
     assert!(app.whoami(&signing_in).await.is_null());
 
@@ -130,13 +181,22 @@ async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with
 
     // A phone 30 s fast is accepted; 60 s is too far.
     app.clock.advance(time::Duration::seconds(60));
-    let too_far = app.second(&again, "app", &phone.code_at(app.now() + 60)).await;
+    let too_far = app
+        .second(&again, "app", &phone.code_at(app.now() + 60))
+        .await;
     assert_eq!(too_far.status(), 422);
-    let fast = app.second(&again, "app", &phone.code_at(app.now() + 30)).await;
+    let fast = app
+        .second(&again, "app", &phone.code_at(app.now() + 30))
+        .await;
     assert_eq!(fast.status(), 200);
     // And the current step, older than the one just used, is now refused.
     let later = app.first_step("s2000001").await;
-    assert_eq!(app.second(&later, "app", &phone.code_at(app.now())).await.status(), 422);
+    assert_eq!(
+        app.second(&later, "app", &phone.code_at(app.now()))
+            .await
+            .status(),
+        422
+    );
 }
 
 #[tokio::test]
@@ -149,7 +209,12 @@ async fn wrong_second_step_codes_count_toward_the_same_throttle_as_passwords() {
     let signing_in = app.first_step("s2000002").await;
     let mut statuses = vec![];
     for _ in 0..5 {
-        statuses.push(app.second(&signing_in, "app", "000000").await.status().as_u16());
+        statuses.push(
+            app.second(&signing_in, "app", "000000")
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(statuses[..3], [422, 422, 422]);
     assert_eq!(statuses[4], 429, "{statuses:?}");
@@ -161,9 +226,18 @@ async fn wrong_second_step_codes_count_toward_the_same_throttle_as_passwords() {
         app.second(&signing_in, "app", "000000").await;
     }
     assert_eq!(app.second(&signing_in, "app", &right).await.status(), 429);
-    assert_eq!(app.sign_in(&app.client(), "s2000002", NEW).await.status(), 429);
+    assert_eq!(
+        app.sign_in(&app.client(), "s2000002", NEW).await.status(),
+        429
+    );
     let actions = app.audit_actions("s2000002").await;
-    assert!(actions.iter().filter(|(a, o)| a == "sign_in" && o == "failure").count() >= 3);
+    assert!(
+        actions
+            .iter()
+            .filter(|(a, o)| a == "sign_in" && o == "failure")
+            .count()
+            >= 3
+    );
 }
 
 #[tokio::test]
@@ -171,7 +245,11 @@ async fn an_alternate_email_counts_only_after_its_code_and_the_old_address_is_to
     let app = spawn_app().await;
     let client = app.newcomer("s2000003", "student").await;
     let bad = app
-        .post(&client, "security_contact_start", &[("method", "alt_email"), ("address", "not an address")])
+        .post(
+            &client,
+            "security_contact_start",
+            &[("method", "alt_email"), ("address", "not an address")],
+        )
         .await;
     assert_eq!(bad.status(), 422);
     assert_eq!(error_of(bad).await["Invalid"][0]["field"], "email");
@@ -180,16 +258,27 @@ async fn an_alternate_email_counts_only_after_its_code_and_the_old_address_is_to
         let app = &app;
         let client = &client;
         async move {
-            app.post(client, "security_contact_start", &[("method", "alt_email"), ("address", address)])
-                .await
+            app.post(
+                client,
+                "security_contact_start",
+                &[("method", "alt_email"), ("address", address)],
+            )
+            .await
         }
     };
     assert_eq!(start("chan@home.example").await.status(), 200);
-    assert!(app.security(&client).await["methods"].as_array().unwrap().is_empty());
-    let wrong = app.post(&client, "security_contact_confirm", &[("code", "AAAAAA")]).await;
+    assert!(app.security(&client).await["methods"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let wrong = app
+        .post(&client, "security_contact_confirm", &[("code", "AAAAAA")])
+        .await;
     assert_eq!(wrong.status(), 422);
     let code = app.last_code("chan@home.example");
-    let confirmed = app.post(&client, "security_contact_confirm", &[("code", &code)]).await;
+    let confirmed = app
+        .post(&client, "security_contact_confirm", &[("code", &code)])
+        .await;
     assert_eq!(confirmed.status(), 200);
     let info = app.security(&client).await;
     assert_eq!(info["methods"][0]["method"], "alt_email");
@@ -199,7 +288,9 @@ async fn an_alternate_email_counts_only_after_its_code_and_the_old_address_is_to
     app.clock.advance(time::Duration::seconds(61));
     assert_eq!(start("chan@elsewhere.example").await.status(), 200);
     let code = app.last_code("chan@elsewhere.example");
-    let confirmed = app.post(&client, "security_contact_confirm", &[("code", &code)]).await;
+    let confirmed = app
+        .post(&client, "security_contact_confirm", &[("code", &code)])
+        .await;
     assert_eq!(confirmed.status(), 200);
     assert_eq!(app.delivered_to("chan@home.example", 2).await.len(), 2);
     assert_eq!(app.security_notices("chan@home.example"), 1);
@@ -217,37 +308,65 @@ async fn changes_need_the_password_entered_within_the_window() {
     assert_eq!(error_of(refused).await, "ReauthRequired");
     assert_eq!(app.security(&client).await["reauth_seconds_left"], 0);
 
-    let wrong = app.post(&client, "security_reauth", &[("password", "not it")]).await;
+    let wrong = app
+        .post(&client, "security_reauth", &[("password", "not it")])
+        .await;
     assert_eq!(wrong.status(), 422);
-    let right = app.post(&client, "security_reauth", &[("password", NEW)]).await;
+    let right = app
+        .post(&client, "security_reauth", &[("password", NEW)])
+        .await;
     assert_eq!(right.status(), 200);
     assert_eq!(app.security(&client).await["reauth_seconds_left"], 300);
-    assert_eq!(app.post(&client, "security_app_start", &[]).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "security_app_start", &[]).await.status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn the_last_method_stays_while_two_step_is_on_and_the_default_moves_on_removal() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000005", "student").await;
-    assert_eq!(app.two_step(&client, true).await.status(), 409, "no method yet");
+    assert_eq!(
+        app.two_step(&client, true).await.status(),
+        409,
+        "no method yet"
+    );
     app.enrol_app(&client).await;
     assert_eq!(app.two_step(&client, true).await.status(), 200);
     let remove = |method: &'static str| {
         let app = &app;
         let client = &client;
-        async move { app.post(client, "security_remove", &[("method", method)]).await }
+        async move {
+            app.post(client, "security_remove", &[("method", method)])
+                .await
+        }
     };
     let last = remove("app").await;
     assert_eq!(last.status(), 409);
     assert_eq!(error_of(last).await, "LastMethod");
 
     // With a second method the app can go; the default moves to what is left.
-    app.post(&client, "security_contact_start", &[("method", "mobile"), ("address", "+852 9123 4567")])
-        .await;
+    app.post(
+        &client,
+        "security_contact_start",
+        &[("method", "mobile"), ("address", "+852 9123 4567")],
+    )
+    .await;
     let code = app.last_code("+852 9123 4567");
-    assert_eq!(app.post(&client, "security_contact_confirm", &[("code", &code)]).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "security_contact_confirm", &[("code", &code)])
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.security(&client).await["default"], "app");
-    assert_eq!(app.post(&client, "security_default", &[("method", "mobile")]).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "security_default", &[("method", "mobile")])
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.security(&client).await["default"], "mobile");
     assert_eq!(remove("app").await.status(), 200);
     assert_eq!(remove("mobile").await.status(), 409);
@@ -283,15 +402,29 @@ async fn recovery_codes_sign_in_once_each_and_a_new_set_voids_the_old() {
 
     let signing_in = app.first_step("s2000006").await;
     let step: Value = app
-        .post(&signing_in, "second_step_choose", &[("method", "recovery_code")])
+        .post(
+            &signing_in,
+            "second_step_choose",
+            &[("method", "recovery_code")],
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(step["method"], "recovery_code");
-    assert_eq!(app.second(&signing_in, "recovery_code", &codes[0].to_lowercase()).await.status(), 200);
+    assert_eq!(
+        app.second(&signing_in, "recovery_code", &codes[0].to_lowercase())
+            .await
+            .status(),
+        200
+    );
     let again = app.first_step("s2000006").await;
-    assert_eq!(app.second(&again, "recovery_code", &codes[0]).await.status(), 422);
+    assert_eq!(
+        app.second(&again, "recovery_code", &codes[0])
+            .await
+            .status(),
+        422
+    );
     assert_eq!(app.security(&client).await["recovery_codes_left"], 9);
 
     let fresh: Vec<String> = app
@@ -300,8 +433,18 @@ async fn recovery_codes_sign_in_once_each_and_a_new_set_voids_the_old() {
         .json()
         .await
         .unwrap();
-    assert_eq!(app.second(&again, "recovery_code", &codes[1]).await.status(), 422);
-    assert_eq!(app.second(&again, "recovery_code", &fresh[0]).await.status(), 200);
+    assert_eq!(
+        app.second(&again, "recovery_code", &codes[1])
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.second(&again, "recovery_code", &fresh[0])
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -328,13 +471,23 @@ async fn security_answers_are_normalised_hashed_and_asked_at_sign_in() {
         }
     };
     assert_eq!(set(["St Paul", "", "Tutor"]).await.status(), 422);
-    assert_eq!(set(["  St.   Paul's  ", "Ｍｏｍｏ", "Tutor"]).await.status(), 200);
+    assert_eq!(
+        set(["  St.   Paul's  ", "Ｍｏｍｏ", "Tutor"])
+            .await
+            .status(),
+        200
+    );
     let document = app.document("s2000007").await;
     assert!(!document.to_lowercase().contains("paul") && !document.contains("momo"));
     assert_eq!(app.two_step(&client, true).await.status(), 200);
 
     let signing_in = app.first_step("s2000007").await;
-    let step: Value = app.post(&signing_in, "second_step", &[]).await.json().await.unwrap();
+    let step: Value = app
+        .post(&signing_in, "second_step", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(step["method"], "questions");
     assert_eq!(step["questions"][1]["id"], "first_pet");
     let answer = |a: &'static str, b: &'static str, c: &'static str| {
@@ -344,7 +497,12 @@ async fn security_answers_are_normalised_hashed_and_asked_at_sign_in() {
             app.post(
                 signing_in,
                 "second_step_verify",
-                &[("method", "questions"), ("answer[0]", a), ("answer[1]", b), ("answer[2]", c)],
+                &[
+                    ("method", "questions"),
+                    ("answer[0]", a),
+                    ("answer[1]", b),
+                    ("answer[2]", c),
+                ],
             )
             .await
         }
@@ -358,14 +516,28 @@ async fn a_reset_with_two_step_on_needs_a_second_factor_and_lists_every_method()
     let app = spawn_app().await;
     let client = app.newcomer("s2000008", "student").await;
     let phone = app.enrol_app(&client).await;
-    app.post(&client, "security_contact_start", &[("method", "alt_email"), ("address", "chan@home.example")])
-        .await;
+    app.post(
+        &client,
+        "security_contact_start",
+        &[("method", "alt_email"), ("address", "chan@home.example")],
+    )
+    .await;
     let code = app.last_code("chan@home.example");
-    assert_eq!(app.post(&client, "security_contact_confirm", &[("code", &code)]).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "security_contact_confirm", &[("code", &code)])
+            .await
+            .status(),
+        200
+    );
 
     // 2-step off: every method is offered, the default (app) first, and one is enough.
     let wizard = app.client();
-    let started: Value = app.start_recovery(&wizard, "s2000008").await.json().await.unwrap();
+    let started: Value = app
+        .start_recovery(&wizard, "s2000008")
+        .await
+        .json()
+        .await
+        .unwrap();
     let offered: Vec<&str> = started["Channel"]["options"]
         .as_array()
         .unwrap()
@@ -375,7 +547,11 @@ async fn a_reset_with_two_step_on_needs_a_second_factor_and_lists_every_method()
     assert_eq!(offered, ["app", "alt_email", "email"]);
     app.clock.advance(time::Duration::seconds(30));
     let held = app
-        .post(&wizard, "recovery_verify", &[("channel", "app"), ("code", &phone.code_at(app.now()))])
+        .post(
+            &wizard,
+            "recovery_verify",
+            &[("channel", "app"), ("code", &phone.code_at(app.now()))],
+        )
         .await;
     let step: Value = held.json().await.unwrap();
     assert!(step.get("NewPassword").is_some(), "{step}");
@@ -395,13 +571,23 @@ async fn a_reset_with_two_step_on_needs_a_second_factor_and_lists_every_method()
         .map(|o| o["channel"].as_str().unwrap())
         .collect();
     assert_eq!(second, ["app", "alt_email"]);
-    assert_eq!(app.reset(&wizard, "Another9River", "Another9River").await.status(), 410);
+    assert_eq!(
+        app.reset(&wizard, "Another9River", "Another9River")
+            .await
+            .status(),
+        410
+    );
     // The alternate email as the second factor.
     assert_eq!(app.send_code(&wizard, "alt_email").await.status(), 200);
     let code = app.last_code("chan@home.example");
     let step: Value = app.verify(&wizard, &code).await.json().await.unwrap();
     assert!(step.get("NewPassword").is_some(), "{step}");
-    assert_eq!(app.reset(&wizard, "Another9River", "Another9River").await.status(), 200);
+    assert_eq!(
+        app.reset(&wizard, "Another9River", "Another9River")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -417,15 +603,24 @@ async fn an_administrator_resets_two_step_for_a_user_who_lost_every_method() {
         .post(
             &admin,
             "admin_act",
-            &[("login", "s2000009"), ("action", "reset_two_step"), ("confirm", "on")],
+            &[
+                ("login", "s2000009"),
+                ("action", "reset_two_step"),
+                ("confirm", "on"),
+            ],
         )
         .await;
     assert_eq!(reset.status(), 200, "{}", reset.text().await.unwrap());
     let signed_in = app.signed_in("s2000009", NEW).await;
     assert_eq!(app.whoami(&signed_in).await["login"], "s2000009");
-    assert!(app.security(&signed_in).await["methods"].as_array().unwrap().is_empty());
+    assert!(app.security(&signed_in).await["methods"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let notices = app.delivered_to("s2000009@example.edu", 3).await;
-    assert!(notices.iter().any(|m| m.text.contains("an administrator removed every method")));
+    assert!(notices
+        .iter()
+        .any(|m| m.text.contains("an administrator removed every method")));
 }
 
 #[tokio::test]
