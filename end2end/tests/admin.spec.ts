@@ -1,5 +1,5 @@
 import { Browser, Page } from '@playwright/test';
-import { test, expect, createAccount, uniqueLogin, hydrated, signIn } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, hydrated, signIn, changeInitialPassword } from './fixtures';
 
 const NEW = 'Harbour7Lights';
 const NEWER = 'Lantern8Harbour';
@@ -8,12 +8,7 @@ const NEWER = 'Lantern8Harbour';
 async function newcomer(browser: Browser, login: string, initial: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await signIn(page, login, initial);
-  await expect(page).toHaveURL(/\/account\/password$/);
-  await page.locator('#current_password').fill(initial);
-  await page.locator('#new_password').fill(NEW);
-  await page.locator('#confirm_password').fill(NEW);
-  await page.getByRole('button', { name: 'Submit' }).click();
-  await expect(page).toHaveURL(/\/account\/password\/done$/);
+  await changeInitialPassword(page, initial, NEW);
   return page;
 }
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { test, expect, createAccount, uniqueLogin, hydrated } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, hydrated, changeInitialPassword } from './fixtures';
 
 const GATEHOUSE = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000';
 const PORT = Number(process.env.E2E_ESERVICE_PORT ?? 3100);
@@ -55,12 +55,7 @@ test('an e-service signs its user in through Gatehouse without seeing the passwo
   await page.getByRole('button', { name: 'Login', exact: true }).click();
 
   // An initial password is changed first; no ticket before that.
-  await expect(page).toHaveURL(/\/account\/password$/);
-  await page.locator('#current_password').fill(initial);
-  await page.locator('#new_password').fill(NEW);
-  await page.locator('#confirm_password').fill(NEW);
-  await page.getByRole('button', { name: 'Submit' }).click();
-  await expect(page).toHaveURL(/\/account\/password\/done$/);
+  await changeInitialPassword(page, initial, NEW);
 
   // Back to the e-service: single sign-on, no password asked.
   await page.goto(SERVICE);

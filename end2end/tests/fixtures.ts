@@ -91,6 +91,16 @@ export async function hydrated(page: Page): Promise<void> {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
 }
 
+/** On the page that asks for it, changes an initial password to `next`. */
+export async function changeInitialPassword(page: Page, initial: string, next: string): Promise<void> {
+  await expect(page).toHaveURL(/\/account\/password$/);
+  await page.locator('#current_password').fill(initial);
+  await page.locator('#new_password').fill(next);
+  await page.locator('#confirm_password').fill(next);
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(/\/account\/password\/done$/);
+}
+
 export async function signIn(page: Page, login: string, password: string): Promise<void> {
   await page.goto('/login');
   await hydrated(page);

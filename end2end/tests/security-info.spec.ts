@@ -1,18 +1,9 @@
 import { Page } from '@playwright/test';
 import * as OTPAuth from 'otpauth';
-import { test, expect, createAccount, uniqueLogin, codeFor, mailTo, hydrated, signIn, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, codeFor, mailTo, hydrated, signIn, changeInitialPassword, CAPTCHA } from './fixtures';
 
 const NEW = 'Harbour7Lights';
 const NEWER = 'Lantern8Harbour';
-
-async function changeInitialPassword(page: Page, initial: string) {
-  await expect(page).toHaveURL(/\/account\/password$/);
-  await page.locator('#current_password').fill(initial);
-  await page.locator('#new_password').fill(NEW);
-  await page.locator('#confirm_password').fill(NEW);
-  await page.getByRole('button', { name: 'Submit' }).click();
-  await expect(page).toHaveURL(/\/account\/password\/done$/);
-}
 
 async function logOut(page: Page) {
   await page.getByRole('button', { name: 'Logout' }).click();
@@ -25,7 +16,7 @@ test('a user enrols an authenticator app and an alternate email, signs in with e
   const alternate = `${login}@home.example`;
   const initial = createAccount(login);
   await signIn(page, login, initial);
-  await changeInitialPassword(page, initial);
+  await changeInitialPassword(page, initial, NEW);
 
   // My Profile → Security info: nothing registered yet.
   await page.goto('/account');

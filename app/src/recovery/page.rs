@@ -14,7 +14,7 @@ use crate::api;
 use crate::components::{ErrorMessage, FieldProblem, NewPasswordFields, SecurityReminders};
 use crate::error::{AppError, Field};
 use crate::i18n::*;
-use crate::security_info::Question;
+use crate::security_info::{AnswerFields, Question};
 
 #[component]
 pub fn RecoveryPage() -> impl IntoView {
@@ -344,7 +344,6 @@ fn channel_text(channel: Channel, masked: String) -> AnyView {
 #[component]
 fn EnterHeld(actions: Actions, channel: Channel, questions: Vec<Question>) -> impl IntoView {
     let i18n = use_i18n();
-    let zh = move || i18n.get_locale() == Locale::zh_Hant;
     let label = match channel {
         Channel::App => t!(i18n, fp_app_code).into_any(),
         Channel::RecoveryCode => t!(i18n, fp_recovery_code).into_any(),
@@ -367,15 +366,7 @@ fn EnterHeld(actions: Actions, channel: Channel, questions: Vec<Question>) -> im
             } else {
                 view! {
                     <p>{label}</p>
-                    {questions.into_iter().enumerate().map(|(i, q)| {
-                        let id = format!("answer-{i}");
-                        view! {
-                            <div class="field">
-                                <label for=id.clone()>{move || if zh() { q.zh_hant.clone() } else { q.en.clone() }}</label>
-                                <input id=id name=format!("answer[{i}]") type="text" autocomplete="off"/>
-                            </div>
-                        }
-                    }).collect_view()}
+                    <AnswerFields questions/>
                 }.into_any()
             }}
             <button type="submit" class="primary" disabled=actions.pending()>{t!(i18n, fp_verify)}</button>

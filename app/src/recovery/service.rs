@@ -7,7 +7,6 @@ use super::{Channel, ChannelOption, CodeStep, Step};
 use crate::account::AccountStatus;
 use crate::change_password::service::check_new_password;
 use crate::error::{AppError, Field, FieldError, Password, Problem};
-use crate::security_info::Question;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{decoy_masks, new_code, normalize_code};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
@@ -399,17 +398,7 @@ pub async fn send_code(
     let r = &state.config.recovery;
     let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
     let now = state.clock.unix();
-    if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
-        return Err(AppError::ResendCapReached);
-    }
-    if let Some(last) = flow.last_sent_at {
-        let wait = last + i64::from(r.resend_cooldown_seconds) - now;
-        if wait > 0 {
-            return Err(AppError::ResendTooSoon {
-                seconds: wait as u64,
-            });
-        }
-    }
+    may_send(state, &flow)?;
     let found = security_of(state, account_of(state, &flow).await?).await?;
     if !channels(
         state,
@@ -512,20 +501,29 @@ pub async fn send_code(
 }
 
 fn held_step(state: &AppState, channel: Channel, found: Option<(&Account, &SecurityDoc)>) -> Step {
-    let list = &state.config.security_info.questions.list;
     let questions = match (channel, found) {
-        (Channel::Questions, Some((_, doc))) => factors::question_ids(doc)
-            .into_iter()
-            .filter_map(|id| list.iter().find(|q| q.id == id))
-            .map(|q| Question {
-                id: q.id.clone(),
-                en: q.en.clone(),
-                zh_hant: q.zh_hant.clone(),
-            })
-            .collect(),
+        (Channel::Questions, Some((_, doc))) => factors::questions_of(state, doc),
         _ => Vec::new(),
     };
     Step::Held { channel, questions }
+}
+
+/// Refuses another code on a flow (a reset's or a sign-in's second step)
+/// past its number of codes or within the cooldown after the last one.
+pub fn may_send(state: &AppState, flow: &Flow) -> Result<(), AppError> {
+    let r = &state.config.recovery;
+    if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
+        return Err(AppError::ResendCapReached);
+    }
+    if let Some(last) = flow.last_sent_at {
+        let wait = last + i64::from(r.resend_cooldown_seconds) - state.clock.unix();
+        if wait > 0 {
+            return Err(AppError::ResendTooSoon {
+                seconds: wait as u64,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Answers no sooner than the configured floor, so the time a real send

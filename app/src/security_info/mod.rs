@@ -8,7 +8,7 @@ pub mod service;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use page::SecurityInfoPage;
+pub use page::{AnswerFields, SecurityInfoPage};
 
 use crate::error::{AppError, Password};
 
@@ -76,6 +76,17 @@ pub struct Question {
     pub id: String,
     pub en: String,
     pub zh_hant: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<&crate::ssr::config::SecurityQuestion> for Question {
+    fn from(q: &crate::ssr::config::SecurityQuestion) -> Self {
+        Question {
+            id: q.id.clone(),
+            en: q.en.clone(),
+            zh_hant: q.zh_hant.clone(),
+        }
+    }
 }
 
 /// An enrolment waiting for its confirming code.

@@ -404,3 +404,30 @@ fn RecoveryCodes(left: Option<usize>) -> impl IntoView {
         </section>
     }
 }
+
+/// One text field per security question, named `answer[i]` for the server
+/// function, labelled in the page's language.
+#[component]
+pub fn AnswerFields(questions: Vec<Question>) -> impl IntoView {
+    let i18n = use_i18n();
+    questions
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let id = format!("answer-{i}");
+            let text = move || {
+                if i18n.get_locale() == Locale::zh_Hant {
+                    q.zh_hant.clone()
+                } else {
+                    q.en.clone()
+                }
+            };
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{text}</label>
+                    <input id=id name=format!("answer[{i}]") type="text" autocomplete="off"/>
+                </div>
+            }
+        })
+        .collect_view()
+}

@@ -42,11 +42,7 @@ pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppE
         .into_iter()
         .map(|method| MethodView {
             method,
-            detail: doc
-                .address(&account, method)
-                .filter(|_| method != Method::Mobile || doc.mobile.is_some())
-                .unwrap_or_default()
-                .to_owned(),
+            detail: doc.address(&account, method).unwrap_or_default().to_owned(),
             added_at: doc.added_at(method).unwrap_or_default(),
         })
         .collect();
@@ -73,14 +69,7 @@ pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppE
         two_step_required: factors::required_by_role(state, &account),
         recovery_codes_left: doc.recovery_codes_at.map(|_| doc.recovery_codes.len()),
         questions: if q.enabled {
-            q.list
-                .iter()
-                .map(|q| Question {
-                    id: q.id.clone(),
-                    en: q.en.clone(),
-                    zh_hant: q.zh_hant.clone(),
-                })
-                .collect()
+            q.list.iter().map(Question::from).collect()
         } else {
             Vec::new()
         },

@@ -2,11 +2,11 @@
 //! password a flow starts (keyed by a cookie of its own); the session is
 //! made only when a second factor is proved. Wrong codes count toward the
 //! same throttle as wrong passwords.
-use super::service::{audit, open_session, SignedIn};
+use super::service::{audit, open_session, Attempt, SignedIn};
 use super::SecondStepView;
 use crate::error::AppError;
 use crate::recovery::ChannelOption;
-use crate::security_info::{Method, Question};
+use crate::security_info::Method;
 use crate::ssr::audit::Outcome;
 use crate::ssr::codes::{new_code, normalize_code};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
@@ -15,7 +15,6 @@ use crate::ssr::sessions::{
     self, append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
 };
 use crate::ssr::store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
-use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
 use crate::ssr::AppState;
 
 /// `SameSite=Strict`: no other site can make the browser send it.
@@ -135,19 +134,10 @@ fn step(
     let now = state.clock.unix();
     let code_out =
         flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
-    let config = &state.config.security_info.questions;
     SecondStepView {
         method,
         options: options(account, doc),
-        questions: factors::question_ids(doc)
-            .into_iter()
-            .filter_map(|id| config.list.iter().find(|q| q.id == id))
-            .map(|q| Question {
-                id: q.id.clone(),
-                en: q.en.clone(),
-                zh_hant: q.zh_hant.clone(),
-            })
-            .collect(),
+        questions: factors::questions_of(state, doc),
         code_sent: code_out,
         seconds_left: if code_out {
             flow.code_expires_at.map_or(0, |at| (at - now).max(0))
@@ -180,17 +170,7 @@ async fn send(
 ) -> Result<(), AppError> {
     let r = &state.config.recovery;
     let now = state.clock.unix();
-    if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
-        return Err(AppError::ResendCapReached);
-    }
-    if let Some(last) = flow.last_sent_at {
-        let wait = last + i64::from(r.resend_cooldown_seconds) - now;
-        if wait > 0 {
-            return Err(AppError::ResendTooSoon {
-                seconds: wait as u64,
-            });
-        }
-    }
+    crate::recovery::service::may_send(state, flow)?;
     let address = doc.address(account, method).ok_or(AppError::BadRequest)?;
     let code = new_code();
     let expires_at = now + i64::from(r.code_lifetime_seconds);
@@ -245,18 +225,8 @@ pub async fn verify(
     let (flow, account) = require(state).await?;
     let store = state.store.as_ref();
     let now = state.clock.unix();
-    let login_rule = ThrottleRule::for_login(&state.config.throttle);
-    let address_rule = ThrottleRule::for_address(&state.config.throttle);
-    let (login_key, address_key) = (login_key(&account.login), address_key(&client.addr));
-    let address_state = store.throttle_state(&address_key).await.map_err(internal)?;
-    let login_state = store.throttle_state(&login_key).await.map_err(internal)?;
-    if let Some(refusal) = address_rule
-        .refusal(address_state.as_ref(), now)
-        .or_else(|| login_rule.refusal(login_state.as_ref(), now))
-    {
-        audit(state, &account.login, Outcome::Refused, client, "throttled").await;
-        return Err(refusal);
-    }
+    let attempt = Attempt::new(state, &account.login, client);
+    attempt.check(state, &account.login, client).await?;
 
     let (right, code_hash) = if method.is_sent() {
         let Proof::Code(code) = proof else {
@@ -280,14 +250,7 @@ pub async fn verify(
     };
 
     if !right {
-        store
-            .record_failure(&login_key, &login_rule, now)
-            .await
-            .map_err(internal)?;
-        store
-            .record_failure(&address_key, &address_rule, now)
-            .await
-            .map_err(internal)?;
+        attempt.fail(state).await?;
         let max = i64::from(state.config.recovery.max_wrong_codes);
         let (wrong, void) = store
             .record_wrong_code(&flow.id_hash, max)
@@ -313,7 +276,7 @@ pub async fn verify(
     }
     store.void_flow(&flow.id_hash).await.map_err(internal)?;
     clear_cookie(state);
-    store.clear_failures(&login_key).await.map_err(internal)?;
+    attempt.clear(state).await?;
     let previous = sessions::current_token(state).await;
     let token = open_session(state, &account, client, previous.as_deref()).await?;
     let detail = format!("second_step:{}", method.as_str());

@@ -38,20 +38,8 @@ pub async fn sign_in(
 ) -> Result<SignInResult, AppError> {
     let store = state.store.as_ref();
     let login = login.trim();
-    let now = state.clock.unix();
-    let login_rule = ThrottleRule::for_login(&state.config.throttle);
-    let address_rule = ThrottleRule::for_address(&state.config.throttle);
-    let (login_key, address_key) = (login_key(login), address_key(&client.addr));
-
-    let address_state = store.throttle_state(&address_key).await.map_err(internal)?;
-    let login_state = store.throttle_state(&login_key).await.map_err(internal)?;
-    if let Some(refusal) = address_rule
-        .refusal(address_state.as_ref(), now)
-        .or_else(|| login_rule.refusal(login_state.as_ref(), now))
-    {
-        audit(state, login, Outcome::Refused, client, "throttled").await;
-        return Err(refusal);
-    }
+    let attempt = Attempt::new(state, login, client);
+    attempt.check(state, login, client).await?;
 
     let account = if login.is_empty() || login.chars().count() > MAX_LOGIN {
         None
@@ -67,14 +55,7 @@ pub async fn sign_in(
     let account = match account {
         Some(account) if matched && account.status == AccountStatus::Active => account,
         _ => {
-            store
-                .record_failure(&login_key, &login_rule, now)
-                .await
-                .map_err(internal)?;
-            store
-                .record_failure(&address_key, &address_rule, now)
-                .await
-                .map_err(internal)?;
+            attempt.fail(state).await?;
             audit(
                 state,
                 login,
@@ -125,7 +106,7 @@ pub async fn sign_in(
     }
     // With a second step, failures are cleared only once it is passed too:
     // re-entering the password must not reset the count of wrong codes.
-    store.clear_failures(&login_key).await.map_err(internal)?;
+    attempt.clear(state).await?;
     let token = open_session(state, &account, client, previous_token).await?;
     audit(state, &account.login, Outcome::Success, client, "password").await;
     Ok(SignInResult::SignedIn(Box::new(SignedIn {
@@ -162,6 +143,80 @@ pub async fn open_session(
         .await
         .map_err(internal)?;
     Ok(token)
+}
+
+/// The two throttles a sign-in attempt (password or second step) counts
+/// against: its login name and its client address.
+pub struct Attempt {
+    login_key: String,
+    address_key: String,
+    login_rule: ThrottleRule,
+    address_rule: ThrottleRule,
+}
+
+impl Attempt {
+    pub fn new(state: &AppState, login: &str, client: &ClientInfo) -> Self {
+        Attempt {
+            login_key: login_key(login),
+            address_key: address_key(&client.addr),
+            login_rule: ThrottleRule::for_login(&state.config.throttle),
+            address_rule: ThrottleRule::for_address(&state.config.throttle),
+        }
+    }
+
+    /// Refuses (audited) while either throttle holds the attempt back.
+    pub async fn check(
+        &self,
+        state: &AppState,
+        login: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = state.clock.unix();
+        let store = state.store.as_ref();
+        let address_state = store
+            .throttle_state(&self.address_key)
+            .await
+            .map_err(internal)?;
+        let login_state = store
+            .throttle_state(&self.login_key)
+            .await
+            .map_err(internal)?;
+        match self
+            .address_rule
+            .refusal(address_state.as_ref(), now)
+            .or_else(|| self.login_rule.refusal(login_state.as_ref(), now))
+        {
+            Some(refusal) => {
+                audit(state, login, Outcome::Refused, client, "throttled").await;
+                Err(refusal)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure against both.
+    pub async fn fail(&self, state: &AppState) -> Result<(), AppError> {
+        let now = state.clock.unix();
+        let store = state.store.as_ref();
+        store
+            .record_failure(&self.login_key, &self.login_rule, now)
+            .await
+            .map_err(internal)?;
+        store
+            .record_failure(&self.address_key, &self.address_rule, now)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Forgets the login name's failures, once every step is passed.
+    pub async fn clear(&self, state: &AppState) -> Result<(), AppError> {
+        state
+            .store
+            .clear_failures(&self.login_key)
+            .await
+            .map_err(internal)
+    }
 }
 
 pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Result<(), AppError> {

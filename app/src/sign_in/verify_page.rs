@@ -7,7 +7,7 @@ use super::{second_step, SecondStepChoose, SecondStepVerify, SecondStepView};
 use crate::account::page::Loading;
 use crate::components::ErrorMessage;
 use crate::i18n::*;
-use crate::security_info::Method;
+use crate::security_info::{AnswerFields, Method};
 
 #[component]
 pub fn SecondStepPage() -> impl IntoView {
@@ -50,7 +50,6 @@ fn Verify(step: SecondStepView) -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| choose.value().get().and_then(Result::err))
     };
-    let zh = move || i18n.get_locale() == Locale::zh_Hant;
     view! {
         {move || {
             let SecondStepView { method, options, questions, code_sent, seconds_left } = step.get();
@@ -76,15 +75,7 @@ fn Verify(step: SecondStepView) -> impl IntoView {
                 <ActionForm action=verify attr:class="form" attr:id="second-step-form">
                     <input type="hidden" name="method" value=method.as_str()/>
                     {if method == Method::Questions {
-                        questions.into_iter().enumerate().map(|(i, q)| {
-                            let id = format!("answer-{i}");
-                            view! {
-                                <div class="field">
-                                    <label for=id.clone()>{move || if zh() { q.zh_hant.clone() } else { q.en.clone() }}</label>
-                                    <input id=id name=format!("answer[{i}]") type="text" autocomplete="off"/>
-                                </div>
-                            }
-                        }).collect_view().into_any()
+                        view! { <AnswerFields questions/> }.into_any()
                     } else {
                         view! {
                             <div class="field">

@@ -14,7 +14,7 @@ use totp_rs::{Algorithm, TOTP};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::AppError;
-use crate::security_info::Method;
+use crate::security_info::{Method, Question};
 use crate::ssr::audit::AuditEvent;
 use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
 use crate::ssr::mail::OutgoingMail;
@@ -462,12 +462,15 @@ pub async fn send_code(
     })
 }
 
-/// The questions an account answered, as ids, in order.
-pub fn question_ids(doc: &SecurityDoc) -> Vec<String> {
+/// The questions an account answered, in order, as the pages show them.
+pub fn questions_of(state: &AppState, doc: &SecurityDoc) -> Vec<Question> {
+    let list = &state.config.security_info.questions.list;
     doc.questions
-        .as_ref()
-        .map(|q| q.answers.iter().map(|(id, _)| id.clone()).collect())
-        .unwrap_or_default()
+        .iter()
+        .flat_map(|q| &q.answers)
+        .filter_map(|(id, _)| list.iter().find(|q| q.id == *id))
+        .map(Question::from)
+        .collect()
 }
 
 #[cfg(test)]
