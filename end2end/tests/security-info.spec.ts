@@ -94,12 +94,14 @@ test('a user enrols an authenticator app and an alternate email, signs in with e
   await expect(page.locator('[data-channel="alt_email"]')).toBeVisible();
   await page.locator('input[name="channel"][value="email"]').check();
   await page.getByRole('button', { name: 'Send code' }).click();
+  await expect(page.getByText('Please DO NOT LEAVE THIS PAGE.')).toBeVisible();
   await page.getByLabel('Verification Code').fill(await codeFor(`${login}@example.edu`));
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.locator('#second-factor')).toBeVisible();
   await expect(page.locator('[data-channel="email"]')).toHaveCount(0);
   await page.locator('input[name="channel"][value="alt_email"]').check();
   await page.getByRole('button', { name: 'Send code' }).click();
+  await expect(page.getByText('Please DO NOT LEAVE THIS PAGE.')).toBeVisible();
   await page.getByLabel('Verification Code').fill(await codeFor(alternate, 3));
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByRole('heading', { name: 'Update Password' })).toBeVisible();
@@ -118,7 +120,7 @@ test('a user enrols an authenticator app and an alternate email, signs in with e
   await page.locator('#use-another').click();
   await expect(page.locator('#other-methods button[data-method="alt_email"]')).toContainText('以電郵發送驗證碼至');
   await page.locator('#code').fill(await nextCode());
-  await page.getByRole('button', { name: '驗證' }).click();
+  await page.getByRole('button', { name: '驗證', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await page.goto('/account/security-info');
   await expect(page.getByRole('heading', { name: '保安資料', exact: true })).toBeVisible();
