@@ -126,29 +126,23 @@ fn channels(
         }));
         return options;
     };
-    let mut methods = doc.registered();
-    match first {
+    let methods = match first {
         Some(first) => {
-            if doc.has(Channel::RecoveryCode) {
-                methods.push(Channel::RecoveryCode);
-            }
+            let mut methods = doc.second_factors();
             methods.retain(|m| m.as_str() != first);
+            methods
         }
         None => {
+            let mut methods = doc.registered();
             let records: Vec<Channel> = [Channel::Email, Channel::Mobile]
                 .into_iter()
                 .filter(|c| doc.address(account, *c).is_some() && !methods.contains(c))
                 .collect();
             methods.extend(records);
+            methods
         }
-    }
-    methods
-        .into_iter()
-        .map(|channel| ChannelOption {
-            channel,
-            masked: doc.masked(account, channel),
-        })
-        .collect()
+    };
+    doc.offer(account, methods)
 }
 
 /// A flow's account with its security info.

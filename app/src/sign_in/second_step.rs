@@ -111,17 +111,7 @@ async fn require(state: &AppState) -> Result<(Flow, Account), AppError> {
 /// The methods this account can use now, the default first; recovery
 /// codes last.
 fn options(account: &Account, doc: &SecurityDoc) -> Vec<ChannelOption> {
-    let mut methods = doc.registered();
-    if doc.has(Method::RecoveryCode) {
-        methods.push(Method::RecoveryCode);
-    }
-    methods
-        .into_iter()
-        .map(|channel| ChannelOption {
-            channel,
-            masked: doc.masked(account, channel),
-        })
-        .collect()
+    doc.offer(account, doc.second_factors())
 }
 
 fn step(

@@ -14,6 +14,7 @@ use totp_rs::{Algorithm, TOTP};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::AppError;
+use crate::recovery::ChannelOption;
 use crate::security_info::{Method, Question};
 use crate::ssr::audit::AuditEvent;
 use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
@@ -146,6 +147,27 @@ impl SecurityDoc {
                 .or(account.mobile.as_deref()),
             _ => None,
         }
+    }
+
+    /// The methods that can be asked as a second factor: the registered
+    /// ones, the default first, then recovery codes if any are left.
+    pub fn second_factors(&self) -> Vec<Method> {
+        let mut methods = self.registered();
+        if self.has(Method::RecoveryCode) {
+            methods.push(Method::RecoveryCode);
+        }
+        methods
+    }
+
+    /// `methods` as a page offers them, with masked addresses.
+    pub fn offer(&self, account: &Account, methods: Vec<Method>) -> Vec<ChannelOption> {
+        methods
+            .into_iter()
+            .map(|channel| ChannelOption {
+                channel,
+                masked: self.masked(account, channel),
+            })
+            .collect()
     }
 
     /// What a page shows for a method: a masked address, else nothing.

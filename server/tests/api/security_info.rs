@@ -62,6 +62,21 @@ impl TestApp {
         phone
     }
 
+    /// Registers an alternate email or mobile with the code sent to it.
+    async fn add_contact(&self, client: &reqwest::Client, method: &str, address: &str) {
+        self.post(
+            client,
+            "security_contact_start",
+            &[("method", method), ("address", address)],
+        )
+        .await;
+        let code = self.last_code(address);
+        let confirmed = self
+            .post(client, "security_contact_confirm", &[("code", &code)])
+            .await;
+        assert_eq!(confirmed.status(), 200);
+    }
+
     async fn two_step(&self, client: &reqwest::Client, on: bool) -> reqwest::Response {
         self.post(
             client,
@@ -347,19 +362,7 @@ async fn the_last_method_stays_while_two_step_is_on_and_the_default_moves_on_rem
     assert_eq!(error_of(last).await, "LastMethod");
 
     // With a second method the app can go; the default moves to what is left.
-    app.post(
-        &client,
-        "security_contact_start",
-        &[("method", "mobile"), ("address", "+852 9123 4567")],
-    )
-    .await;
-    let code = app.last_code("+852 9123 4567");
-    assert_eq!(
-        app.post(&client, "security_contact_confirm", &[("code", &code)])
-            .await
-            .status(),
-        200
-    );
+    app.add_contact(&client, "mobile", "+852 9123 4567").await;
     assert_eq!(app.security(&client).await["default"], "app");
     assert_eq!(
         app.post(&client, "security_default", &[("method", "mobile")])
@@ -516,19 +519,8 @@ async fn a_reset_with_two_step_on_needs_a_second_factor_and_lists_every_method()
     let app = spawn_app().await;
     let client = app.newcomer("s2000008", "student").await;
     let phone = app.enrol_app(&client).await;
-    app.post(
-        &client,
-        "security_contact_start",
-        &[("method", "alt_email"), ("address", "chan@home.example")],
-    )
-    .await;
-    let code = app.last_code("chan@home.example");
-    assert_eq!(
-        app.post(&client, "security_contact_confirm", &[("code", &code)])
-            .await
-            .status(),
-        200
-    );
+    app.add_contact(&client, "alt_email", "chan@home.example")
+        .await;
 
     // 2-step off: every method is offered, the default (app) first, and one is enough.
     let wizard = app.client();
