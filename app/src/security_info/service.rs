@@ -149,7 +149,6 @@ pub async fn start_app(state: &AppState) -> Result<AppEnrolment, AppError> {
     let secret = factors::new_totp_secret();
     stored.doc.pending_app = Some(PendingApp {
         sealed: factors::seal(state, account.id, &secret)?,
-        started_at: state.clock.unix(),
     });
     stored.doc.pending_contact = None;
     stored.save(state, account.id, &[], None).await?;

@@ -65,7 +65,6 @@ pub struct AppSecret {
 #[derive(Serialize, Deserialize)]
 pub struct PendingApp {
     pub sealed: String,
-    pub started_at: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -507,30 +506,25 @@ mod tests {
         assert_eq!(normalize_answer("聖保羅　書院"), "聖保羅 書院");
     }
 
+    /// The SHA-1 secret of RFC 6238's test vectors, with `digits` digits.
+    fn rfc_totp(digits: usize) -> TOTP {
+        TOTP::new(
+            Algorithm::SHA1,
+            digits,
+            1,
+            30,
+            b"12345678901234567890".to_vec(),
+            None,
+            "x".into(),
+        )
+        .expect("valid parameters")
+    }
+
     #[test]
     fn totp_codes_match_their_step_and_its_neighbours_once() {
-        // RFC 6238 appendix B, SHA-1 secret; 59 s is step 1.
-        let totp = TOTP::new(
-            Algorithm::SHA1,
-            8,
-            1,
-            30,
-            b"12345678901234567890".to_vec(),
-            None,
-            "x".into(),
-        )
-        .expect("valid parameters");
-        assert_eq!(totp.generate(59), "94287082");
-        let six = TOTP::new(
-            Algorithm::SHA1,
-            6,
-            1,
-            30,
-            b"12345678901234567890".to_vec(),
-            None,
-            "x".into(),
-        )
-        .expect("valid parameters");
+        // RFC 6238 appendix B; 59 s is step 1.
+        assert_eq!(rfc_totp(8).generate(59), "94287082");
+        let six = rfc_totp(6);
         let now = 1_111_111_109;
         let code = six.generate(now as u64);
         let step = now as u64 / 30;

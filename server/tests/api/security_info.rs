@@ -105,6 +105,15 @@ impl TestApp {
         client
     }
 
+    /// The second step this client's sign-in is at.
+    async fn second_step_of(&self, client: &reqwest::Client) -> Value {
+        self.post(client, "second_step", &[])
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
     async fn second(
         &self,
         client: &reqwest::Client,
@@ -173,12 +182,7 @@ async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with
 
     // The code that confirmed the enrolment cannot be used again.
     let signing_in = app.first_step("s2000001").await;
-    let step: Value = app
-        .post(&signing_in, "second_step", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let step = app.second_step_of(&signing_in).await;
     assert_eq!(step["method"], "app");
     let replay = app
         .second(&signing_in, "app", &phone.code_at(app.now()))
@@ -485,12 +489,7 @@ async fn security_answers_are_normalised_hashed_and_asked_at_sign_in() {
     assert_eq!(app.two_step(&client, true).await.status(), 200);
 
     let signing_in = app.first_step("s2000007").await;
-    let step: Value = app
-        .post(&signing_in, "second_step", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let step = app.second_step_of(&signing_in).await;
     assert_eq!(step["method"], "questions");
     assert_eq!(step["questions"][1]["id"], "first_pet");
     let answer = |a: &'static str, b: &'static str, c: &'static str| {
