@@ -62,6 +62,9 @@ pub enum AppError {
     /// A request the server could not read; its details stay on the server.
     #[error("bad request")]
     BadRequest,
+    /// A request body over the size the endpoint accepts.
+    #[error("request too large")]
+    TooLarge,
     /// The browser could not reach the server.
     #[error("network error")]
     Network,
@@ -94,6 +97,8 @@ pub enum Problem {
     CaptchaWrong,
     BadEmail,
     BadMobile,
+    /// An alternate email that is the registered one.
+    SameAsRegistered,
     /// The rules the password failed, as the policy crate names them.
     Policy {
         failed: Vec<Rule>,
@@ -141,6 +146,7 @@ impl AppError {
             AppError::LastMethod => 409,
             AppError::NoMethod => 409,
             AppError::BadRequest => 400,
+            AppError::TooLarge => 413,
             AppError::Network => 503,
             AppError::Internal => 500,
         }

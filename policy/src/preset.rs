@@ -53,6 +53,12 @@ pub enum Preset {
 
 const SEED_FORBIDDEN: &str = "$\"\\/`";
 
+// Every preset refuses the common-password list and the login name or the
+// person's name (ASVS 5.0 6.2.4, 6.2.11): the seeds' composition rules are
+// minimums, not a promise to accept the most guessed passwords. A
+// deployment can turn either off in `[policy.rules]`, which is logged at
+// start.
+
 impl Preset {
     pub fn policy(self) -> Policy {
         use CharClass::*;
@@ -66,8 +72,8 @@ impl Preset {
                 required_classes: vec![Upper, Lower, Digit],
                 recommended: None,
                 history_depth: 3,
-                forbid_login_and_name: false,
-                forbid_common: false,
+                forbid_login_and_name: true,
+                forbid_common: true,
                 min_strength: None,
             },
             Preset::StaffReset => Policy {
@@ -82,8 +88,8 @@ impl Preset {
                     classes: vec![Upper, Lower, Digit],
                 }),
                 history_depth: 3,
-                forbid_login_and_name: false,
-                forbid_common: false,
+                forbid_login_and_name: true,
+                forbid_common: true,
                 min_strength: None,
             },
             Preset::PortalPin => Policy {
@@ -95,8 +101,8 @@ impl Preset {
                 required_classes: vec![],
                 recommended: None,
                 history_depth: 0,
-                forbid_login_and_name: false,
-                forbid_common: false,
+                forbid_login_and_name: true,
+                forbid_common: true,
                 min_strength: None,
             },
             Preset::Standards => Policy {

@@ -285,3 +285,45 @@ fn the_report_serialises_as_rule_ids_with_parameters() {
     assert_eq!(json["rule"]["min"], 10);
     assert_eq!(json["status"], "unmet");
 }
+
+#[test]
+fn every_preset_refuses_the_most_guessed_passwords_and_the_login_name() {
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
+    for preset in [
+        Preset::Eservices,
+        Preset::StaffReset,
+        Preset::PortalPin,
+        Preset::Standards,
+    ] {
+        let p = preset.policy();
+        assert_eq!(
+            status(&check("Password123", &p, &ctx), &Rule::NotCommon),
+            Status::Unmet,
+            "{preset:?}"
+        );
+        assert_eq!(
+            status(&check("Xs1234567yz9", &p, &ctx), &Rule::NotLoginOrName),
+            Status::Unmet,
+            "{preset:?}"
+        );
+    }
+}
+
+#[test]
+fn a_deployment_can_still_turn_the_list_off_explicitly() {
+    let o = PolicyOverrides {
+        forbid_common: Some(false),
+        forbid_login_and_name: Some(false),
+        ..Default::default()
+    };
+    let p = Policy::from_preset(Preset::Eservices, &o).expect("valid");
+    assert!(!p.forbid_common && !p.forbid_login_and_name);
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
+    assert!(check("Password123", &p, &ctx).is_acceptable());
+}

@@ -1,6 +1,7 @@
 //! Wiring: settings, storage and the mail worker brought up, and the axum
 //! router with the Leptos routes, server functions and security layers.
 pub mod accounts;
+pub mod bodies;
 pub mod security;
 pub mod settings;
 
@@ -172,7 +173,8 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(bodies::server_fn_bodies));
     let trusted = security::TrustedOrigins::new(&state.config.cors.allowed_origins);
     let router = router.layer(axum::middleware::from_fn_with_state(
         trusted.clone(),
@@ -206,9 +208,34 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(stop_signal())
     .await
     .map_err(|e| StartError::Listen(addr, e))
+}
+
+/// Ctrl-C or `SIGTERM` (what service managers send): in-flight requests
+/// finish, new connections are refused.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be watched; only Ctrl-C stops the server gracefully");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("stopping: finishing the requests under way");
 }

@@ -89,6 +89,15 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let (config, policy) = settings::load(cli.config.as_deref())?;
+    // Turned off on purpose in `[policy.rules]`: said at every start.
+    if !policy.forbid_common {
+        tracing::warn!("policy.rules.forbid_common = false: common passwords are accepted");
+    }
+    if !policy.forbid_login_and_name {
+        tracing::warn!(
+            "policy.rules.forbid_login_and_name = false: passwords containing the login name or the person's name are accepted"
+        );
+    }
     let state = build_state(config, policy, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;

@@ -146,8 +146,10 @@ pub async fn set_language(Path(code): Path<String>, Query(q): Query<LanguageQuer
     // Only a path on this site: never an open redirect.
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+        .as_deref()
+        .and_then(app::ssr::service_url::local_path)
+        .unwrap_or("/")
+        .to_owned();
     let cookie = format!("{LANGUAGE_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax");
     let mut response = Redirect::to(&next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -241,7 +241,7 @@ pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, AppError> {
         let at = time::OffsetDateTime::from_unix_timestamp(e.at)
             .map(|t| t.to_string())
             .unwrap_or_default();
-        out.write_record([
+        let cells = [
             at.as_str(),
             e.actor.as_deref().unwrap_or_default(),
             e.subject.as_deref().unwrap_or_default(),
@@ -250,11 +250,23 @@ pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, AppError> {
             &e.client_addr,
             &e.user_agent,
             e.detail.as_deref().unwrap_or_default(),
-        ])
-        .map_err(internal)?;
+        ];
+        out.write_record(cells.map(|c| inert_cell(c).into_owned()))
+            .map_err(internal)?;
     }
     let bytes = out.into_inner().map_err(internal)?;
     String::from_utf8(bytes).map_err(internal)
+}
+
+/// A cell a spreadsheet will not run as a formula (OWASP, CSV injection):
+/// anyone can type `=HYPERLINK(…)` as a login name that then lands in the
+/// log, so a cell starting with `= + - @`, a tab or a carriage return gets
+/// a leading `'`.
+fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
 }
 
 pub async fn import_upload(

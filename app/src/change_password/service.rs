@@ -4,12 +4,12 @@
 use gatehouse_policy::{check, Context, Reuse, Status};
 
 use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::sign_in::service::Attempt;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::notices;
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::internal;
 use crate::ssr::store::{Account, PasswordChange, Session, StoreError};
-use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::AppState;
 
 pub struct ChangeRequest<'a> {
@@ -28,13 +28,6 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let store = state.store.as_ref();
     let now = state.clock.unix();
-    let rule = ThrottleRule::for_login(&state.config.throttle);
-    let key = login_key(&account.login);
-    let throttle = store.throttle_state(&key).await.map_err(internal)?;
-    if let Some(refusal) = rule.refusal(throttle.as_ref(), now) {
-        return Err(refusal);
-    }
-
     let mut errors = Vec::new();
     if form.current.is_empty() {
         errors.push(FieldError {
@@ -43,23 +36,28 @@ pub async fn change_password(
         });
     }
 
-    let current_hash = account.password_hash.as_deref();
-    let current_ok = !form.current.is_empty()
-        && state
+    // The current password is a guess like a sign-in: reserved first.
+    let current_ok = if form.current.is_empty() {
+        false
+    } else {
+        let attempt = Attempt::new(state, &account.login, client);
+        let reserved = attempt.reserve(state, &account.login, client).await?;
+        let right = state
             .hasher
-            .verify(form.current.expose(), current_hash)
+            .verify(form.current.expose(), account.password_hash.as_deref())
             .await
             .map_err(internal)?;
-    if !form.current.is_empty() && !current_ok {
-        store
-            .record_failure(&key, &rule, now)
-            .await
-            .map_err(internal)?;
-        errors.push(FieldError {
-            field: Field::CurrentPassword,
-            problem: Problem::WrongCurrentPassword,
-        });
-    }
+        if right {
+            attempt.release(state, reserved).await?;
+        } else {
+            attempt.fail(state, reserved).await?;
+            errors.push(FieldError {
+                field: Field::CurrentPassword,
+                problem: Problem::WrongCurrentPassword,
+            });
+        }
+        right
+    };
     // Reuse is checked only for a caller who proved the current password.
     errors.extend(check_new_password(state, account, form.new, form.confirm, current_ok).await?);
 
@@ -99,7 +97,7 @@ pub async fn change_password(
     );
     let change = PasswordChange {
         account_id: account.id,
-        expected_hash: current_hash,
+        expected_hash: account.password_hash.as_deref(),
         new_hash: &new_hash,
         history_depth: state.policy.history_depth,
         keep_session: Some(&session.id_hash),
@@ -117,7 +115,10 @@ pub async fn change_password(
         }
         Err(e) => return Err(internal(e)),
     }
-    store.clear_failures(&key).await.map_err(internal)?;
+    store
+        .clear_failures(&crate::ssr::throttle::login_key(&account.login))
+        .await
+        .map_err(internal)?;
     state.mail_wakeup.notify_one();
     Ok(())
 }

@@ -42,6 +42,7 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         AppError::LastMethod => t!(i18n, si_last_method).into_any(),
         AppError::NoMethod => t!(i18n, si_no_method).into_any(),
         AppError::BadRequest => t!(i18n, error_bad_request).into_any(),
+        AppError::TooLarge => t!(i18n, error_too_large).into_any(),
         AppError::Network => t!(i18n, error_network).into_any(),
         AppError::Internal => return view! { <SystemError/> }.into_any(),
     };
@@ -72,6 +73,7 @@ pub fn FieldProblem(problem: Problem, id: &'static str) -> impl IntoView {
         Problem::CaptchaWrong => t!(i18n, fp_captcha_wrong).into_any(),
         Problem::BadEmail => t!(i18n, si_bad_email).into_any(),
         Problem::BadMobile => t!(i18n, si_bad_mobile).into_any(),
+        Problem::SameAsRegistered => t!(i18n, si_alt_same).into_any(),
         Problem::Policy { failed } => view! {
             {t!(i18n, cp_policy_failed)}
             <ul>

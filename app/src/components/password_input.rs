@@ -1,6 +1,7 @@
 //! A password field with a show/hide toggle and a Caps Lock warning. Paste
 //! is allowed: nothing here blocks it.
 use leptos::ev::KeyboardEvent;
+use leptos::html;
 use leptos::prelude::*;
 
 use crate::i18n::*;
@@ -23,11 +24,38 @@ pub fn PasswordInput(
     let caps_lock = RwSignal::new(false);
     let on_key = move |ev: KeyboardEvent| caps_lock.set(ev.get_modifier_state("CapsLock"));
     let caps_id = format!("{name}-caps");
+    let input_ref = NodeRef::<html::Input>::new();
+    // What was typed (or autofilled) before the WebAssembly arrived is only
+    // in the field: no `input` handler saw it. `on_load` runs in the
+    // browser once hydration is over, so the signal, and the checklist and
+    // match hint that follow it, catch up.
+    if let Some(signal) = value {
+        input_ref.on_load(move |input| {
+            let typed = input.value();
+            if signal.with_untracked(|v| *v != typed) {
+                signal.set(typed);
+            }
+        });
+    }
+    // The signal reaches the field (a reset clears it), except for an empty
+    // first value: that one is written while hydrating, over whatever the
+    // user typed. `None` leaves the field as it is; later values are
+    // always written.
+    let mut first = true;
+    let field_value = move || {
+        let text = value.map(|v| v.get()).unwrap_or_default();
+        if std::mem::take(&mut first) && text.is_empty() {
+            None
+        } else {
+            Some(text)
+        }
+    };
     view! {
         <div class="field">
             <label for=name>{label}</label>
             <div class="password-row">
                 <input
+                    node_ref=input_ref
                     id=name
                     name=name
                     type=move || if shown.get() { "text" } else { "password" }
@@ -42,7 +70,7 @@ pub fn PasswordInput(
                             v.set(event_target_value(&ev));
                         }
                     }
-                    prop:value=move || value.map(|v| v.get()).unwrap_or_default()
+                    prop:value=field_value
                 />
                 <button
                     type="button"

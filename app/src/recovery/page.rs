@@ -180,12 +180,19 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
             }
         });
     };
-    // Any answer to this form used the challenge up: show a new one.
-    Effect::new(move |_| {
-        if matches!(actions.start.value().get(), Some(Err(_))) {
-            refresh();
-        }
-    });
+    // Any answer to this form used the challenge up: show a new one. Not
+    // for the answer the page was served with (a form posted without
+    // JavaScript): that page already drew a new one, which the user may be
+    // answering while the WebAssembly loads.
+    Effect::watch(
+        move || actions.start.value().get(),
+        move |answer, _, _| {
+            if matches!(answer, Some(Err(_))) {
+                refresh();
+            }
+        },
+        false,
+    );
     let image = move || api::url(&format!("/captcha/{}/image.png", captcha.get()));
     let audio = move || api::url(&format!("/captcha/{}/audio.wav", captcha.get()));
     let download = move || api::url(&format!("/captcha/{}/audio.wav?download=1", captcha.get()));

@@ -7,6 +7,7 @@ use super::{Channel, ChannelOption, CodeStep, Step};
 use crate::account::AccountStatus;
 use crate::change_password::service::check_new_password;
 use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::sign_in::service::Attempt;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{decoy_masks, new_code, normalize_code};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
@@ -15,7 +16,8 @@ use crate::ssr::sessions::{
     append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
 };
 use crate::ssr::store::{
-    Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow, PasswordChange, StoreError,
+    Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow, PasswordChange, SendClaim,
+    StoreError,
 };
 use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::{captcha, notices, AppState};
@@ -94,8 +96,7 @@ pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
         format!("captcha:addr:{}", client.addr),
         ThrottleRule::hourly(state.config.captcha.per_address_per_hour),
     )];
-    within_quota(state, &quotas).await?;
-    count(state, &quotas).await?;
+    reserve_quotas(state, &quotas).await?;
     captcha::create(state).await.map_err(internal)
 }
 
@@ -260,30 +261,50 @@ pub async fn abandon(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Refuses, with the minutes to wait, if any of the keys is over its quota.
-async fn within_quota(state: &AppState, keys: &[(String, ThrottleRule)]) -> Result<(), AppError> {
+/// Counts one event against each quota before the work, or refuses with
+/// the minutes to wait (giving back what it counted) if any is used up.
+async fn reserve_quotas(
+    state: &AppState,
+    keys: &[(String, ThrottleRule)],
+) -> Result<Vec<i64>, AppError> {
     let now = state.clock.unix();
-    for (key, _) in keys {
-        let current = state.store.throttle_state(key).await.map_err(internal)?;
-        if let Some(locked_until) = current.map(|c| c.locked_until).filter(|&t| t > now) {
-            tracing::info!(
-                key = key.split(':').next().unwrap_or_default(),
-                "recovery quota reached"
-            );
-            return Err(AppError::RateLimited {
-                minutes: ((locked_until - now) as u64).div_ceil(60),
-            });
+    let mut reserved = Vec::with_capacity(keys.len());
+    for (key, rule) in keys {
+        match state
+            .store
+            .reserve_attempt(key, rule, now)
+            .await
+            .map_err(internal)?
+        {
+            Some(count) => reserved.push(count),
+            None => {
+                release_quotas(state, &keys[..reserved.len()], &reserved).await?;
+                tracing::info!(
+                    key = key.split(':').next().unwrap_or_default(),
+                    "recovery quota reached"
+                );
+                let held = state.store.throttle_state(key).await.map_err(internal)?;
+                let wait = held.map_or(0, |h| h.locked_until - now).max(60);
+                return Err(AppError::RateLimited {
+                    minutes: (wait as u64).div_ceil(60),
+                });
+            }
         }
     }
-    Ok(())
+    Ok(reserved)
 }
 
-async fn count(state: &AppState, keys: &[(String, ThrottleRule)]) -> Result<(), AppError> {
+/// Gives back what `reserve_quotas` counted, for work that did not happen.
+async fn release_quotas(
+    state: &AppState,
+    keys: &[(String, ThrottleRule)],
+    reserved: &[i64],
+) -> Result<(), AppError> {
     let now = state.clock.unix();
-    for (key, rule) in keys {
+    for ((key, rule), count) in keys.iter().zip(reserved) {
         state
             .store
-            .record_failure(key, rule, now)
+            .release_attempt(key, *count, rule, now)
             .await
             .map_err(internal)?;
     }
@@ -337,8 +358,7 @@ pub async fn start(
             ThrottleRule::hourly(r.starts_per_address_per_hour),
         ),
     ];
-    within_quota(state, &quotas).await?;
-    count(state, &quotas).await?;
+    reserve_quotas(state, &quotas).await?;
     if !solved {
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::Captcha,
@@ -392,7 +412,6 @@ pub async fn send_code(
     let r = &state.config.recovery;
     let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
     let now = state.clock.unix();
-    may_send(state, &flow)?;
     let found = security_of(state, account_of(state, &flow).await?).await?;
     if !channels(
         state,
@@ -419,7 +438,16 @@ pub async fn send_code(
             ThrottleRule::hourly(r.messages_per_address_per_hour),
         ),
     ];
-    within_quota(state, &quotas).await?;
+    // Claimed and counted before anything goes out: sends arriving
+    // together send one message.
+    let claimed_at = claim_send(state, &flow).await?;
+    let counted = match reserve_quotas(state, &quotas).await {
+        Ok(counted) => counted,
+        Err(e) => {
+            unclaim_send(state, &flow, claimed_at).await?;
+            return Err(e);
+        }
+    };
 
     let code = new_code();
     let code_expires_at = now + i64::from(r.code_lifetime_seconds);
@@ -434,6 +462,9 @@ pub async fn send_code(
         None => Ok(()),
     };
     if delivered.is_err() {
+        // Nothing went out: nothing is used up.
+        unclaim_send(state, &flow, claimed_at).await?;
+        release_quotas(state, &quotas, &counted).await?;
         wait_for_floor(state, started).await;
         let event = AuditEvent::by_user(
             &flow.login_key,
@@ -455,19 +486,14 @@ pub async fn send_code(
         code_hash: &state.keys.code_hash(&flow.id_hash, &code),
         code_expires_at,
         codes_sent_before: flow.codes_sent,
-        now,
+        now: claimed_at,
     };
     match state.store.record_code_sent(&sent).await {
         Ok(()) => {}
-        // Another code went out meanwhile; that one stands.
-        Err(StoreError::Conflict) => {
-            return Err(AppError::ResendTooSoon {
-                seconds: r.resend_cooldown_seconds.into(),
-            })
-        }
+        // The flow moved on meanwhile (left, voided).
+        Err(StoreError::Conflict) => return Err(AppError::FlowVoid),
         Err(e) => return Err(internal(e)),
     }
-    count(state, &quotas).await?;
     let event = AuditEvent::by_user(
         &flow.login_key,
         Action::RecoveryCodeSent,
@@ -520,6 +546,47 @@ pub fn may_send(state: &AppState, flow: &Flow) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Claims the flow's next code before anything is sent: of sends arriving
+/// together one wins, the others wait for the cooldown. The claim is
+/// given back (`unclaim`) if the message cannot go.
+pub async fn claim_send(state: &AppState, flow: &Flow) -> Result<i64, AppError> {
+    may_send(state, flow)?;
+    let r = &state.config.recovery;
+    let now = state.clock.unix();
+    let claimed = state
+        .store
+        .claim_code_send(&send_claim(state, flow, now))
+        .await
+        .map_err(internal)?;
+    if claimed {
+        Ok(now)
+    } else {
+        Err(AppError::ResendTooSoon {
+            seconds: r.resend_cooldown_seconds.into(),
+        })
+    }
+}
+
+pub async fn unclaim_send(state: &AppState, flow: &Flow, claimed_at: i64) -> Result<(), AppError> {
+    state
+        .store
+        .release_code_send(&send_claim(state, flow, claimed_at))
+        .await
+        .map_err(internal)
+}
+
+fn send_claim<'a>(state: &AppState, flow: &'a Flow, now: i64) -> SendClaim<'a> {
+    let r = &state.config.recovery;
+    SendClaim {
+        flow: &flow.id_hash,
+        codes_sent_before: flow.codes_sent,
+        last_sent_before: flow.last_sent_at,
+        max_codes: i64::from(r.max_codes_per_flow),
+        cooldown_seconds: i64::from(r.resend_cooldown_seconds),
+        now,
+    }
+}
+
 /// Answers no sooner than the configured floor, so the time a real send
 /// takes tells nothing about whether the name exists.
 async fn wait_for_floor(state: &AppState, started: Instant) {
@@ -547,9 +614,11 @@ pub async fn verify_code(
         return Err(AppError::CodeExpired);
     }
     let stored = flow.code_hash.clone().unwrap_or_default();
+    let tried = reserve_check(state, &flow).await?;
     if !state.keys.code_matches(&flow.id_hash, &code, &stored) {
-        return Err(wrong(state, &flow, client).await?);
+        return Err(wrong(state, &flow, tried, client).await?);
     }
+    release_check(state, &flow).await?;
     let channel = flow
         .channel
         .as_deref()
@@ -587,21 +656,79 @@ pub async fn verify_held(
             }]));
         }
     }
-    if !factors::check(state, &account, channel, proof).await? {
-        return Err(wrong(state, &flow, client).await?);
+    // An app code or an answer is guessable like a password: it counts
+    // against the sign-in throttle of the login name too, reserved first.
+    let attempt = Attempt::new(state, &account.login, client);
+    let reserved = attempt.reserve(state, &account.login, client).await?;
+    let tried = match reserve_check(state, &flow).await {
+        Ok(tried) => tried,
+        Err(e) => {
+            attempt.release(state, reserved).await?;
+            return Err(e);
+        }
+    };
+    let right = match factors::check(state, &account, channel, proof).await {
+        Ok(right) => right,
+        Err(e) => {
+            attempt.release(state, reserved).await?;
+            release_check(state, &flow).await?;
+            return Err(e);
+        }
+    };
+    if !right {
+        attempt.fail(state, reserved).await?;
+        return Err(wrong(state, &flow, tried, client).await?);
     }
+    attempt.release(state, reserved).await?;
+    release_check(state, &flow).await?;
     proved(state, flow, channel, None, client).await
 }
 
-/// Counts a wrong code or answer: the error to show, or at the limit the
-/// flow is void.
-async fn wrong(state: &AppState, flow: &Flow, client: &ClientInfo) -> Result<AppError, AppError> {
+/// Counts a code or answer check on the flow before it is made: once the
+/// flow's wrong answers are used up (or reserved by checks under way) it
+/// is over, however many arrive together.
+async fn reserve_check(state: &AppState, flow: &Flow) -> Result<i64, AppError> {
     let max = i64::from(state.config.recovery.max_wrong_codes);
-    let (wrong, void) = state
+    match state
         .store
-        .record_wrong_code(&flow.id_hash, max)
+        .reserve_code_check(&flow.id_hash, max)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+    {
+        Some(tried) => Ok(tried),
+        None => {
+            set_flow_cookie(state, "", 0);
+            Err(AppError::FlowVoid)
+        }
+    }
+}
+
+/// A right answer gives its reserved check back.
+async fn release_check(state: &AppState, flow: &Flow) -> Result<(), AppError> {
+    state
+        .store
+        .release_code_check(&flow.id_hash)
+        .await
+        .map_err(internal)
+}
+
+/// A wrong code or answer (its check already counted as `tried`): the
+/// error to show, or at the limit the flow is void.
+async fn wrong(
+    state: &AppState,
+    flow: &Flow,
+    tried: i64,
+    client: &ClientInfo,
+) -> Result<AppError, AppError> {
+    let max = i64::from(state.config.recovery.max_wrong_codes);
+    let void = tried >= max;
+    if void {
+        state
+            .store
+            .void_flow(&flow.id_hash)
+            .await
+            .map_err(internal)?;
+    }
     let event = AuditEvent::by_user(
         &flow.login_key,
         Action::RecoveryCodeChecked,
@@ -619,7 +746,7 @@ async fn wrong(state: &AppState, flow: &Flow, client: &ClientInfo) -> Result<App
         return Ok(AppError::FlowVoid);
     }
     Ok(AppError::CodeWrong {
-        attempts_left: (max - wrong).max(0) as u32,
+        attempts_left: (max - tried).max(0) as u32,
     })
 }
 

@@ -2,6 +2,7 @@
 //! writes an audit event and tells the registered email, in one write.
 use super::{AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview};
 use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::sign_in::service::Attempt;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{new_code, normalize_code};
 use crate::ssr::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
@@ -9,7 +10,6 @@ use crate::ssr::records::{check_email, check_mobile};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
 use crate::ssr::store::{Account, Session};
-use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::{notices, AppState};
 
 /// Seconds left in which the session may change security info.
@@ -83,23 +83,17 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
     let (session, account) = sessions::require(state, false).await?;
     let client = ClientInfo::current(&state.config).await;
     let now = state.clock.unix();
-    let rule = ThrottleRule::for_login(&state.config.throttle);
-    let key = login_key(&account.login);
-    let throttle = state.store.throttle_state(&key).await.map_err(internal)?;
-    if let Some(refusal) = rule.refusal(throttle.as_ref(), now) {
-        return Err(refusal);
-    }
+    let attempt = Attempt::new(state, &account.login, &client);
+    let reserved = attempt.reserve(state, &account.login, &client).await?;
     let right = state
         .hasher
         .verify(password.expose(), account.password_hash.as_deref())
         .await
         .map_err(internal)?;
-    if !right {
-        state
-            .store
-            .record_failure(&key, &rule, now)
-            .await
-            .map_err(internal)?;
+    if right {
+        attempt.release(state, reserved).await?;
+    } else {
+        attempt.fail(state, reserved).await?;
         let event = AuditEvent::by_user(
             &account.login,
             Action::SecurityInfo,
@@ -204,7 +198,8 @@ pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
         &account,
         factors::open(state, account.id, &pending.sealed)?,
     )?;
-    let Some(step) = factors::matching_step(&totp, &code, state.clock.unix(), 0) else {
+    let window = factors::StepWindow::of(state);
+    let Some(step) = factors::matching_step(&totp, &code, state.clock.unix(), 0, window) else {
         return Err(AppError::CodeWrong {
             attempts_left: state.config.recovery.max_wrong_codes,
         });
@@ -245,6 +240,13 @@ pub async fn start_contact(
             },
         }]));
     };
+    // An alternate email is a second way in only if it is another mailbox.
+    if method == Method::AltEmail && address.eq_ignore_ascii_case(&account.email) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field,
+            problem: Problem::SameAsRegistered,
+        }]));
+    }
     let r = &state.config.recovery;
     let now = state.clock.unix();
     let mut stored = factors::load(state, account.id).await?;
@@ -265,20 +267,43 @@ pub async fn start_contact(
     };
     let code = new_code();
     let expires_at = now + i64::from(r.code_lifetime_seconds);
-    factors::count_message(state, &account).await?;
-    factors::send_code(state, &account, method, &address, &code, expires_at).await?;
+    let previous = stored.doc.pending_contact.clone();
     stored.doc.pending_contact = Some(PendingContact {
         method,
         code_hash: state
             .keys
             .code_hash(&contact_flow(account.id, &address), &code),
-        address,
+        address: address.clone(),
         expires_at,
         sent_at: now,
         sends: sends + 1,
         wrong: 0,
     });
-    stored.save(state, account.id, &[], None).await
+    // Written (compare-and-set) before the message goes: of sends arriving
+    // together one is written, the others wait for the cooldown.
+    match stored.save(state, account.id, &[], None).await {
+        Ok(()) => {}
+        Err(AppError::Conflict) => {
+            return Err(AppError::ResendTooSoon {
+                seconds: r.resend_cooldown_seconds.into(),
+            })
+        }
+        Err(e) => return Err(e),
+    }
+    let sent = async {
+        factors::count_message(state, &account).await?;
+        factors::send_code(state, &account, method, &address, &code, expires_at).await
+    };
+    if let Err(e) = sent.await {
+        // Nothing went out: the pending code is taken back if still ours.
+        let mut now_stored = factors::load(state, account.id).await?;
+        if now_stored.doc.pending_contact == stored.doc.pending_contact {
+            now_stored.doc.pending_contact = previous;
+            let _ = now_stored.save(state, account.id, &[], None).await;
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 fn contact_flow(account_id: i64, address: &str) -> String {
@@ -295,18 +320,35 @@ pub async fn confirm_contact(state: &AppState, code: &str) -> Result<(), AppErro
     if state.clock.unix() >= pending.expires_at {
         return Err(AppError::CodeExpired);
     }
+    let max = state.config.recovery.max_wrong_codes;
+    if pending.wrong >= max {
+        return Err(AppError::BadRequest);
+    }
+    // Counted (compare-and-set) before the code is checked: of checks
+    // arriving together one is counted and made, the others are refused.
+    let counted = PendingContact {
+        wrong: pending.wrong + 1,
+        ..pending.clone()
+    };
+    stored.doc.pending_contact = Some(counted.clone());
+    stored.save(state, account.id, &[], None).await?;
     let flow = contact_flow(account.id, &pending.address);
     if !state.keys.code_matches(&flow, &code, &pending.code_hash) {
-        let max = state.config.recovery.max_wrong_codes;
-        let wrong = pending.wrong + 1;
-        if wrong < max {
-            // The code stays for another try; at the limit it is dropped.
-            stored.doc.pending_contact = Some(PendingContact { wrong, ..pending });
+        if counted.wrong >= max {
+            // At the limit the code is dropped.
+            let mut now_stored = factors::load(state, account.id).await?;
+            if now_stored.doc.pending_contact.as_ref() == Some(&counted) {
+                now_stored.doc.pending_contact = None;
+                now_stored.save(state, account.id, &[], None).await?;
+            }
         }
-        stored.save(state, account.id, &[], None).await?;
         return Err(AppError::CodeWrong {
-            attempts_left: max.saturating_sub(wrong),
+            attempts_left: max.saturating_sub(counted.wrong),
         });
+    }
+    let mut stored = factors::load(state, account.id).await?;
+    if stored.doc.pending_contact.take().as_ref() != Some(&counted) {
+        return Err(AppError::Conflict);
     }
     let contact = Some(Contact {
         address: pending.address,

@@ -5,6 +5,7 @@
 use super::service::{audit, open_session, Attempt, SignedIn};
 use super::SecondStepView;
 use crate::error::AppError;
+use crate::recovery::service::{claim_send, unclaim_send};
 use crate::recovery::ChannelOption;
 use crate::security_info::Method;
 use crate::ssr::audit::Outcome;
@@ -160,27 +161,33 @@ async fn send(
 ) -> Result<(), AppError> {
     let r = &state.config.recovery;
     let now = state.clock.unix();
-    crate::recovery::service::may_send(state, flow)?;
     let address = doc.address(account, method).ok_or(AppError::BadRequest)?;
+    // Claimed and counted before anything goes out: sends arriving
+    // together send one message.
+    let claimed_at = claim_send(state, flow).await?;
     let code = new_code();
     let expires_at = now + i64::from(r.code_lifetime_seconds);
-    factors::count_message(state, account).await?;
-    factors::send_code(state, account, method, address, &code, expires_at).await?;
+    let sent = async {
+        factors::count_message(state, account).await?;
+        factors::send_code(state, account, method, address, &code, expires_at).await
+    };
+    if let Err(e) = sent.await {
+        unclaim_send(state, flow, claimed_at).await?;
+        return Err(e);
+    }
     let sent = CodeSent {
         flow: &flow.id_hash,
         channel: method.as_str(),
         code_hash: &state.keys.code_hash(&flow.id_hash, &code),
         code_expires_at: expires_at,
         codes_sent_before: flow.codes_sent,
-        now,
+        now: claimed_at,
     };
     state
         .store
         .record_code_sent(&sent)
         .await
-        .map_err(|_| AppError::ResendTooSoon {
-            seconds: r.resend_cooldown_seconds.into(),
-        })
+        .map_err(|_| AppError::FlowVoid)
 }
 
 /// Switches to `method` ("Use another method"); a code goes out for a
@@ -204,6 +211,36 @@ pub async fn choose(state: &AppState, method: Method) -> Result<SecondStepView, 
     Ok(step(state, &flow, &account, &doc, method))
 }
 
+/// Whether the proof is right; an error for a request that cannot be
+/// checked at all (no code sent by that method, or it expired).
+async fn check_proof(
+    state: &AppState,
+    flow: &Flow,
+    account: &Account,
+    method: Method,
+    proof: Proof<'_>,
+    now: i64,
+) -> Result<(bool, Option<String>), AppError> {
+    if !method.is_sent() {
+        return Ok((factors::check(state, account, method, proof).await?, None));
+    }
+    let Proof::Code(code) = proof else {
+        return Err(AppError::BadRequest);
+    };
+    let stored = flow.code_hash.clone().unwrap_or_default();
+    let current = flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
+    if !current {
+        return Err(AppError::BadRequest);
+    }
+    if flow.code_expires_at.is_none_or(|at| now >= at) {
+        return Err(AppError::CodeExpired);
+    }
+    let right = state
+        .keys
+        .code_matches(&flow.id_hash, &normalize_code(code), &stored);
+    Ok((right, Some(stored)))
+}
+
 /// Checks the second factor; when right, the session starts. Returns it
 /// and the e-service the sign-in is for.
 pub async fn verify(
@@ -216,46 +253,46 @@ pub async fn verify(
     let store = state.store.as_ref();
     let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, client);
-    attempt.check(state, &account.login, client).await?;
-
-    let (right, code_hash) = if method.is_sent() {
-        let Proof::Code(code) = proof else {
-            return Err(AppError::BadRequest);
-        };
-        let stored = flow.code_hash.clone().unwrap_or_default();
-        let current =
-            flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
-        if !current {
-            return Err(AppError::BadRequest);
+    let reserved = attempt.reserve(state, &account.login, client).await?;
+    let max = i64::from(state.config.recovery.max_wrong_codes);
+    let Some(tried) = store
+        .reserve_code_check(&flow.id_hash, max)
+        .await
+        .map_err(internal)?
+    else {
+        attempt.release(state, reserved).await?;
+        clear_cookie(state);
+        return Err(AppError::FlowVoid);
+    };
+    let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, now).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            attempt.release(state, reserved).await?;
+            store
+                .release_code_check(&flow.id_hash)
+                .await
+                .map_err(internal)?;
+            return Err(e);
         }
-        if flow.code_expires_at.is_none_or(|at| now >= at) {
-            return Err(AppError::CodeExpired);
-        }
-        let right = state
-            .keys
-            .code_matches(&flow.id_hash, &normalize_code(code), &stored);
-        (right, Some(stored))
-    } else {
-        (factors::check(state, &account, method, proof).await?, None)
     };
 
     if !right {
-        attempt.fail(state).await?;
-        let max = i64::from(state.config.recovery.max_wrong_codes);
-        let (wrong, void) = store
-            .record_wrong_code(&flow.id_hash, max)
-            .await
-            .map_err(internal)?;
+        attempt.fail(state, reserved).await?;
         let detail = format!("wrong_second_factor:{}", method.as_str());
         audit(state, &account.login, Outcome::Failure, client, &detail).await;
-        if void {
+        if tried >= max {
+            store.void_flow(&flow.id_hash).await.map_err(internal)?;
             clear_cookie(state);
             return Err(AppError::FlowVoid);
         }
         return Err(AppError::CodeWrong {
-            attempts_left: (max - wrong).max(0) as u32,
+            attempts_left: (max - tried).max(0) as u32,
         });
     }
+    store
+        .release_code_check(&flow.id_hash)
+        .await
+        .map_err(internal)?;
     let passed = FactorPassed {
         flow: &flow.id_hash,
         code_hash: code_hash.as_deref(),
@@ -266,7 +303,7 @@ pub async fn verify(
     }
     store.void_flow(&flow.id_hash).await.map_err(internal)?;
     clear_cookie(state);
-    attempt.clear(state).await?;
+    attempt.succeed(state, reserved).await?;
     let previous = sessions::current_token(state).await;
     let token = open_session(state, &account, client, previous.as_deref()).await?;
     let detail = format!("second_step:{}", method.as_str());

@@ -38,10 +38,15 @@ pub async fn sign_in(
 ) -> Result<SignInResult, AppError> {
     let store = state.store.as_ref();
     let login = login.trim();
+    // Certainly no login name: refused before it is counted, audited or
+    // stored anywhere (its length tells nothing about any account).
+    if login.chars().count() > MAX_LOGIN {
+        return Err(AppError::BadRequest);
+    }
     let attempt = Attempt::new(state, login, client);
-    attempt.check(state, login, client).await?;
+    let reserved = attempt.reserve(state, login, client).await?;
 
-    let account = if login.is_empty() || login.chars().count() > MAX_LOGIN {
+    let account = if login.is_empty() {
         None
     } else {
         store.account_by_login(login).await.map_err(internal)?
@@ -55,7 +60,7 @@ pub async fn sign_in(
     let account = match account {
         Some(account) if matched && account.status == AccountStatus::Active => account,
         _ => {
-            attempt.fail(state).await?;
+            attempt.fail(state, reserved).await?;
             audit(
                 state,
                 login,
@@ -70,6 +75,7 @@ pub async fn sign_in(
 
     // Only someone who knows the password learns that the account ended.
     if lifecycle::ended(state, &account) {
+        attempt.release(state, reserved).await?;
         audit(
             state,
             &account.login,
@@ -93,6 +99,8 @@ pub async fn sign_in(
     }
     let security = factors::load(state, account.id).await?;
     if factors::two_step_on(state, &account, &security.doc) {
+        // The password was right; the second step counts its own attempts.
+        attempt.release(state, reserved).await?;
         let token = second_step::begin(state, &account, &security.doc, service).await?;
         audit(
             state,
@@ -106,7 +114,7 @@ pub async fn sign_in(
     }
     // With a second step, failures are cleared only once it is passed too:
     // re-entering the password must not reset the count of wrong codes.
-    attempt.clear(state).await?;
+    attempt.succeed(state, reserved).await?;
     let token = open_session(state, &account, client, previous_token).await?;
     audit(state, &account.login, Outcome::Success, client, "password").await;
     Ok(SignInResult::SignedIn(Box::new(SignedIn {
@@ -154,6 +162,14 @@ pub struct Attempt {
     address_rule: ThrottleRule,
 }
 
+/// An attempt counted before its secret is checked; it must end as a
+/// failure, a success, or be given back.
+#[must_use]
+pub struct Reserved {
+    login: i64,
+    address: i64,
+}
+
 impl Attempt {
     pub fn new(state: &AppState, login: &str, client: &ClientInfo) -> Self {
         Attempt {
@@ -164,55 +180,100 @@ impl Attempt {
         }
     }
 
-    /// Refuses (audited) while either throttle holds the attempt back.
-    pub async fn check(
+    /// Counts the attempt against both throttles before any hash or code
+    /// check, or refuses (audited) while either holds it back: however
+    /// many arrive at once, no more than the limit are ever checked.
+    pub async fn reserve(
         &self,
         state: &AppState,
         login: &str,
         client: &ClientInfo,
-    ) -> Result<(), AppError> {
+    ) -> Result<Reserved, AppError> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
-        let address_state = store
-            .throttle_state(&self.address_key)
+        let address = store
+            .reserve_attempt(&self.address_key, &self.address_rule, now)
             .await
             .map_err(internal)?;
-        let login_state = store
-            .throttle_state(&self.login_key)
+        let Some(address) = address else {
+            return Err(self
+                .refused(state, login, client, &self.address_key, &self.address_rule)
+                .await);
+        };
+        let reserved = store
+            .reserve_attempt(&self.login_key, &self.login_rule, now)
             .await
             .map_err(internal)?;
-        match self
-            .address_rule
-            .refusal(address_state.as_ref(), now)
-            .or_else(|| self.login_rule.refusal(login_state.as_ref(), now))
-        {
-            Some(refusal) => {
-                audit(state, login, Outcome::Refused, client, "throttled").await;
-                Err(refusal)
-            }
-            None => Ok(()),
-        }
+        let Some(login_count) = reserved else {
+            store
+                .release_attempt(&self.address_key, address, &self.address_rule, now)
+                .await
+                .map_err(internal)?;
+            return Err(self
+                .refused(state, login, client, &self.login_key, &self.login_rule)
+                .await);
+        };
+        Ok(Reserved {
+            login: login_count,
+            address,
+        })
     }
 
-    /// Counts a failure against both.
-    pub async fn fail(&self, state: &AppState) -> Result<(), AppError> {
+    async fn refused(
+        &self,
+        state: &AppState,
+        login: &str,
+        client: &ClientInfo,
+        key: &str,
+        rule: &ThrottleRule,
+    ) -> AppError {
+        audit(state, login, Outcome::Refused, client, "throttled").await;
+        let now = state.clock.unix();
+        let held = state.store.throttle_state(key).await.ok().flatten();
+        rule.refusal(held.as_ref(), now)
+            .unwrap_or(AppError::Throttled { seconds: 1 })
+    }
+
+    /// The secret was wrong: the reserved attempt stays counted and earns
+    /// its delay.
+    pub async fn fail(&self, state: &AppState, reserved: Reserved) -> Result<(), AppError> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
-            .record_failure(&self.login_key, &self.login_rule, now)
+            .settle_failure(&self.login_key, reserved.login, &self.login_rule, now)
             .await
             .map_err(internal)?;
         store
-            .record_failure(&self.address_key, &self.address_rule, now)
+            .settle_failure(&self.address_key, reserved.address, &self.address_rule, now)
             .await
-            .map_err(internal)?;
-        Ok(())
+            .map_err(internal)
     }
 
-    /// Forgets the login name's failures, once every step is passed.
-    pub async fn clear(&self, state: &AppState) -> Result<(), AppError> {
-        state
-            .store
+    /// Not a failure (the secret was right but more is asked, or the check
+    /// could not be made): the attempt is given back.
+    pub async fn release(&self, state: &AppState, reserved: Reserved) -> Result<(), AppError> {
+        let now = state.clock.unix();
+        let store = state.store.as_ref();
+        store
+            .release_attempt(&self.login_key, reserved.login, &self.login_rule, now)
+            .await
+            .map_err(internal)?;
+        store
+            .release_attempt(&self.address_key, reserved.address, &self.address_rule, now)
+            .await
+            .map_err(internal)
+    }
+
+    /// Every step passed: the login name's failures are forgotten (the
+    /// address keeps its count of others' failures).
+    pub async fn succeed(&self, state: &AppState, reserved: Reserved) -> Result<(), AppError> {
+        let now = state.clock.unix();
+        let store = state.store.as_ref();
+        store
+            .release_attempt(&self.address_key, reserved.address, &self.address_rule, now)
+            .await
+            .map_err(internal)?;
+        store
             .clear_failures(&self.login_key)
             .await
             .map_err(internal)

@@ -6,46 +6,38 @@
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use rand::Rng;
 use serde::Deserialize;
 
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::config::CasService;
 use crate::ssr::request::ClientInfo;
-use crate::ssr::sessions::{self, hash_token, new_token, token_from_headers};
+use crate::ssr::service_url::{ServicePattern, ServiceUrl};
+use crate::ssr::sessions::{self, hash_token, token_from_headers};
 use crate::ssr::store::{Account, StoreResult, Ticket};
 use crate::ssr::AppState;
 
-/// The registered service a URL belongs to, if any.
+/// The registered service a URL belongs to, if any: every place that
+/// trusts a `service` asks this.
 pub fn service_for<'a>(state: &'a AppState, url: &str) -> Option<&'a CasService> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return None;
-    }
+    let url = ServiceUrl::parse(url)?;
     state
         .config
         .cas
         .services
         .iter()
-        .find(|s| glob_matches(&s.url_pattern, url))
+        .find(|s| ServicePattern::parse(&s.url_pattern).is_ok_and(|pattern| pattern.matches(&url)))
 }
 
-/// `*` matches any run of characters; everything else literally.
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(i) => rest = &rest[i + middle.len()..],
-            None => return false,
-        }
-    }
-    true
+/// A ticket id: the prefix, then 43 characters of the alphabet CAS 3.0
+/// section 3.7 allows (`A-Z a-z 0-9`; 43 of them carry 256 bits).
+fn new_ticket_id(prefix: &str) -> String {
+    let random: String = rand::rngs::OsRng
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect();
+    format!("{prefix}-{random}")
 }
 
 /// Issues a service ticket for `account` and returns the service URL to
@@ -57,7 +49,7 @@ pub async fn issue(
     from_new_login: bool,
     client: &ClientInfo,
 ) -> StoreResult<String> {
-    let ticket = format!("ST-{}", new_token());
+    let ticket = new_ticket_id("ST");
     let now = state.clock.unix();
     state
         .store
@@ -267,11 +259,8 @@ async fn check(state: &AppState, q: &ValidateQuery) -> Result<Validated, Failure
     let allowed = service_for(state, service)
         .map(|s| s.attributes.clone())
         .unwrap_or_default();
+    // The order CAS 3.0's schema (appendix A) fixes for the first three.
     let mut attributes = vec![
-        (
-            "isFromNewLogin".to_owned(),
-            stored.from_new_login.to_string(),
-        ),
         (
             "authenticationDate".to_owned(),
             time::OffsetDateTime::from_unix_timestamp(stored.issued_at)
@@ -285,6 +274,10 @@ async fn check(state: &AppState, q: &ValidateQuery) -> Result<Validated, Failure
         (
             "longTermAuthenticationRequestTokenUsed".to_owned(),
             "false".to_owned(),
+        ),
+        (
+            "isFromNewLogin".to_owned(),
+            stored.from_new_login.to_string(),
         ),
     ];
     for name in allowed {
@@ -452,26 +445,19 @@ pub async fn validate(
 
 #[cfg(test)]
 mod tests {
-    use super::glob_matches;
+    use super::new_ticket_id;
 
     #[test]
-    fn a_pattern_matches_whole_urls_only() {
-        let p = "https://portal.example.edu/*";
-        assert!(glob_matches(p, "https://portal.example.edu/"));
-        assert!(glob_matches(p, "https://portal.example.edu/courses?id=1"));
-        assert!(!glob_matches(p, "https://portal.example.edu.evil.test/"));
-        assert!(!glob_matches(p, "http://portal.example.edu/"));
-        assert!(glob_matches(
-            "https://*.example.edu/cas",
-            "https://lib.example.edu/cas"
-        ));
-        assert!(!glob_matches(
-            "https://*.example.edu/cas",
-            "https://lib.example.edu/cas/x"
-        ));
-        assert!(glob_matches(
-            "https://a.example.edu/x",
-            "https://a.example.edu/x"
-        ));
+    fn tickets_use_only_the_protocol_alphabet() {
+        for _ in 0..200 {
+            let ticket = new_ticket_id("ST");
+            let (prefix, random) = ticket.split_at(3);
+            assert_eq!(prefix, "ST-");
+            assert_eq!(random.len(), 43);
+            assert!(
+                random.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{ticket}"
+            );
+        }
     }
 }

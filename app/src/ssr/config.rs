@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use gatehouse_policy::{Policy, PolicyOverrides, Preset};
 use serde::{Deserialize, Serialize};
 
+use crate::ssr::service_url::ServicePattern;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -26,6 +28,10 @@ pub struct Config {
     /// Header carrying the client address when behind a trusted proxy
     /// (for example `x-forwarded-for`); unset means the socket address.
     pub client_ip_header: Option<String>,
+    /// How many proxies of yours append to that header: the client address
+    /// is the value this many places from the right (what the client wrote
+    /// itself stands further left and is never believed).
+    pub trusted_proxy_hops: u32,
     pub session: SessionConfig,
     pub argon2: Argon2Config,
     pub policy: PolicyConfig,
@@ -59,6 +65,12 @@ pub struct SecurityInfoConfig {
     pub issuer: String,
     /// How many recovery codes a new set has.
     pub recovery_codes: usize,
+    /// Authenticator-app steps (30 s each) accepted besides the current
+    /// one: before it (a phone running slow, or a code typed just as it
+    /// changed) and after it (a phone running fast). By default one before
+    /// and none after, so a code is good for at most 60 s.
+    pub totp_steps_before: u32,
+    pub totp_steps_after: u32,
     pub questions: QuestionsConfig,
 }
 
@@ -91,6 +103,8 @@ impl Default for SecurityInfoConfig {
             required_roles: Vec::new(),
             issuer: "Gatehouse".into(),
             recovery_codes: 10,
+            totp_steps_before: 1,
+            totp_steps_after: 0,
             questions: QuestionsConfig::default(),
         }
     }
@@ -210,8 +224,11 @@ pub struct CasConfig {
 pub struct CasService {
     /// Shown on the sign-in page: "You are signing in to …".
     pub name: String,
-    /// The service URLs allowed, `*` matching any run of characters, e.g.
-    /// `https://portal.example.edu/*` (end the host with `/`).
+    /// The service URLs allowed, matched part by part: `*` within one host
+    /// label or one path segment, `**` as a whole segment for any deeper
+    /// path, e.g. `https://portal.example.edu/**` or
+    /// `https://*.example.edu/cas/login`. Any query is allowed unless the
+    /// pattern has one.
     pub url_pattern: String,
     /// What the service receives besides the login name: any of
     /// `display_name`, `email`, `role`.
@@ -452,6 +469,7 @@ impl Default for Config {
             database_url: "sqlite://data/gatehouse.db".into(),
             site_root: "target/site".into(),
             client_ip_header: None,
+            trusted_proxy_hops: 1,
             session: SessionConfig::default(),
             argon2: Argon2Config::default(),
             policy: PolicyConfig::default(),
@@ -613,6 +631,12 @@ impl Config {
                 self.database_url.split(':').next().unwrap_or_default()
             ));
         }
+        if self.client_ip_header.is_some() && self.trusted_proxy_hops == 0 {
+            return Err(
+                "trusted_proxy_hops must be at least 1 when client_ip_header is set (the number of your proxies that append to it)"
+                    .into(),
+            );
+        }
         if self.argon2.memory_kib < 19 * 1024
             || self.argon2.iterations < 2
             || self.argon2.parallelism < 1
@@ -700,10 +724,16 @@ impl Config {
             return Err("cas.ticket_lifetime_seconds must be 1 to 300".into());
         }
         for s in &self.cas.services {
-            if !(s.url_pattern.starts_with("https://") || s.url_pattern.starts_with("http://")) {
+            let pattern = ServicePattern::parse(&s.url_pattern).map_err(|why| {
+                format!(
+                    "cas.services {:?}: url_pattern {:?} is not usable: {why}",
+                    s.name, s.url_pattern
+                )
+            })?;
+            if self.mode == Mode::Production && !pattern.is_https() {
                 return Err(format!(
-                    "cas.services: url_pattern {:?} must start with https:// or http://",
-                    s.url_pattern
+                    "cas.services {:?}: url_pattern {:?} must use https:// in production",
+                    s.name, s.url_pattern
                 ));
             }
             if let Some(a) = s

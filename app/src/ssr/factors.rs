@@ -80,7 +80,7 @@ pub struct Answers {
     pub added_at: i64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingContact {
     pub method: Method,
     pub address: String,
@@ -323,16 +323,39 @@ pub fn totp(state: &AppState, account: &Account, secret: Vec<u8>) -> Result<TOTP
     .map_err(internal)
 }
 
+/// Which steps around the current one an authenticator code may belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepWindow {
+    pub before: u64,
+    pub after: u64,
+}
+
+impl StepWindow {
+    pub fn of(state: &AppState) -> Self {
+        let c = &state.config.security_info;
+        StepWindow {
+            before: c.totp_steps_before.into(),
+            after: c.totp_steps_after.into(),
+        }
+    }
+}
+
 /// The step `code` belongs to, if it is the code of the current step or
-/// one step either side (clock drift) and later than `after`.
-pub fn matching_step(totp: &TOTP, code: &str, now: i64, after: u64) -> Option<u64> {
+/// one within `window` (clock drift) and later than `after`.
+pub fn matching_step(
+    totp: &TOTP,
+    code: &str,
+    now: i64,
+    after: u64,
+    window: StepWindow,
+) -> Option<u64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != TOTP_DIGITS {
         return None;
     }
     let current = u64::try_from(now).ok()? / TOTP_STEP;
     let mut found = None;
-    for step in current.saturating_sub(1)..=current + 1 {
+    for step in current.saturating_sub(window.before)..=current + window.after {
         let expected = totp.generate(step * TOTP_STEP);
         if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) && step > after {
             found = Some(step);
@@ -359,10 +382,29 @@ pub fn new_recovery_codes(state: &AppState, account_id: i64) -> (Vec<String>, Ve
         .unzip()
 }
 
+/// `salt:mac`: a random salt of its own for each code (ASVS 6.5.2), the
+/// MAC keyed with the server's secret and bound to the account.
 fn recovery_code_hash(state: &AppState, account_id: i64, code: &str) -> String {
-    state
+    let salt = random_code(RECOVERY_CODE_LENGTH);
+    let mac = state
         .keys
-        .code_hash(&format!("recovery-code:{account_id}"), code)
+        .code_hash(&format!("recovery-code:{account_id}:{salt}"), code);
+    format!("{salt}:{mac}")
+}
+
+/// Whether `stored` (a salted hash, or an unsalted one written before
+/// salts) is the hash of `code`, in constant time.
+fn recovery_code_matches(state: &AppState, account_id: i64, code: &str, stored: &str) -> bool {
+    match stored.split_once(':') {
+        Some((salt, mac)) => {
+            state
+                .keys
+                .code_matches(&format!("recovery-code:{account_id}:{salt}"), code, mac)
+        }
+        None => state
+            .keys
+            .code_matches(&format!("recovery-code:{account_id}"), code, stored),
+    }
 }
 
 /// What a user offers as a second factor.
@@ -387,7 +429,13 @@ pub async fn check(
                 return Ok(false);
             };
             let totp = totp(state, account, open(state, account.id, &app.sealed)?)?;
-            match matching_step(&totp, code, state.clock.unix(), app.last_step) {
+            match matching_step(
+                &totp,
+                code,
+                state.clock.unix(),
+                app.last_step,
+                StepWindow::of(state),
+            ) {
                 Some(step) => {
                     if let Some(app) = stored.doc.app.as_mut() {
                         app.last_step = step;
@@ -398,9 +446,12 @@ pub async fn check(
             }
         }
         (Method::RecoveryCode, Proof::Code(code)) => {
-            let hash = recovery_code_hash(state, account.id, &normalize_code(code));
+            let code = normalize_code(code);
             let before = stored.doc.recovery_codes.len();
-            stored.doc.recovery_codes.retain(|h| *h != hash);
+            stored
+                .doc
+                .recovery_codes
+                .retain(|h| !recovery_code_matches(state, account.id, &code, h));
             stored.doc.recovery_codes.len() < before
         }
         (Method::Questions, Proof::Answers(given)) => {
@@ -441,18 +492,19 @@ pub async fn count_message(state: &AppState, account: &Account) -> Result<(), Ap
     let now = state.clock.unix();
     let quota = ThrottleRule::hourly(state.config.recovery.messages_per_account_per_hour);
     let key = format!("security-send:{}", login_key(&account.login));
-    let used = state.store.throttle_state(&key).await.map_err(internal)?;
-    if let Some(until) = used.map(|u| u.locked_until).filter(|&t| t > now) {
-        return Err(AppError::RateLimited {
-            minutes: ((until - now) as u64).div_ceil(60),
-        });
-    }
-    state
+    let counted = state
         .store
-        .record_failure(&key, &quota, now)
+        .reserve_attempt(&key, &quota, now)
         .await
         .map_err(internal)?;
-    Ok(())
+    if counted.is_some() {
+        return Ok(());
+    }
+    let held = state.store.throttle_state(&key).await.map_err(internal)?;
+    let wait = held.map_or(0, |h| h.locked_until - now).max(60);
+    Err(AppError::RateLimited {
+        minutes: (wait as u64).div_ceil(60),
+    })
 }
 
 /// Sends a verification code to `address` by email or text message.
@@ -521,20 +573,31 @@ mod tests {
     }
 
     #[test]
-    fn totp_codes_match_their_step_and_its_neighbours_once() {
+    fn totp_codes_match_their_step_and_the_one_before_once() {
         // RFC 6238 appendix B; 59 s is step 1.
         assert_eq!(rfc_totp(8).generate(59), "94287082");
         let six = rfc_totp(6);
         let now = 1_111_111_109;
         let code = six.generate(now as u64);
         let step = now as u64 / 30;
-        assert_eq!(matching_step(&six, &code, now, 0), Some(step));
-        // One step of drift either way; two steps is too far.
-        assert_eq!(matching_step(&six, &code, now + 30, 0), Some(step));
-        assert_eq!(matching_step(&six, &code, now - 30, 0), Some(step));
-        assert_eq!(matching_step(&six, &code, now + 60, 0), None);
+        let default = StepWindow {
+            before: 1,
+            after: 0,
+        };
+        assert_eq!(matching_step(&six, &code, now, 0, default), Some(step));
+        // Good through the next step (a code lives at most 60 s), never
+        // before its own, and not two steps on.
+        assert_eq!(matching_step(&six, &code, now + 30, 0, default), Some(step));
+        assert_eq!(matching_step(&six, &code, now - 30, 0, default), None);
+        assert_eq!(matching_step(&six, &code, now + 60, 0, default), None);
+        // A deployment may allow a fast phone too.
+        let wide = StepWindow {
+            before: 1,
+            after: 1,
+        };
+        assert_eq!(matching_step(&six, &code, now - 30, 0, wide), Some(step));
         // A step already used is refused.
-        assert_eq!(matching_step(&six, &code, now, step), None);
-        assert_eq!(matching_step(&six, "12345", now, 0), None);
+        assert_eq!(matching_step(&six, &code, now, step, default), None);
+        assert_eq!(matching_step(&six, "12345", now, 0, default), None);
     }
 }

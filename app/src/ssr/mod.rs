@@ -15,6 +15,7 @@ pub mod notices;
 pub mod passwords;
 pub mod records;
 pub mod request;
+pub mod service_url;
 pub mod sessions;
 pub mod sms;
 pub mod state;

@@ -418,3 +418,31 @@ async fn an_uploaded_file_is_imported_and_its_report_kept() {
         [("account.created".to_owned(), "success".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn the_audit_export_never_hands_a_spreadsheet_a_formula() {
+    // Arrange: a failed sign-in under a login name that is a formula.
+    let app = spawn_app().await;
+    let admin = app.admin("a9000040").await;
+    let formula = "=HYPERLINK(\"http://evil.example/\",\"x\")";
+    app.sign_in(&app.client(), formula, "Wrong-guess-1").await;
+    app.sign_in(&app.client(), "+cmd|' /C calc'!A0", "Wrong-guess-1")
+        .await;
+
+    // Act
+    let csv = app.csv(&admin, "").await.text().await.unwrap();
+
+    // Assert: each such cell starts with a quote, nothing with = + - @.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    assert!(cells.iter().any(|c| c == &format!("'{formula}")), "{csv}");
+    assert!(
+        cells
+            .iter()
+            .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+        "{csv}"
+    );
+}

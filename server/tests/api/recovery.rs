@@ -985,3 +985,76 @@ async fn a_staff_account_resets_during_its_grace_and_not_after() {
     let step: Value = app.verify(&client, &code).await.json().await.unwrap();
     assert!(step.get("Unavailable").is_some(), "{step}");
 }
+
+#[tokio::test]
+async fn wrong_codes_sent_all_at_once_are_checked_no_more_than_the_limit() {
+    // Arrange: a flow waiting for its emailed code.
+    let app = spawn_app().await;
+    app.create_account("s7000050").await;
+    let client = app.client();
+    assert_eq!(app.start_recovery(&client, "s7000050").await.status(), 200);
+    assert_eq!(app.send_code(&client, "email").await.status(), 200);
+    let max = app.state.config.recovery.max_wrong_codes as usize;
+
+    // Act: 50 wrong codes at once.
+    let guesses = (0..50).map(|_| app.verify(&client, "000000"));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    // Assert: `max` were checked (the last of them voids the flow); the
+    // rest found it over.
+    let wrong = statuses.iter().filter(|s| **s == 422).count();
+    let over = statuses.iter().filter(|s| **s == 410).count();
+    assert_eq!((wrong, over), (max - 1, 50 - (max - 1)), "{statuses:?}");
+    let checked = app
+        .audit_actions("s7000050")
+        .await
+        .iter()
+        .filter(|(action, outcome)| action == "recovery.code_checked" && outcome == "failure")
+        .count();
+    assert_eq!(checked, max, "exactly {max} codes were checked");
+}
+
+#[tokio::test]
+async fn sends_fired_all_at_once_send_one_message() {
+    // Arrange: a flow at the channel step.
+    let app = spawn_app().await;
+    app.create_account("s7000051").await;
+    let client = app.client();
+    assert_eq!(app.start_recovery(&client, "s7000051").await.status(), 200);
+
+    // Act: 30 "send code" at once.
+    let sends = (0..30).map(|_| app.send_code(&client, "email"));
+    let statuses: Vec<u16> = futures_util::future::join_all(sends)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    // Assert: one went out, the others were told to wait.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let delivered = app.delivered_to("s7000051@example.edu", 2).await;
+    println!(
+        "30 simultaneous sends: {} message(s) delivered",
+        delivered.len()
+    );
+    assert_eq!(delivered.len(), 1);
+    let (sent,): (i64,) =
+        sqlx::query_as("SELECT codes_sent FROM recovery_flows WHERE state = 'code'")
+            .fetch_one(&app.pool().await)
+            .await
+            .unwrap();
+    assert_eq!(sent, 1);
+}

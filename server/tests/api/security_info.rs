@@ -198,20 +198,25 @@ async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with
     let again = app.first_step("s2000001").await;
     assert_eq!(app.second(&again, "app", &code).await.status(), 422);
 
-    // A phone 30 s fast is accepted; 60 s is too far.
+    // A phone 30 s slow is accepted (the step before); 60 s slow, or any
+    // fast, is refused: a code is good for at most 60 s.
     app.clock.advance(time::Duration::seconds(60));
-    let too_far = app
-        .second(&again, "app", &phone.code_at(app.now() + 60))
+    let too_slow = app
+        .second(&again, "app", &phone.code_at(app.now() - 60))
         .await;
-    assert_eq!(too_far.status(), 422);
+    assert_eq!(too_slow.status(), 422);
     let fast = app
         .second(&again, "app", &phone.code_at(app.now() + 30))
         .await;
-    assert_eq!(fast.status(), 200);
-    // And the current step, older than the one just used, is now refused.
+    assert_eq!(fast.status(), 422);
+    let slow = app
+        .second(&again, "app", &phone.code_at(app.now() - 30))
+        .await;
+    assert_eq!(slow.status(), 200);
+    // And the step just used is refused from then on.
     let later = app.first_step("s2000001").await;
     assert_eq!(
-        app.second(&later, "app", &phone.code_at(app.now()))
+        app.second(&later, "app", &phone.code_at(app.now() - 30))
             .await
             .status(),
         422
@@ -405,7 +410,20 @@ async fn recovery_codes_sign_in_once_each_and_a_new_set_voids_the_old() {
         .await
         .unwrap();
     assert_eq!(codes.len(), 10);
+    let document: Value = serde_json::from_str(&app.document("s2000006").await).unwrap();
+    let hashes: Vec<&str> = document["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
     assert!(!app.document("s2000006").await.contains(&codes[0]));
+    // Each kept as `salt:hash`, every salt its own (ASVS 6.5.2).
+    let salts: std::collections::HashSet<&str> = hashes
+        .iter()
+        .map(|h| h.split_once(':').unwrap().0)
+        .collect();
+    assert_eq!(salts.len(), 10, "{hashes:?}");
 
     let signing_in = app.first_step("s2000006").await;
     let step: Value = app
@@ -624,4 +642,135 @@ async fn a_role_that_requires_two_step_cannot_turn_it_off() {
     assert_eq!(app.security(&client).await["two_step"], true);
     assert_eq!(app.two_step(&client, false).await.status(), 403);
     app.first_step("t2000010").await;
+}
+
+#[tokio::test]
+async fn wrong_second_step_codes_sent_all_at_once_are_checked_no_more_than_the_limit() {
+    // Arrange: the flow's limit (5) is what holds, not the name's throttle.
+    let app = spawn_app_with(|c| {
+        c.throttle.free_failures = 100;
+        c.throttle.lock_after = 100;
+    })
+    .await;
+    let client = app.newcomer("s2000040", "student").await;
+    app.enrol_app(&client).await;
+    assert_eq!(app.two_step(&client, true).await.status(), 200);
+    let signing_in = app.first_step("s2000040").await;
+    let max = app.state.config.recovery.max_wrong_codes as usize;
+
+    // Act: 50 wrong app codes at once.
+    let guesses = (0..50).map(|_| app.second(&signing_in, "app", "000000"));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    // Assert
+    let wrong = statuses.iter().filter(|s| **s == 422).count();
+    let over = statuses.iter().filter(|s| **s == 410).count();
+    assert_eq!((wrong, over), (max - 1, 50 - (max - 1)), "{statuses:?}");
+    let counted = app
+        .state
+        .store
+        .throttle_state("login:s2000040")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        counted.failures as usize, max,
+        "each checked code counted once"
+    );
+}
+
+#[tokio::test]
+async fn second_step_codes_asked_for_all_at_once_send_one_message() {
+    let app = spawn_app().await;
+    let client = app.newcomer("s2000041", "student").await;
+    app.add_contact(&client, "alt_email", "s2000041.alt@example.net")
+        .await;
+    assert_eq!(app.two_step(&client, true).await.status(), 200);
+    let signing_in = app.first_step("s2000041").await;
+    // The sign-in may have sent a first code; the next may go after the
+    // cooldown, and 30 ask for it at once.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = app.delivered_to("s2000041.alt@example.net", 1).await.len();
+    let cooldown = i64::from(app.state.config.recovery.resend_cooldown_seconds);
+    app.clock.advance(time::Duration::seconds(cooldown));
+
+    let asks = (0..30).map(|_| {
+        app.post(
+            &signing_in,
+            "second_step_choose",
+            &[("method", "alt_email")],
+        )
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(asks)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let after = app
+        .delivered_to("s2000041.alt@example.net", before + 2)
+        .await
+        .len();
+    assert_eq!(after - before, 1, "one code went out: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn contact_codes_asked_for_all_at_once_send_one_message() {
+    let app = spawn_app().await;
+    let client = app.newcomer("s2000042", "student").await;
+
+    let asks = (0..30).map(|_| {
+        app.post(
+            &client,
+            "security_contact_start",
+            &[
+                ("method", "alt_email"),
+                ("address", "s2000042.alt@example.net"),
+            ],
+        )
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(asks)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let sent = app.delivered_to("s2000042.alt@example.net", 2).await.len();
+    assert_eq!(sent, 1, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_alternate_email_cannot_be_the_registered_one() {
+    let app = spawn_app().await;
+    let client = app.newcomer("s2000043", "student").await;
+
+    let response = app
+        .post(
+            &client,
+            "security_contact_start",
+            &[("method", "alt_email"), ("address", "S2000043@Example.edu")],
+        )
+        .await;
+
+    assert_eq!(response.status(), 422);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(
+        error["Invalid"][0]["problem"]["problem"], "same_as_registered",
+        "{error}"
+    );
+    assert!(app.delivered_to("S2000043@Example.edu", 1).await.is_empty());
 }

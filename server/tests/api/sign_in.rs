@@ -290,4 +290,231 @@ async fn the_language_switch_never_redirects_off_site() {
         .await
         .unwrap();
     assert_eq!(response.headers()["location"], "/");
+    // A tab (which browsers drop) or a backslash (read as `/`) after the
+    // first slash would make it `//evil.example.net/`.
+    for next in [
+        "/%09/evil.example.net/",
+        "/%5Cevil.example.net/",
+        "/%0A/evil.example.net/",
+    ] {
+        let response = app
+            .client()
+            .get(format!("{}/lang/en?next={next}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["location"], "/", "{next}");
+    }
+}
+
+#[tokio::test]
+async fn guesses_sent_all_at_once_never_pass_the_lock() {
+    // Arrange: the default throttle (10 failures lock the name).
+    let app = spawn_app().await;
+    let password = app.create_account("s1000020").await;
+    let lock_after = app.state.config.throttle.lock_after as usize;
+    let client = app.client();
+
+    // Act: 120 sign-ins at once, the right password among the last ones
+    // (sent while the wrong ones are still being hashed).
+    let attempts = (0..120).map(|i| {
+        let (app, client, password) = (&app, &client, &password);
+        async move {
+            let guess = if i >= 110 {
+                password.as_str()
+            } else {
+                "Wrong-guess-1"
+            };
+            if i >= 110 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            app.sign_in(client, "s1000020", guess)
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+
+    // Assert
+    let hashed_wrong = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "only failures and refusals, the right password refused too: {statuses:?}"
+    );
+    assert!(
+        (1..=lock_after).contains(&hashed_wrong),
+        "{hashed_wrong} wrong guesses were hashed; at most {lock_after}"
+    );
+    let stored = app
+        .state
+        .store
+        .throttle_state("login:s1000020")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.failures as usize, hashed_wrong,
+        "every failure counted once"
+    );
+    println!("120 simultaneous sign-ins: {hashed_wrong} answered 401, the rest 429");
+}
+
+#[tokio::test]
+async fn a_right_password_sent_alone_after_a_burst_gives_its_attempt_back() {
+    let app = spawn_app_with(|c| c.throttle.free_failures = 10).await;
+    let password = app.create_account("s1000021").await;
+    let client = app.client();
+    let wrong = (0..3).map(|_| app.sign_in(&client, "s1000021", "Wrong-guess-1"));
+    futures_util::future::join_all(wrong).await;
+
+    assert_eq!(
+        app.sign_in(&client, "s1000021", &password).await.status(),
+        200
+    );
+
+    let stored = app
+        .state
+        .store
+        .throttle_state("login:s1000021")
+        .await
+        .unwrap();
+    assert!(
+        stored.is_none(),
+        "a full sign-in forgets the name's failures"
+    );
+    let address = app
+        .state
+        .store
+        .throttle_state("addr:127.0.0.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        address.failures, 3,
+        "the right attempt is not counted against the address"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_address_never_escapes_the_address_lock() {
+    // Arrange: behind one proxy that appends the address it saw.
+    let app = spawn_app_with(|c| {
+        c.client_ip_header = Some("x-forwarded-for".into());
+        c.throttle.address_lock_after = 100;
+    })
+    .await;
+    let client = app.client();
+
+    // Act: 150 failures over different names, each with a new forged
+    // leftmost value.
+    let mut statuses = vec![];
+    for i in 0..150u32 {
+        let forged = format!("10.{}.{}.1", i / 250, i % 250);
+        let response = client
+            .post(format!("{}/api/sign_in", app.address))
+            .header("x-forwarded-for", format!("{forged}, 203.0.113.9"))
+            .form(&[
+                ("login", format!("guess{i}").as_str()),
+                ("password", "Wrong-guess-1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+
+    // Assert: the real address is locked after 100, and is what the audit shows.
+    let hashed = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((hashed, refused), (100, 50), "{statuses:?}");
+    let events = app.state.store.audit_events("guess0", 10).await.unwrap();
+    assert!(!events.is_empty());
+    assert!(
+        events.iter().all(|(_, e)| e.client_addr == "203.0.113.9"),
+        "{:?}",
+        events
+            .iter()
+            .map(|(_, e)| &e.client_addr)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_locked_campus_address_can_still_reset_a_password() {
+    // One NAT address for a whole campus, locked by others' failures.
+    let app = spawn_app_with(|c| c.throttle.address_lock_after = 3).await;
+    app.create_account("s1000022").await;
+    let client = app.client();
+    for i in 0..3 {
+        app.sign_in(&client, &format!("guess{i}"), "Wrong-guess-1")
+            .await;
+    }
+    assert_eq!(
+        app.sign_in(&client, "s1000022", "anything").await.status(),
+        429
+    );
+
+    // The reset wizard is the way out: it does not use the sign-in lock.
+    let started = app.start_recovery(&client, "s1000022").await;
+    assert_eq!(started.status(), 200, "{}", started.text().await.unwrap());
+    let sent = app.send_code(&client, "email").await;
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+}
+
+/// The database's size on disk (SQLite file and its journal, or the
+/// PostgreSQL database).
+async fn database_bytes(app: &TestApp) -> i64 {
+    if app.is_postgres() {
+        let pool = app.pool().await;
+        return sqlx::query_scalar("SELECT CAST(pg_database_size(current_database()) AS BIGINT)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    }
+    let path = app.database_url.trim_start_matches("sqlite://");
+    ["", "-wal"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{path}{suffix}")).ok())
+        .map(|m| m.len() as i64)
+        .sum()
+}
+
+#[tokio::test]
+async fn a_flood_of_huge_login_names_stores_nothing() {
+    // Arrange: the address is locked already.
+    let app = spawn_app_with(|c| c.throttle.address_lock_after = 3).await;
+    let client = app.client();
+    for i in 0..3 {
+        app.sign_in(&client, &format!("guess{i}"), "Wrong-guess-1")
+            .await;
+    }
+    let before = database_bytes(&app).await;
+
+    // Act: 1,000 sign-ins with a 1 MiB login name (refused at the door),
+    // then 200 with a 60 KiB one (under the body limit).
+    let huge = "x".repeat(1 << 20);
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..1000 {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("login", &huge)
+            .append_pair("password", "x")
+            .finish();
+        let (status, _) = crate::bodies::oneshot(&app, "/api/sign_in", body.into(), None).await;
+        *statuses.entry(status).or_default() += 1;
+    }
+    let long = "y".repeat(60 * 1024);
+    for _ in 0..200 {
+        let status = app.sign_in(&client, &long, "x").await.status().as_u16();
+        *statuses.entry(status).or_default() += 1;
+    }
+
+    // Assert
+    let grown = database_bytes(&app).await - before;
+    println!("database growth after the flood: {grown} bytes; answers {statuses:?}");
+    assert_eq!(statuses.get(&413), Some(&1000), "{statuses:?}");
+    assert_eq!(statuses.get(&400), Some(&200), "{statuses:?}");
+    assert!(grown < 1 << 20, "the database grew by {grown} bytes");
+    let logged = app.state.store.audit_events(&long, 10).await.unwrap();
+    assert!(logged.is_empty(), "a refused login name is not audited");
 }

@@ -264,9 +264,21 @@ pub struct CodeSent<'a> {
     pub channel: &'a str,
     pub code_hash: &'a str,
     pub code_expires_at: i64,
-    /// The count read before sending; if another code went out meanwhile,
-    /// this one is not recorded.
+    /// The count read before the send was claimed; the claim made it one
+    /// more.
     pub codes_sent_before: i64,
+    pub now: i64,
+}
+
+/// The next code of a flow, claimed before it is sent.
+pub struct SendClaim<'a> {
+    pub flow: &'a str,
+    /// The count and the last send as read; another claim made meanwhile
+    /// wins.
+    pub codes_sent_before: i64,
+    pub last_sent_before: Option<i64>,
+    pub max_codes: i64,
+    pub cooldown_seconds: i64,
     pub now: i64,
 }
 
@@ -388,6 +400,33 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<ThrottleState>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// Reserves one attempt before the work it guards (a hash, a code
+    /// check): counted at once, so attempts arriving together cannot all
+    /// pass, and refused (`None`) while the key is held back. The attempt
+    /// that reaches the rule's lock locks at once. Returns its count.
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// The reserved attempt failed: the delay its count earns starts now.
+    async fn settle_failure(
+        &self,
+        key: &str,
+        reserved: i64,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// The reserved attempt was not a failure: it is given back, and the
+    /// lock it took (if it was the one to reach the limit) is lifted.
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reserved: i64,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// Stores a CAPTCHA challenge, dropping expired ones.
     async fn create_captcha(
@@ -405,12 +444,20 @@ pub trait Store: Send + Sync + 'static {
     /// Starts a flow; any unfinished flow for the same login name is void.
     async fn start_flow(&self, flow: &NewFlow<'_>) -> StoreResult<()>;
     async fn flow(&self, id_hash: &str) -> StoreResult<Option<Flow>>;
-    /// Records a code that went out (replacing any earlier one); `Conflict`
-    /// if the flow moved on or another code went out meanwhile.
+    /// Claims the next code before it is sent, counted and timed at once:
+    /// false past the flow's number of codes, within the cooldown, or when
+    /// another claim came first, however many arrive together.
+    async fn claim_code_send(&self, claim: &SendClaim<'_>) -> StoreResult<bool>;
+    /// Gives a claim back when its message could not be sent.
+    async fn release_code_send(&self, claim: &SendClaim<'_>) -> StoreResult<()>;
+    /// Records the code a claim sent (replacing any earlier one);
+    /// `Conflict` if the flow moved on meanwhile.
     async fn record_code_sent(&self, sent: &CodeSent<'_>) -> StoreResult<()>;
-    /// Counts a wrong code; at `max` the flow is void. Returns the count
-    /// and whether the flow is now void.
-    async fn record_wrong_code(&self, id_hash: &str, max: i64) -> StoreResult<(i64, bool)>;
+    /// Reserves one code (or answer) check on a live flow before it is
+    /// made: `None` once `max` checks are counted, however many arrive
+    /// together. A right answer gives its reservation back.
+    async fn reserve_code_check(&self, id_hash: &str, max: i64) -> StoreResult<Option<i64>>;
+    async fn release_code_check(&self, id_hash: &str) -> StoreResult<()>;
     /// Records a proved factor (using its code up); false if the flow moved
     /// on or no longer holds that code.
     async fn pass_factor(&self, passed: &FactorPassed<'_>) -> StoreResult<bool>;

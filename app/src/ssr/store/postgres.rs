@@ -481,6 +481,93 @@ impl Store for PgStore {
         })
     }
 
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
+        // One statement: counts are older than the window start again, a
+        // held-back key is left as it is (no row comes back).
+        let first_lock = if rule.lock_after <= 1 {
+            now + rule.lock_seconds
+        } else {
+            0
+        };
+        Ok(sqlx::query_scalar(
+            "INSERT INTO throttle (key, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, $5) \
+             ON CONFLICT(key) DO UPDATE SET \
+               failures = CASE WHEN throttle.last_failure_at < $3 THEN 1 ELSE throttle.failures + 1 END, \
+               last_failure_at = $2, \
+               locked_until = CASE WHEN (CASE WHEN throttle.last_failure_at < $3 THEN 1 ELSE throttle.failures + 1 END) >= $4 \
+                 THEN $2 + $6 ELSE throttle.locked_until END \
+             WHERE throttle.locked_until <= $2 \
+             RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - rule.window_seconds)
+        .bind(rule.lock_after)
+        .bind(first_lock)
+        .bind(rule.lock_seconds)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn settle_failure(
+        &self,
+        key: &str,
+        reserved: i64,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<()> {
+        // Attempts under way count when reserved, not once they fail: the
+        // one that took the lock may find the count back below the limit
+        // (the others were given back), and then earns only a delay.
+        let delay = rule.locked_until(reserved.min(rule.lock_after - 1), now);
+        sqlx::query(
+            "UPDATE throttle SET locked_until = CASE \
+               WHEN failures >= $1 THEN GREATEST(locked_until, $2) \
+               WHEN $3 >= $1 THEN $4 \
+               ELSE GREATEST(locked_until, $4) END \
+             WHERE key = $5",
+        )
+        .bind(rule.lock_after)
+        .bind(now + rule.lock_seconds)
+        .bind(reserved)
+        .bind(delay)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn release_attempt(
+        &self,
+        key: &str,
+        reserved: i64,
+        rule: &ThrottleRule,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE throttle SET failures = GREATEST(failures - 1, 0), \
+               locked_until = CASE WHEN $1 >= $2 THEN LEAST(locked_until, $3) ELSE locked_until END \
+             WHERE key = $4",
+        )
+        .bind(reserved)
+        .bind(rule.lock_after)
+        .bind(now)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        // Nothing left to remember: as if the attempt never came.
+        sqlx::query("DELETE FROM throttle WHERE key = $1 AND failures <= 0")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM throttle WHERE key = $1")
             .bind(key)
@@ -567,18 +654,47 @@ impl Store for PgStore {
         .await?)
     }
 
+    async fn claim_code_send(&self, c: &SendClaim<'_>) -> StoreResult<bool> {
+        let claimed = sqlx::query(
+            "UPDATE recovery_flows SET codes_sent = codes_sent + 1, last_sent_at = $1 \
+             WHERE id_hash = $2 AND state IN ('channel', 'code') AND codes_sent = $3 \
+               AND codes_sent < $4 AND (last_sent_at IS NULL OR last_sent_at <= $5)",
+        )
+        .bind(c.now)
+        .bind(c.flow)
+        .bind(c.codes_sent_before)
+        .bind(c.max_codes)
+        .bind(c.now - c.cooldown_seconds)
+        .execute(&self.pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    async fn release_code_send(&self, c: &SendClaim<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE recovery_flows SET codes_sent = codes_sent - 1, last_sent_at = $1 \
+             WHERE id_hash = $2 AND codes_sent = $3 AND last_sent_at = $4",
+        )
+        .bind(c.last_sent_before)
+        .bind(c.flow)
+        .bind(c.codes_sent_before + 1)
+        .bind(c.now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn record_code_sent(&self, c: &CodeSent<'_>) -> StoreResult<()> {
         let updated = sqlx::query(
-            "UPDATE recovery_flows SET state = 'code', channel = $1, code_hash = $2, code_expires_at = $3, \
-             codes_sent = codes_sent + 1, last_sent_at = $4 \
-             WHERE id_hash = $5 AND state IN ('channel', 'code') AND codes_sent = $6",
+            "UPDATE recovery_flows SET state = 'code', channel = $1, code_hash = $2, code_expires_at = $3 \
+             WHERE id_hash = $4 AND state IN ('channel', 'code') AND codes_sent = $5 AND last_sent_at = $6",
         )
         .bind(c.channel)
         .bind(c.code_hash)
         .bind(c.code_expires_at)
-        .bind(c.now)
         .bind(c.flow)
-        .bind(c.codes_sent_before)
+        .bind(c.codes_sent_before + 1)
+        .bind(c.now)
         .execute(&self.pool)
         .await?;
         if updated.rows_affected() == 1 {
@@ -588,22 +704,25 @@ impl Store for PgStore {
         }
     }
 
-    async fn record_wrong_code(&self, id_hash: &str, max: i64) -> StoreResult<(i64, bool)> {
-        let row = sqlx::query(
-            "UPDATE recovery_flows SET wrong_codes = wrong_codes + 1, \
-               state = CASE WHEN wrong_codes + 1 >= $1 THEN 'void' ELSE state END, \
-               code_hash = CASE WHEN wrong_codes + 1 >= $1 THEN NULL ELSE code_hash END \
-             WHERE id_hash = $2 RETURNING wrong_codes, state",
+    async fn reserve_code_check(&self, id_hash: &str, max: i64) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE recovery_flows SET wrong_codes = wrong_codes + 1 \
+             WHERE id_hash = $1 AND state <> 'void' AND wrong_codes < $2 RETURNING wrong_codes",
         )
-        .bind(max)
         .bind(id_hash)
+        .bind(max)
         .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn release_code_check(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE recovery_flows SET wrong_codes = wrong_codes - 1 WHERE id_hash = $1 AND wrong_codes > 0",
+        )
+        .bind(id_hash)
+        .execute(&self.pool)
         .await?;
-        let Some(row) = row else {
-            return Ok((max, true));
-        };
-        let state: String = row.try_get("state")?;
-        Ok((row.try_get("wrong_codes")?, state == "void"))
+        Ok(())
     }
 
     async fn pass_factor(&self, p: &FactorPassed<'_>) -> StoreResult<bool> {
