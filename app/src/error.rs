@@ -18,6 +18,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("the password must be changed first")]
     PasswordChangeRequired,
+    /// The role requires 2-step verification and no method is registered:
+    /// only adding one is open.
+    #[error("a 2-step verification method must be added first")]
+    EnrolmentRequired,
     #[error("forbidden")]
     Forbidden,
     /// Past its end date and its role's grace; said only after the right
@@ -130,6 +134,7 @@ impl AppError {
             AppError::Locked { .. } => 429,
             AppError::Unauthenticated => 401,
             AppError::PasswordChangeRequired => 403,
+            AppError::EnrolmentRequired => 403,
             AppError::Forbidden => 403,
             AppError::AccountInactive => 403,
             AppError::NotFound => 404,

@@ -1,5 +1,6 @@
 //! My Profile: who is signed in, and the way to the account's pages.
 pub mod page;
+pub mod sessions;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,6 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
+use super::sessions::OpenSessions;
 use super::{whoami, Me, Role};
 use crate::components::AccountNav;
 use crate::i18n::*;
@@ -67,6 +68,7 @@ fn Profile(me: Me) -> impl IntoView {
             {(me.role == Role::Admin).then(|| view! {
                 <p><a class="button" href="/admin" id="admin-link">{t!(i18n, nav_admin)}</a></p>
             })}
+            <OpenSessions/>
         </section>
     }
 }

@@ -16,6 +16,12 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         AppError::Locked { minutes } => t!(i18n, login_locked, minutes).into_any(),
         AppError::Unauthenticated => t!(i18n, error_signed_out).into_any(),
         AppError::PasswordChangeRequired => t!(i18n, cp_must_change).into_any(),
+        AppError::EnrolmentRequired => view! {
+            {t!(i18n, si_required_add)}
+            " "
+            <a href="/account/security-info">{t!(i18n, si_title)}</a>
+        }
+        .into_any(),
         AppError::Forbidden => t!(i18n, error_forbidden).into_any(),
         AppError::AccountInactive => {
             let contact = move || t_string!(i18n, contact_name);

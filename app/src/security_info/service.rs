@@ -9,7 +9,7 @@ use crate::ssr::factors::{self, Answers, AppSecret, Contact, PendingApp, Pending
 use crate::ssr::records::{check_email, check_mobile};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
-use crate::ssr::store::{Account, Session};
+use crate::ssr::store::{Account, EndSessions, Session};
 use crate::ssr::{notices, AppState};
 
 /// Seconds left in which the session may change security info.
@@ -22,7 +22,7 @@ fn reauth_left(state: &AppState, session: &Session) -> i64 {
 
 /// The signed-in session, if its password was entered recently enough.
 async fn require_recent(state: &AppState) -> Result<(Session, Account), AppError> {
-    let (session, account) = sessions::require(state, false).await?;
+    let (session, account) = sessions::require_enrolling(state).await?;
     if reauth_left(state, &session) == 0 {
         return Err(AppError::ReauthRequired);
     }
@@ -80,7 +80,7 @@ pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppE
 }
 
 pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(), AppError> {
-    let (session, account) = sessions::require(state, false).await?;
+    let (session, account) = sessions::require_enrolling(state).await?;
     let client = ClientInfo::current(&state.config).await;
     let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, &client);
@@ -111,11 +111,19 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
             problem: Problem::WrongCurrentPassword,
         }]));
     }
-    state
+    // A new token for the session: whatever held the old one (a fixated or
+    // stolen cookie) does not carry the fresh password.
+    let token = sessions::new_token();
+    let rotated = state
         .store
-        .mark_reauthenticated(&session.id_hash, now)
+        .rotate_session(&session.id_hash, &sessions::hash_token(&token), now)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    if !rotated {
+        return Err(AppError::Unauthenticated);
+    }
+    sessions::set_cookie(state, &token);
+    Ok(())
 }
 
 fn enrolment(
@@ -158,6 +166,20 @@ async fn commit(
     change: &'static str,
     also: Option<&str>,
 ) -> Result<(), AppError> {
+    commit_ending(state, account, stored, change, also, EndSessions::None).await
+}
+
+/// As `commit`, ending sessions in the same write: a change that weakens
+/// or replaces a factor ends every other session, so a stolen one cannot
+/// outlive it.
+async fn commit_ending(
+    state: &AppState,
+    account: &Account,
+    stored: &factors::Stored,
+    change: &'static str,
+    also: Option<&str>,
+    end_sessions: EndSessions<'_>,
+) -> Result<(), AppError> {
     let client = ClientInfo::current(&state.config).await;
     let notice =
         notices::security_changed(&state.config, account, change, state.clock.now(), &client);
@@ -172,7 +194,9 @@ async fn commit(
         &client,
     )
     .detail(change);
-    stored.save(state, account.id, &mails, Some(&event)).await
+    stored
+        .save_ending(state, account.id, &mails, Some(&event), end_sessions)
+        .await
 }
 
 fn code_required(code: &str) -> Result<String, AppError> {
@@ -187,7 +211,7 @@ fn code_required(code: &str) -> Result<String, AppError> {
 }
 
 pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+    let (session, account) = require_recent(state).await?;
     let code = code_required(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_app.take() else {
@@ -211,12 +235,12 @@ pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
         last_step: step,
     });
     stored.doc.default.get_or_insert(Method::App);
-    let change = if replaced {
-        "app_replaced"
+    let (change, end) = if replaced {
+        ("app_replaced", EndSessions::AllBut(&session.id_hash))
     } else {
-        "app_added"
+        ("app_added", EndSessions::None)
     };
-    commit(state, &account, &stored, change, None).await
+    commit_ending(state, &account, &stored, change, None, end).await
 }
 
 pub async fn start_contact(
@@ -473,7 +497,7 @@ pub async fn set_default(state: &AppState, method: Method) -> Result<(), AppErro
 }
 
 pub async fn set_two_step(state: &AppState, on: bool) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+    let (session, account) = require_recent(state).await?;
     let mut stored = factors::load(state, account.id).await?;
     if on && stored.doc.registered().is_empty() {
         return Err(AppError::NoMethod);
@@ -485,17 +509,22 @@ pub async fn set_two_step(state: &AppState, on: bool) -> Result<(), AppError> {
         return Ok(());
     }
     stored.doc.two_step = on;
-    let change = if on { "two_step_on" } else { "two_step_off" };
-    commit(state, &account, &stored, change, None).await
+    let (change, end) = if on {
+        ("two_step_on", EndSessions::None)
+    } else {
+        ("two_step_off", EndSessions::AllBut(&session.id_hash))
+    };
+    commit_ending(state, &account, &stored, change, None, end).await
 }
 
 pub async fn new_recovery_codes(state: &AppState) -> Result<Vec<String>, AppError> {
-    let (_, account) = require_recent(state).await?;
+    let (session, account) = require_recent(state).await?;
     let mut stored = factors::load(state, account.id).await?;
     let (codes, hashes) = factors::new_recovery_codes(state, account.id);
     stored.doc.recovery_codes = hashes;
     stored.doc.recovery_codes_at = Some(state.clock.unix());
-    commit(state, &account, &stored, "recovery_codes_new", None).await?;
+    let end = EndSessions::AllBut(&session.id_hash);
+    commit_ending(state, &account, &stored, "recovery_codes_new", None, end).await?;
     Ok(codes)
 }
 
@@ -517,5 +546,7 @@ pub async fn reset_by_admin(
         state.clock.now(),
         &client,
     );
-    stored.save(state, account.id, &[notice], Some(audit)).await
+    stored
+        .save_ending(state, account.id, &[notice], Some(audit), EndSessions::All)
+        .await
 }

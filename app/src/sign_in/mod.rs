@@ -44,8 +44,11 @@ async fn enter(
     use crate::ssr::{cas, sessions};
     sessions::set_cookie(state, &signed_in.token);
     let service = service.filter(|s| cas::service_for(state, s).is_some());
+    let enrolling = sessions::enrolment_pending(state, &signed_in.account).await?;
     let target = match service {
         _ if signed_in.must_change => "/account/password".to_owned(),
+        // No ticket until the role's 2-step verification can be asked.
+        _ if enrolling => "/account/security-info".to_owned(),
         Some(service) => cas::issue(state, &service, &signed_in.account, true, client)
             .await
             .map_err(sessions::internal)?,

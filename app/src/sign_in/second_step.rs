@@ -102,6 +102,8 @@ async fn open(state: &AppState) -> Result<Option<(Flow, Account)>, AppError> {
         Some(id) if open => state.store.account_by_id(id).await.map_err(internal)?,
         _ => None,
     };
+    // Disabled or ended meanwhile: the step cannot be finished.
+    let account = account.filter(|a| sessions::in_good_standing(state, a));
     Ok(account.map(|a| (flow, a)))
 }
 

@@ -139,6 +139,11 @@ pub async fn login(
             if sessions::must_change(&state, &account) {
                 return Redirect::to("/account/password").into_response();
             }
+            match sessions::enrolment_pending(&state, &account).await {
+                Ok(false) => {}
+                Ok(true) => return Redirect::to("/account/security-info").into_response(),
+                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
             let client = ClientInfo::from_parts(&state.config, &headers, None);
             return match issue(&state, &service, &account, false, &client).await {
                 Ok(url) => Redirect::to(&url).into_response(),

@@ -20,7 +20,7 @@ use crate::ssr::audit::AuditEvent;
 use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
 use crate::ssr::mail::OutgoingMail;
 use crate::ssr::sessions::internal;
-use crate::ssr::store::{Account, SecuritySave, StoreError};
+use crate::ssr::store::{Account, EndSessions, SecuritySave, StoreError};
 use crate::ssr::throttle::{login_key, ThrottleRule};
 use crate::ssr::{notices, AppState};
 
@@ -229,6 +229,19 @@ impl Stored {
         notices: &[OutgoingMail],
         audit: Option<&AuditEvent>,
     ) -> Result<(), AppError> {
+        self.save_ending(state, account_id, notices, audit, EndSessions::None)
+            .await
+    }
+
+    /// As `save`, ending sessions of the account in the same write.
+    pub async fn save_ending(
+        &self,
+        state: &AppState,
+        account_id: i64,
+        notices: &[OutgoingMail],
+        audit: Option<&AuditEvent>,
+        end_sessions: EndSessions<'_>,
+    ) -> Result<(), AppError> {
         let document = serde_json::to_string(&self.doc).map_err(internal)?;
         let save = SecuritySave {
             account_id,
@@ -236,6 +249,7 @@ impl Stored {
             document: &document,
             notices,
             audit,
+            end_sessions,
             now: state.clock.unix(),
         };
         match state.store.save_security_info(&save).await {

@@ -118,8 +118,21 @@ pub async fn live(state: &AppState, token: &str) -> Result<Option<(Session, Acco
     else {
         return Ok(None);
     };
+    // Checked at every request: a disabled or locked account, or one past
+    // its end date and grace, keeps no session.
+    if !in_good_standing(state, &account) {
+        store.delete_session(&id_hash).await.map_err(internal)?;
+        return Ok(None);
+    }
     store.touch_session(&id_hash, now).await.map_err(internal)?;
     Ok(Some((session, account)))
+}
+
+/// Active, and not past its end date and its role's grace: what every
+/// session and open sign-in step needs at every request.
+pub fn in_good_standing(state: &AppState, account: &Account) -> bool {
+    account.status == crate::account::AccountStatus::Active
+        && !crate::ssr::lifecycle::ended(state, account)
 }
 
 /// Whether the account must change its password before anything else:
@@ -139,7 +152,8 @@ pub fn must_change(state: &AppState, account: &Account) -> bool {
 
 /// The signed-in account, or `Unauthenticated`; unless the caller is the
 /// change-password flow, an account that must change its password is
-/// refused too.
+/// refused too, and so is one whose role requires 2-step verification
+/// while it has no method yet (it may only add one: `require_enrolling`).
 pub async fn require(
     state: &AppState,
     allow_must_change: bool,
@@ -148,7 +162,32 @@ pub async fn require(
     if !allow_must_change && must_change(state, &account) {
         return Err(AppError::PasswordChangeRequired);
     }
+    // Changing the password comes first; enrolment after it.
+    if !allow_must_change && enrolment_pending(state, &account).await? {
+        return Err(AppError::EnrolmentRequired);
+    }
     Ok((session, account))
+}
+
+/// As `require`, for the security-info page, where an account that must
+/// still add its first method does so.
+pub async fn require_enrolling(state: &AppState) -> Result<(Session, Account), AppError> {
+    let (session, account) = current(state).await?.ok_or(AppError::Unauthenticated)?;
+    if must_change(state, &account) {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok((session, account))
+}
+
+/// Whether the account's role requires 2-step verification and it has no
+/// method yet: its session is good for adding one and nothing else (no
+/// other page's data, no e-service ticket).
+pub async fn enrolment_pending(state: &AppState, account: &Account) -> Result<bool, AppError> {
+    if !crate::ssr::factors::required_by_role(state, account) {
+        return Ok(false);
+    }
+    let doc = crate::ssr::factors::load(state, account.id).await?.doc;
+    Ok(doc.registered().is_empty())
 }
 
 pub fn internal(e: impl std::fmt::Display) -> AppError {

@@ -774,3 +774,152 @@ async fn the_alternate_email_cannot_be_the_registered_one() {
     );
     assert!(app.delivered_to("S2000043@Example.edu", 1).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_account_disabled_during_its_second_step_cannot_finish_it() {
+    // Arrange: a sign-in waiting for its app code.
+    let app = spawn_app().await;
+    let client = app.newcomer("s2000044", "student").await;
+    let phone = app.enrol_app(&client).await;
+    assert_eq!(app.two_step(&client, true).await.status(), 200);
+    let signing_in = app.first_step("s2000044").await;
+    let admin = app.admin("a2000044").await;
+
+    // Act: an administrator disables the account meanwhile.
+    let disabled = app
+        .post(
+            &admin,
+            "admin_act",
+            &[("login", "s2000044"), ("action", "disable"), ("confirm", "on")],
+        )
+        .await;
+    assert_eq!(disabled.status(), 200, "{}", disabled.text().await.unwrap());
+    app.clock.advance(time::Duration::seconds(30));
+    let finished = app.second(&signing_in, "app", &phone.code_at(app.now())).await;
+
+    // Assert: no session, now or by the first client.
+    assert_eq!(finished.status(), 410);
+    assert!(app.whoami(&signing_in).await.is_null());
+    assert!(app.whoami(&client).await.is_null());
+}
+
+/// A POST as the browser makes it, with `cookie` set by hand.
+async fn post_with_cookie(
+    app: &TestApp,
+    endpoint: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/{endpoint}", app.address))
+        .header("origin", &app.address)
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `name=value` of the session cookie a response sets.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gatehouse_session=") && !c.starts_with("gatehouse_session=;"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn entering_the_password_again_gives_the_session_a_new_token() {
+    // Arrange: a session whose cookie we hold, past the re-entry window.
+    let app = spawn_app().await;
+    app.newcomer("s2000045", "student").await;
+    let signed_in = post_with_cookie(&app, "sign_in", "", &[("login", "s2000045"), ("password", NEW)]).await;
+    let old = session_cookie(&signed_in).unwrap();
+    app.clock.advance(time::Duration::minutes(6));
+
+    // Act
+    let reauth = post_with_cookie(&app, "security_reauth", &old, &[("password", NEW)]).await;
+
+    // Assert: a new token works, the old one is gone.
+    assert_eq!(reauth.status(), 200);
+    let new = session_cookie(&reauth).expect("a new session cookie");
+    assert_ne!(new, old);
+    let whoami = |cookie: String| {
+        let app = &app;
+        async move {
+            post_with_cookie(app, "whoami", &cookie, &[])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(whoami(new).await["login"], "s2000045");
+    assert_eq!(whoami(old).await, Value::Null);
+}
+
+#[tokio::test]
+async fn weakening_a_factor_ends_every_other_session() {
+    // Arrange: two sessions of one account, the second through 2-step.
+    let app = spawn_app().await;
+    let client = app.newcomer("s2000046", "student").await;
+    let phone = app.enrol_app(&client).await;
+    assert_eq!(app.two_step(&client, true).await.status(), 200);
+    let other = app.first_step("s2000046").await;
+    app.clock.advance(time::Duration::seconds(30));
+    assert_eq!(app.second(&other, "app", &phone.code_at(app.now())).await.status(), 200);
+    assert_eq!(app.whoami(&other).await["login"], "s2000046");
+
+    // Act: new recovery codes, then 2-step verification off.
+    let codes = app.post(&client, "security_recovery_codes", &[]).await;
+    assert_eq!(codes.status(), 200);
+
+    // Assert: the other session ended, this one stays.
+    assert!(app.whoami(&other).await.is_null(), "new recovery codes end the others");
+    assert_eq!(app.whoami(&client).await["login"], "s2000046");
+    let third = app.first_step("s2000046").await;
+    app.clock.advance(time::Duration::seconds(30));
+    assert_eq!(app.second(&third, "app", &phone.code_at(app.now())).await.status(), 200);
+    assert_eq!(app.two_step(&client, false).await.status(), 200);
+    assert!(app.whoami(&third).await.is_null(), "2-step off ends the others");
+    assert_eq!(app.whoami(&client).await["login"], "s2000046");
+}
+
+#[tokio::test]
+async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a_method() {
+    // Arrange: administrators must use 2-step verification; a new one has
+    // no method yet.
+    let app = spawn_app_with(|c| {
+        c.security_info.required_roles = vec!["admin".into()];
+        c.cas.services = vec![app::ssr::config::CasService {
+            name: "Portal".into(),
+            url_pattern: "http://127.0.0.1:9/**".into(),
+            attributes: vec![],
+        }];
+    })
+    .await;
+    let client = app.admin("a2000047").await;
+
+    // Act and assert: no admin function, no ticket, only enrolment.
+    let search = app.post(&client, "admin_search", &[("query", "a2000047")]).await;
+    assert_eq!(search.status(), 403);
+    assert_eq!(error_of(search).await, "EnrolmentRequired");
+    let ticket = client
+        .get(format!("{}/cas/login?service=http%3A%2F%2F127.0.0.1%3A9%2F", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ticket.headers()["location"], "/account/security-info");
+    let again = app.client();
+    let signed_in = app.sign_in(&again, "a2000047", NEW).await;
+    assert_eq!(signed_in.headers()["location"], "/account/security-info");
+
+    // Once a method is added, the rest opens.
+    app.enrol_app(&client).await;
+    assert_eq!(app.post(&client, "admin_search", &[("query", "a2000047")]).await.status(), 200);
+}

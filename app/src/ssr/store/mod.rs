@@ -133,6 +133,16 @@ pub struct Session {
     pub reauthenticated_at: Option<i64>,
 }
 
+/// A session as its owner sees it listed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ListedSession {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
     pub account_id: i64,
@@ -255,7 +265,18 @@ pub struct SecuritySave<'a> {
     pub document: &'a str,
     pub notices: &'a [OutgoingMail],
     pub audit: Option<&'a AuditEvent>,
+    /// Sessions of the account that end in the same write.
+    pub end_sessions: EndSessions<'a>,
     pub now: i64,
+}
+
+/// Which of an account's sessions a change ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSessions<'a> {
+    None,
+    /// Every one but this (the session making the change).
+    AllBut(&'a str),
+    All,
 }
 
 /// A code that went out, as recorded on its flow.
@@ -383,7 +404,24 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
     async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Gives a session a new id (its token changes, nothing else), marking
+    /// it re-authenticated now; false if it no longer exists.
+    async fn rotate_session(&self, id_hash: &str, new_id_hash: &str, now: i64)
+        -> StoreResult<bool>;
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64>;
+    /// The account's sessions seen since `seen_since` and started since
+    /// `started_since`, most recently seen first.
+    async fn account_sessions(
+        &self,
+        account_id: i64,
+        seen_since: i64,
+        started_since: i64,
+    ) -> StoreResult<Vec<ListedSession>>;
+    /// Ends one of the account's sessions (none of another account's);
+    /// false if it was not there.
+    async fn end_account_session(&self, account_id: i64, id_hash: &str) -> StoreResult<bool>;
+    /// Ends every session of the account but `keep`; how many ended.
+    async fn end_other_sessions(&self, account_id: i64, keep: &str) -> StoreResult<u64>;
     async fn mark_reauthenticated(&self, id_hash: &str, now: i64) -> StoreResult<()>;
 
     /// The account's security-info document and its version.

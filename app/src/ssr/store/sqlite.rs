@@ -432,6 +432,42 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn account_sessions(
+        &self,
+        account_id: i64,
+        seen_since: i64,
+        started_since: i64,
+    ) -> StoreResult<Vec<ListedSession>> {
+        Ok(sqlx::query_as(
+            "SELECT id_hash, created_at, last_seen_at, client_addr, user_agent FROM sessions \
+             WHERE account_id = ?1 AND last_seen_at >= ?2 AND created_at >= ?3 \
+             ORDER BY last_seen_at DESC, id_hash",
+        )
+        .bind(account_id)
+        .bind(seen_since)
+        .bind(started_since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn end_account_session(&self, account_id: i64, id_hash: &str) -> StoreResult<bool> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash = ?2")
+            .bind(account_id)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(ended.rows_affected() == 1)
+    }
+
+    async fn end_other_sessions(&self, account_id: i64, keep: &str) -> StoreResult<u64> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
+            .bind(account_id)
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(ended.rows_affected())
+    }
+
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = ?")
@@ -827,8 +863,41 @@ impl Store for SqliteStore {
         if let Some(audit) = c.audit {
             insert_audit(&mut *tx, audit, c.now).await?;
         }
+        match c.end_sessions {
+            EndSessions::None => {}
+            EndSessions::AllBut(keep) => {
+                sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
+                    .bind(c.account_id)
+                    .bind(keep)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            EndSessions::All => {
+                sqlx::query("DELETE FROM sessions WHERE account_id = ?1")
+                    .bind(c.account_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn rotate_session(
+        &self,
+        id_hash: &str,
+        new_id_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let rotated = sqlx::query(
+            "UPDATE sessions SET id_hash = ?1, reauthenticated_at = ?2 WHERE id_hash = ?3",
+        )
+        .bind(new_id_hash)
+        .bind(now)
+        .bind(id_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(rotated.rows_affected() == 1)
     }
 
     async fn mark_reauthenticated(&self, id_hash: &str, now: i64) -> StoreResult<()> {
