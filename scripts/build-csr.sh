@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 # Trunk finds the pinned wasm-bindgen and binaryen's wasm-opt on PATH.
-export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export CARGO_INCREMENTAL=0
 
 echo "== trunk build --release (CSR_API_URL=${CSR_API_URL:-<the serving origin>})"

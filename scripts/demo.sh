@@ -4,9 +4,9 @@
 # Installs what is missing first (idempotent). Stop it with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
-bash scripts/setup.sh
+bash scripts/setup.sh --demo
 
 echo "== building (release)"
 cargo leptos build --release

@@ -4,7 +4,7 @@
 # in Debian's Chromium. Installs what is missing first (idempotent).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 bash scripts/setup.sh
 # One-off builds gain nothing from incremental data, which is large here.
@@ -37,6 +37,9 @@ echo "== integration tests again on PostgreSQL, and two instances sharing it"
 pg_url="${TEST_POSTGRES_URL:-postgres://root@127.0.0.1:5432/postgres}"
 if psql "$pg_url" -Atc 'select 1' >/dev/null 2>&1; then
   TEST_POSTGRES_URL="$pg_url" cargo test -p server --test api --test instances -- --include-ignored
+elif [ -n "${CI:-}" ]; then
+  echo "PostgreSQL is not reachable at $pg_url: under CI the PostgreSQL half must run" >&2
+  exit 1
 else
   echo "PostgreSQL is not reachable at $pg_url: the PostgreSQL half is skipped"
 fi
@@ -48,14 +51,21 @@ export E2E_CSR_PORT="${E2E_CSR_PORT:-3200}"
 CSR_API_URL="http://127.0.0.1:3000" bash scripts/build-csr.sh
 
 echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
-# The demo e-service the CAS story signs in to (a test fixture the
-# Playwright tests start on this port) is registered like any other, and
-# the static bundle's origin is trusted like any other.
+# The e-services the CAS stories sign in to (test fixtures the Playwright
+# tests start on these ports: a Node one, and a PHP one using phpCAS) are
+# registered like any other, and the static bundle's origin is trusted like
+# any other. `**` matches any path below the origin.
 export E2E_ESERVICE_PORT="${E2E_ESERVICE_PORT:-3100}"
+export E2E_PHPCAS_PORT="${E2E_PHPCAS_PORT:-3110}"
 cat >"$e2e_dir/gatehouse.toml" <<TOML
 [[cas.services]]
 name = "Demo e-Service"
-url_pattern = "http://127.0.0.1:$E2E_ESERVICE_PORT/*"
+url_pattern = "http://127.0.0.1:$E2E_ESERVICE_PORT/**"
+attributes = ["display_name", "email", "role"]
+
+[[cas.services]]
+name = "PHP e-Service"
+url_pattern = "http://127.0.0.1:$E2E_PHPCAS_PORT/**"
 attributes = ["display_name", "email", "role"]
 
 [cors]
