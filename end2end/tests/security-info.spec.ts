@@ -11,7 +11,7 @@ async function logOut(page: Page) {
 }
 
 test('a user enrols an authenticator app and an alternate email, signs in with each, and resets the password through them', async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const login = uniqueLogin('s');
   const alternate = `${login}@home.example`;
   const initial = createAccount(login);
@@ -32,12 +32,12 @@ test('a user enrols an authenticator app and an alternate email, signs in with e
   await expect(page.locator('#app-qr svg')).toBeVisible();
   const secret = (await page.locator('#app-secret').textContent())!.trim();
   const phone = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
-  // Each code is accepted once: the next one is that of a later 30-second
-  // step (one step ahead is allowed for clock drift).
+  // Each code is accepted once, and only that of the current 30-second step
+  // or the one before: the next code is the phone's once a new step begins.
   let lastStep = Math.floor(Date.now() / 30_000);
   const nextCode = async (): Promise<string> => {
-    while (Math.floor(Date.now() / 30_000) < lastStep) await new Promise((r) => setTimeout(r, 500));
-    const at = Date.now() + 30_000;
+    while (Math.floor(Date.now() / 30_000) <= lastStep) await new Promise((r) => setTimeout(r, 500));
+    const at = Date.now();
     lastStep = Math.floor(at / 30_000);
     return phone.generate({ timestamp: at });
   };

@@ -165,7 +165,7 @@ pub fn check(password: &str, policy: &Policy, ctx: &Context<'_>) -> Report {
     let outcomes = rules
         .into_iter()
         .map(|rule| {
-            let status = evaluate(&rule, &normalized, length, strength, ctx);
+            let status = evaluate(&rule, &normalized, length, strength, ctx, policy);
             Outcome { rule, status }
         })
         .collect();
@@ -239,7 +239,14 @@ fn too_long_to_check(rules: Vec<Rule>, at_least_chars: usize) -> Report {
     }
 }
 
-fn evaluate(rule: &Rule, pw: &str, length: usize, strength: u8, ctx: &Context<'_>) -> Status {
+fn evaluate(
+    rule: &Rule,
+    pw: &str,
+    length: usize,
+    strength: u8,
+    ctx: &Context<'_>,
+    policy: &Policy,
+) -> Status {
     let met = match rule {
         Rule::MinLength { min } => length >= *min,
         Rule::MaxLength { max } => length <= *max,
@@ -247,7 +254,7 @@ fn evaluate(rule: &Rule, pw: &str, length: usize, strength: u8, ctx: &Context<'_
         Rule::NoForbiddenChars { chars, whitespace } => !pw
             .chars()
             .any(|c| (*whitespace && c.is_whitespace()) || chars.contains(c)),
-        Rule::NotLoginOrName => !contains_identity(pw, ctx),
+        Rule::NotLoginOrName => !contains_identity(pw, ctx, &policy.context_words),
         Rule::NotCommon => !blocklist::is_common(pw),
         Rule::MinStrength { min } => strength >= *min,
         Rule::DiffersFromCurrent => match ctx.reuse {
@@ -275,13 +282,16 @@ fn evaluate(rule: &Rule, pw: &str, length: usize, strength: u8, ctx: &Context<'_
 /// Parts of a name shorter than this are too common inside words to refuse.
 const MIN_IDENTITY_PART: usize = 3;
 
-fn contains_identity(pw: &str, ctx: &Context<'_>) -> bool {
+/// The login name, each part of the person's name, and the deployment's
+/// context words (the institution's and the product's names).
+fn contains_identity(pw: &str, ctx: &Context<'_>, context_words: &[String]) -> bool {
     let pw = pw.to_lowercase();
     std::iter::once(ctx.login)
         .chain(
             ctx.display_name
                 .split(|c: char| c.is_whitespace() || c == ','),
         )
+        .chain(context_words.iter().map(String::as_str))
         .map(|part| normalize(part.trim()).to_lowercase())
         .filter(|part| part.chars().count() >= MIN_IDENTITY_PART)
         .any(|part| pw.contains(&part))

@@ -26,6 +26,10 @@ pub struct Policy {
     pub forbid_common: bool,
     /// Minimum strength score (0–4), if the deployment enforces one.
     pub min_strength: Option<u8>,
+    /// Words refused like the login name (with `forbid_login_and_name`):
+    /// the institution's and the product's names, from the configuration.
+    #[serde(default)]
+    pub context_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +79,7 @@ impl Preset {
                 forbid_login_and_name: true,
                 forbid_common: true,
                 min_strength: None,
+                context_words: Vec::new(),
             },
             Preset::StaffReset => Policy {
                 preset: self,
@@ -91,6 +96,7 @@ impl Preset {
                 forbid_login_and_name: true,
                 forbid_common: true,
                 min_strength: None,
+                context_words: Vec::new(),
             },
             Preset::PortalPin => Policy {
                 preset: self,
@@ -104,6 +110,7 @@ impl Preset {
                 forbid_login_and_name: true,
                 forbid_common: true,
                 min_strength: None,
+                context_words: Vec::new(),
             },
             Preset::Standards => Policy {
                 preset: self,
@@ -117,6 +124,7 @@ impl Preset {
                 forbid_login_and_name: true,
                 forbid_common: true,
                 min_strength: None,
+                context_words: Vec::new(),
             },
         }
     }

@@ -327,3 +327,21 @@ fn a_deployment_can_still_turn_the_list_off_explicitly() {
     };
     assert!(check("Password123", &p, &ctx).is_acceptable());
 }
+
+#[test]
+fn the_institution_and_product_names_count_like_the_login_name() {
+    let ctx = Context {
+        reuse: Reuse::Fresh,
+        ..ctx()
+    };
+    let mut p = Preset::Eservices.policy();
+    p.context_words = vec!["Gatehouse".into(), "HKU".into()];
+    for password in ["MyGatehouse2026x", "gatehouse4Ever99", "hku2026Rocks"] {
+        assert_eq!(
+            status(&check(password, &p, &ctx), &Rule::NotLoginOrName),
+            Status::Unmet,
+            "{password}"
+        );
+    }
+    assert!(check("Harbour7Lights", &p, &ctx).is_acceptable());
+}

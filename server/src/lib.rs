@@ -85,6 +85,7 @@ pub async fn build_state(
         mailbox,
         keys: Arc::new(keys),
         leptos_options,
+        send_times: Arc::default(),
     })
 }
 
@@ -200,6 +201,7 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         state.mail_wakeup.clone(),
     );
     app::ssr::lifecycle::spawn_reminders(Arc::new(state.clone()));
+    app::ssr::housekeeping::spawn(Arc::new(state.clone()));
     tracing::info!(
         "Gatehouse listening on http://{}",
         listener.local_addr().unwrap_or(addr)

@@ -89,6 +89,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let (config, policy) = settings::load(cli.config.as_deref())?;
+    for exception in config.exceptions() {
+        tracing::warn!("{exception}");
+    }
     // Turned off on purpose in `[policy.rules]`: said at every start.
     if !policy.forbid_common {
         tracing::warn!("policy.rules.forbid_common = false: common passwords are accepted");

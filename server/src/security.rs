@@ -139,7 +139,11 @@ const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 
 /// `GET /lang/{code}?next=/path`: remembers the language and goes back,
 /// for browsers without JavaScript.
-pub async fn set_language(Path(code): Path<String>, Query(q): Query<LanguageQuery>) -> Response {
+pub async fn set_language(
+    State(state): State<app::ssr::AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<LanguageQuery>,
+) -> Response {
     let Some(code) = LANGUAGES.into_iter().find(|l| *l == code) else {
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
@@ -150,7 +154,10 @@ pub async fn set_language(Path(code): Path<String>, Query(q): Query<LanguageQuer
         .and_then(app::ssr::service_url::local_path)
         .unwrap_or("/")
         .to_owned();
-    let cookie = format!("{LANGUAGE_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let mut cookie = format!("{LANGUAGE_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax");
+    if state.config.secure_cookie() {
+        cookie.push_str("; Secure");
+    }
     let mut response = Redirect::to(&next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);

@@ -348,7 +348,7 @@ pub async fn audit_csv_download(
     use axum::response::IntoResponse;
     let answer = async {
         let client = ClientInfo::from_parts(&state.config, &headers, Some(socket));
-        let token = sessions::token_from_headers(&headers, &state.config.session.cookie_name)
+        let token = sessions::token_from_headers(&headers, &state.config.session_cookie_name())
             .ok_or(AppError::Unauthenticated)?;
         let (_, account) = sessions::live(&state, &token)
             .await?

@@ -454,7 +454,11 @@ pub async fn send_code(
     let delivered = match &found {
         Some((account, doc)) => match doc.address(account, channel) {
             Some(to) => {
-                factors::send_code(state, account, channel, to, &code, code_expires_at).await
+                let delivering = Instant::now();
+                let sent =
+                    factors::send_code(state, account, channel, to, &code, code_expires_at).await;
+                state.send_times.record(delivering.elapsed());
+                sent
             }
             None => Err(AppError::BadRequest),
         },
@@ -587,10 +591,12 @@ fn send_claim<'a>(state: &AppState, flow: &'a Flow, now: i64) -> SendClaim<'a> {
     }
 }
 
-/// Answers no sooner than the configured floor, so the time a real send
-/// takes tells nothing about whether the name exists.
+/// Answers no sooner than the configured floor, nor sooner than the
+/// slowest recent delivery took, so the time a real send takes tells
+/// nothing about whether the name exists.
 async fn wait_for_floor(state: &AppState, started: Instant) {
-    let floor = Duration::from_millis(state.config.recovery.send_floor_ms);
+    let floor =
+        Duration::from_millis(state.config.recovery.send_floor_ms).max(state.send_times.slowest());
     if let Some(rest) = floor.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
     }

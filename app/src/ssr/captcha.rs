@@ -13,7 +13,7 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::ssr::sessions::{hash_token, new_token};
-use crate::ssr::store::StoreResult;
+use crate::ssr::store::{CaptchaMedia, StoreError, StoreResult};
 use crate::ssr::AppState;
 
 /// The font's capitals and digits without look-alikes (no 0/O, 1/I/L).
@@ -120,47 +120,74 @@ async fn answer_for(state: &AppState, id: &str) -> Result<String, Response> {
     }
 }
 
-async fn render(
-    answer: String,
+/// The challenge's image or audio: drawn once, at its first request, and
+/// the same bytes for every request after it (a challenge drawn again and
+/// again would hand an attacker many noisy views of one answer to
+/// average). Drawing is bounded by the challenges an address may start.
+async fn media(
+    state: &AppState,
+    id: &str,
+    kind: CaptchaMedia,
     draw: fn(&str) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, Response> {
+    let answer = answer_for(state, id).await?;
+    let id_hash = hash_token(id);
+    let failed = |e: StoreError| {
+        tracing::error!(error = %e, "reading a CAPTCHA failed");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    };
+    if let Some(kept) = state
+        .store
+        .captcha_media(&id_hash, kind)
+        .await
+        .map_err(failed)?
+    {
+        return Ok(kept);
+    }
+    let Ok(Some(drawn)) = tokio::task::spawn_blocking(move || draw(&answer)).await else {
+        tracing::error!("drawing a CAPTCHA failed");
+        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    };
+    state
+        .store
+        .keep_captcha_media(&id_hash, kind, &drawn)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+fn served(
+    bytes: Vec<u8>,
     content_type: &'static str,
     disposition: Option<&'static str>,
 ) -> Response {
-    match tokio::task::spawn_blocking(move || draw(&answer)).await {
-        Ok(Some(bytes)) => {
-            let mut response = (
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    (header::CACHE_CONTROL, "no-store"),
-                    // Opened directly (the links work without JavaScript),
-                    // the browser's own viewer may show and play it.
-                    (
-                        header::CONTENT_SECURITY_POLICY,
-                        "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'",
-                    ),
-                ],
-                bytes,
-            )
-                .into_response();
-            if let Some(value) = disposition {
-                response.headers_mut().insert(
-                    header::CONTENT_DISPOSITION,
-                    header::HeaderValue::from_static(value),
-                );
-            }
-            response
-        }
-        _ => {
-            tracing::error!("drawing a CAPTCHA failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+            // Opened directly (the links work without JavaScript),
+            // the browser's own viewer may show and play it.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'",
+            ),
+        ],
+        bytes,
+    )
+        .into_response();
+    if let Some(value) = disposition {
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            header::HeaderValue::from_static(value),
+        );
     }
+    response
 }
 
 /// `GET /captcha/{id}/image.png`
 pub async fn image(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match answer_for(&state, &id).await {
-        Ok(answer) => render(answer, png, "image/png", None).await,
+    match media(&state, &id, CaptchaMedia::Image, png).await {
+        Ok(bytes) => served(bytes, "image/png", None),
         Err(response) => response,
     }
 }
@@ -175,8 +202,8 @@ pub async fn audio(
         .download
         .is_some()
         .then_some("attachment; filename=\"security-code.wav\"");
-    match answer_for(&state, &id).await {
-        Ok(answer) => render(answer, wav, "audio/wav", disposition).await,
+    match media(&state, &id, CaptchaMedia::Audio, wav).await {
+        Ok(bytes) => served(bytes, "audio/wav", disposition),
         Err(response) => response,
     }
 }

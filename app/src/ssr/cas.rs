@@ -130,7 +130,7 @@ pub async fn login(
     }
     let renew = flag(&q.renew);
     if !renew {
-        let token = token_from_headers(&headers, &state.config.session.cookie_name);
+        let token = token_from_headers(&headers, &state.config.session_cookie_name());
         let signed_in = match token {
             Some(token) => sessions::live(&state, &token).await.ok().flatten(),
             None => None,
@@ -175,7 +175,7 @@ pub async fn logout(
     headers: HeaderMap,
     Query(q): Query<LogoutQuery>,
 ) -> Response {
-    if let Some(token) = token_from_headers(&headers, &state.config.session.cookie_name) {
+    if let Some(token) = token_from_headers(&headers, &state.config.session_cookie_name()) {
         let client = ClientInfo::from_parts(&state.config, &headers, None);
         if let Err(e) = crate::sign_in::service::sign_out(&state, &token, &client).await {
             tracing::error!(error = ?e, "CAS logout failed");

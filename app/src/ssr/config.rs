@@ -38,6 +38,7 @@ pub struct Config {
     /// Days after which a password must be changed; unset means never.
     pub password_max_age_days: Option<u32>,
     pub lifecycle: LifecycleConfig,
+    pub housekeeping: HousekeepingConfig,
     pub throttle: ThrottleConfig,
     pub mail: MailConfig,
     pub sms: SmsConfig,
@@ -156,6 +157,27 @@ impl Default for QuestionsConfig {
     }
 }
 
+/// The periodic clean-up of what has expired.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HousekeepingConfig {
+    /// How often expired sessions, flows, tickets, CAPTCHA challenges and
+    /// old throttle rows are deleted (every instance may run it).
+    pub interval_minutes: u32,
+    /// Audit events older than this many days are deleted; unset, the
+    /// audit log is kept forever (and never edited otherwise).
+    pub audit_retention_days: Option<u32>,
+}
+
+impl Default for HousekeepingConfig {
+    fn default() -> Self {
+        HousekeepingConfig {
+            interval_minutes: 10,
+            audit_retention_days: None,
+        }
+    }
+}
+
 /// When accounts end, and when passwords are due (seeds 002 to 004).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -217,6 +239,9 @@ pub struct CasConfig {
     pub ticket_lifetime_seconds: u32,
     /// The e-services allowed to sign their users in through Gatehouse.
     pub services: Vec<CasService>,
+    /// Production refuses `http://` service patterns unless this says so
+    /// (logged at every start).
+    pub allow_http_services: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -241,6 +266,7 @@ impl Default for CasConfig {
         CasConfig {
             ticket_lifetime_seconds: 10,
             services: Vec::new(),
+            allow_http_services: false,
         }
     }
 }
@@ -311,6 +337,10 @@ pub struct PolicyConfig {
     pub preset: PresetName,
     /// Single rules that replace the preset's.
     pub rules: PolicyOverrides,
+    /// Refused in passwords like the login name (besides
+    /// `security_info.issuer`, the product's name): list the institution's
+    /// names and abbreviations here.
+    pub context_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -371,6 +401,9 @@ pub struct SmtpConfig {
     pub username: String,
     pub password: Secret,
     pub timeout_seconds: u64,
+    /// Production refuses `tls = "none"` unless this says the relay is
+    /// local on purpose (logged at every start).
+    pub allow_plaintext: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -475,6 +508,7 @@ impl Default for Config {
             policy: PolicyConfig::default(),
             password_max_age_days: None,
             lifecycle: LifecycleConfig::default(),
+            housekeeping: HousekeepingConfig::default(),
             throttle: ThrottleConfig::default(),
             mail: MailConfig::default(),
             sms: SmsConfig::default(),
@@ -545,6 +579,7 @@ impl Default for SmtpConfig {
             username: String::new(),
             password: Secret::default(),
             timeout_seconds: 10,
+            allow_plaintext: false,
         }
     }
 }
@@ -631,6 +666,11 @@ impl Config {
                 self.database_url.split(':').next().unwrap_or_default()
             ));
         }
+        if self.housekeeping.interval_minutes == 0
+            || self.housekeeping.audit_retention_days == Some(0)
+        {
+            return Err("housekeeping.interval_minutes and housekeeping.audit_retention_days must be at least 1 (leave audit_retention_days unset to keep the audit log forever)".into());
+        }
         if self.client_ip_header.is_some() && self.trusted_proxy_hops == 0 {
             return Err(
                 "trusted_proxy_hops must be at least 1 when client_ip_header is set (the number of your proxies that append to it)"
@@ -671,7 +711,15 @@ impl Config {
         self.validate_lifecycle()?;
         self.validate_delivery()?;
         self.validate_security_info()?;
-        Policy::from_preset(self.policy.preset.0, &self.policy.rules)
+        Policy::from_preset(self.policy.preset.0, &self.policy.rules).map(|mut policy| {
+            // The product's name as authenticator apps show it counts too.
+            policy.context_words = std::iter::once(&self.security_info.issuer)
+                .chain(&self.policy.context_words)
+                .filter(|w| !w.trim().is_empty())
+                .cloned()
+                .collect();
+            policy
+        })
     }
 
     fn validate_recovery(&self) -> Result<(), String> {
@@ -730,9 +778,10 @@ impl Config {
                     s.name, s.url_pattern
                 )
             })?;
-            if self.mode == Mode::Production && !pattern.is_https() {
+            if self.mode == Mode::Production && !pattern.is_https() && !self.cas.allow_http_services
+            {
                 return Err(format!(
-                    "cas.services {:?}: url_pattern {:?} must use https:// in production",
+                    "cas.services {:?}: url_pattern {:?} must use https:// in production (or set cas.allow_http_services = true)",
                     s.name, s.url_pattern
                 ));
             }
@@ -827,6 +876,13 @@ impl Config {
             }
             _ => {}
         }
+        if self.mode == Mode::Production
+            && self.mail.transport == Transport::Smtp
+            && self.mail.smtp.tls == SmtpTls::None
+            && !self.mail.smtp.allow_plaintext
+        {
+            return Err("mail.smtp.tls = none sends mail (codes included) unencrypted: use starttls or tls in production, or set mail.smtp.allow_plaintext = true for a relay on this host".into());
+        }
         match self.sms.transport {
             Transport::Http if !self.sms.http.url.starts_with("http") => {
                 return Err("sms.http.url must be an http(s) URL when sms.transport is http".into())
@@ -846,9 +902,37 @@ impl Config {
     }
 
     pub fn secure_cookie(&self) -> bool {
-        self.session
-            .secure_cookie
-            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+        self.mode == Mode::Production
+            || self
+                .session
+                .secure_cookie
+                .unwrap_or_else(|| self.public_url.starts_with("https://"))
+    }
+
+    /// The session cookie's name: in production with the `__Host-` prefix,
+    /// so the browser takes it only from this very host, over HTTPS, for
+    /// the whole site (no subdomain can plant or read one).
+    pub fn session_cookie_name(&self) -> String {
+        if self.mode == Mode::Production {
+            format!("__Host-{}", self.session.cookie_name)
+        } else {
+            self.session.cookie_name.clone()
+        }
+    }
+
+    /// The settings production accepts only when told to, each said at
+    /// every start.
+    pub fn exceptions(&self) -> Vec<&'static str> {
+        let mut said = Vec::new();
+        if self.mode == Mode::Production && self.cas.allow_http_services {
+            said.push(
+                "cas.allow_http_services = true: e-services on plain http:// may get tickets",
+            );
+        }
+        if self.mode == Mode::Production && self.mail.smtp.allow_plaintext {
+            said.push("mail.smtp.allow_plaintext = true: mail goes to the SMTP server unencrypted");
+        }
+        said
     }
 }
 

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod config;
 pub mod csp;
 pub mod factors;
+pub mod housekeeping;
 pub mod lifecycle;
 pub mod mail;
 pub mod mailbox;

@@ -57,7 +57,7 @@ pub fn cookie(
 pub fn session_cookie(state: &AppState, token: &str, max_age: Option<i64>) -> String {
     cookie(
         state,
-        &state.config.session.cookie_name,
+        &state.config.session_cookie_name(),
         token,
         "Lax",
         max_age,
@@ -84,7 +84,7 @@ pub fn append_set_cookie(value: String) {
 /// The token the current request carries, if any.
 pub async fn current_token(state: &AppState) -> Option<String> {
     let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
-    token_from_headers(&headers, &state.config.session.cookie_name)
+    token_from_headers(&headers, &state.config.session_cookie_name())
 }
 
 /// The signed-in session and account of the current request, if it has a

@@ -32,6 +32,33 @@ pub struct AppState {
     pub mailbox: Option<Arc<DemoMailbox>>,
     pub keys: Arc<Keys>,
     pub leptos_options: LeptosOptions,
+    /// How long code deliveries took lately (see `SendTimes`).
+    pub send_times: Arc<SendTimes>,
+}
+
+/// How long the last real code deliveries took: every "send code" answer
+/// waits as long as the slowest of them (and at least the configured
+/// floor), whether or not the name has an account, so a slow transport
+/// tells nothing about which names exist.
+#[derive(Debug, Default)]
+pub struct SendTimes(std::sync::Mutex<std::collections::VecDeque<std::time::Duration>>);
+
+impl SendTimes {
+    const KEPT: usize = 32;
+
+    pub fn record(&self, took: std::time::Duration) {
+        let mut recent = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() == Self::KEPT {
+            recent.pop_front();
+        }
+        recent.push_back(took);
+    }
+
+    /// The slowest recent delivery (zero before any).
+    pub fn slowest(&self) -> std::time::Duration {
+        let recent = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        recent.iter().max().copied().unwrap_or_default()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -6,6 +6,7 @@ mod cas;
 mod change_password;
 mod cors;
 mod helpers;
+mod housekeeping;
 mod import;
 mod lifecycle;
 mod recovery;

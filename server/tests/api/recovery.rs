@@ -1058,3 +1058,120 @@ async fn sends_fired_all_at_once_send_one_message() {
             .unwrap();
     assert_eq!(sent, 1);
 }
+
+#[tokio::test]
+async fn a_captcha_is_drawn_once_whoever_asks_and_however_often() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let captcha = app.open_wizard(&client).await;
+    let fetch = |kind: &'static str| {
+        let url = format!("{}/captcha/{captcha}/{kind}", app.address);
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap().bytes().await.unwrap() }
+    };
+
+    // Ten requests for each at once, then one more.
+    let images = futures_util::future::join_all((0..10).map(|_| fetch("image.png"))).await;
+    let sounds = futures_util::future::join_all((0..10).map(|_| fetch("audio.wav"))).await;
+    let later = fetch("image.png").await;
+
+    assert!(
+        images.iter().all(|i| *i == images[0]),
+        "the same image every time"
+    );
+    assert!(
+        sounds.iter().all(|s| *s == sounds[0]),
+        "the same audio every time"
+    );
+    assert_eq!(later, images[0]);
+    assert_eq!(&images[0][1..4], b"PNG");
+}
+
+/// An SMTP server that takes `delay` to greet each connection, then
+/// accepts every message (what a slow or distant relay looks like).
+async fn slow_smtp(delay: std::time::Duration) -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 slow.example ESMTP\r\n").await;
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = if in_data {
+                        if line != "." {
+                            continue;
+                        }
+                        in_data = false;
+                        b"250 queued\r\n"
+                    } else {
+                        match line
+                            .get(..4)
+                            .unwrap_or_default()
+                            .to_ascii_uppercase()
+                            .as_str()
+                        {
+                            "EHLO" | "HELO" => b"250 slow.example\r\n",
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go on\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        }
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_slow_mail_server_does_not_tell_which_names_exist() {
+    // Arrange: every delivery takes 3 s; the floor alone is far shorter.
+    let port = slow_smtp(std::time::Duration::from_secs(3)).await;
+    let app = spawn_app_with(|c| {
+        c.mail.transport = Transport::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = port;
+        c.mail.smtp.tls = SmtpTls::None;
+        c.mail.smtp.timeout_seconds = 10;
+        c.recovery.send_floor_ms = 200;
+    })
+    .await;
+    app.create_account("s7000052").await;
+    let timed = |login: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            assert_eq!(app.start_recovery(&client, login).await.status(), 200);
+            let started = std::time::Instant::now();
+            let sent = app.send_code(&client, "email").await;
+            assert_eq!(sent.status(), 200, "{login}");
+            started.elapsed()
+        }
+    };
+
+    // Act: a real name, then a name with no account.
+    let real = timed("s7000052").await;
+    let unknown = timed("nobody-here-7000052").await;
+
+    // Assert
+    println!("send code with a 3 s SMTP server: real name {real:?}, unknown name {unknown:?}");
+    assert!(real >= std::time::Duration::from_secs(3), "{real:?}");
+    assert!(
+        unknown + std::time::Duration::from_millis(300) >= real,
+        "an unknown name answers as late as a real one: {unknown:?} vs {real:?}"
+    );
+}

@@ -790,12 +790,18 @@ async fn an_account_disabled_during_its_second_step_cannot_finish_it() {
         .post(
             &admin,
             "admin_act",
-            &[("login", "s2000044"), ("action", "disable"), ("confirm", "on")],
+            &[
+                ("login", "s2000044"),
+                ("action", "disable"),
+                ("confirm", "on"),
+            ],
         )
         .await;
     assert_eq!(disabled.status(), 200, "{}", disabled.text().await.unwrap());
     app.clock.advance(time::Duration::seconds(30));
-    let finished = app.second(&signing_in, "app", &phone.code_at(app.now())).await;
+    let finished = app
+        .second(&signing_in, "app", &phone.code_at(app.now()))
+        .await;
 
     // Assert: no session, now or by the first client.
     assert_eq!(finished.status(), 410);
@@ -838,7 +844,13 @@ async fn entering_the_password_again_gives_the_session_a_new_token() {
     // Arrange: a session whose cookie we hold, past the re-entry window.
     let app = spawn_app().await;
     app.newcomer("s2000045", "student").await;
-    let signed_in = post_with_cookie(&app, "sign_in", "", &[("login", "s2000045"), ("password", NEW)]).await;
+    let signed_in = post_with_cookie(
+        &app,
+        "sign_in",
+        "",
+        &[("login", "s2000045"), ("password", NEW)],
+    )
+    .await;
     let old = session_cookie(&signed_in).unwrap();
     app.clock.advance(time::Duration::minutes(6));
 
@@ -872,7 +884,12 @@ async fn weakening_a_factor_ends_every_other_session() {
     assert_eq!(app.two_step(&client, true).await.status(), 200);
     let other = app.first_step("s2000046").await;
     app.clock.advance(time::Duration::seconds(30));
-    assert_eq!(app.second(&other, "app", &phone.code_at(app.now())).await.status(), 200);
+    assert_eq!(
+        app.second(&other, "app", &phone.code_at(app.now()))
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.whoami(&other).await["login"], "s2000046");
 
     // Act: new recovery codes, then 2-step verification off.
@@ -880,13 +897,24 @@ async fn weakening_a_factor_ends_every_other_session() {
     assert_eq!(codes.status(), 200);
 
     // Assert: the other session ended, this one stays.
-    assert!(app.whoami(&other).await.is_null(), "new recovery codes end the others");
+    assert!(
+        app.whoami(&other).await.is_null(),
+        "new recovery codes end the others"
+    );
     assert_eq!(app.whoami(&client).await["login"], "s2000046");
     let third = app.first_step("s2000046").await;
     app.clock.advance(time::Duration::seconds(30));
-    assert_eq!(app.second(&third, "app", &phone.code_at(app.now())).await.status(), 200);
+    assert_eq!(
+        app.second(&third, "app", &phone.code_at(app.now()))
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.two_step(&client, false).await.status(), 200);
-    assert!(app.whoami(&third).await.is_null(), "2-step off ends the others");
+    assert!(
+        app.whoami(&third).await.is_null(),
+        "2-step off ends the others"
+    );
     assert_eq!(app.whoami(&client).await["login"], "s2000046");
 }
 
@@ -906,11 +934,16 @@ async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a
     let client = app.admin("a2000047").await;
 
     // Act and assert: no admin function, no ticket, only enrolment.
-    let search = app.post(&client, "admin_search", &[("query", "a2000047")]).await;
+    let search = app
+        .post(&client, "admin_search", &[("query", "a2000047")])
+        .await;
     assert_eq!(search.status(), 403);
     assert_eq!(error_of(search).await, "EnrolmentRequired");
     let ticket = client
-        .get(format!("{}/cas/login?service=http%3A%2F%2F127.0.0.1%3A9%2F", app.address))
+        .get(format!(
+            "{}/cas/login?service=http%3A%2F%2F127.0.0.1%3A9%2F",
+            app.address
+        ))
         .send()
         .await
         .unwrap();
@@ -921,5 +954,10 @@ async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a
 
     // Once a method is added, the rest opens.
     app.enrol_app(&client).await;
-    assert_eq!(app.post(&client, "admin_search", &[("query", "a2000047")]).await.status(), 200);
+    assert_eq!(
+        app.post(&client, "admin_search", &[("query", "a2000047")])
+            .await
+            .status(),
+        200
+    );
 }

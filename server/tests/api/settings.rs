@@ -132,3 +132,64 @@ fn cors_allowed_origins_must_be_exact_origins() {
     let (config, _) = settings::load(Some(&write(&dir, toml))).unwrap();
     assert_eq!(config.cors.allowed_origins, ["http://127.0.0.1:8080"]);
 }
+
+/// A production configuration that starts: HTTPS, real transports.
+fn production(extra: &str) -> String {
+    format!(
+        "mode = \"production\"\npublic_url = \"https://login.example.edu\"\n{SECRET}\
+         [mail]\ntransport = \"smtp\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = 9\n\
+         [sms]\ntransport = \"http\"\n[sms.http]\nurl = \"https://sms.example.edu/send\"\n{extra}"
+    )
+}
+
+#[test]
+fn production_refuses_plain_smtp_and_http_e_services_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    settings::load(Some(&write(&dir, &production("")))).expect("a production configuration");
+
+    let plain = production("").replace("port = 9\n", "port = 9\ntls = \"none\"\n");
+    let err = settings::load(Some(&write(&dir, &plain))).unwrap_err();
+    assert!(err.contains("mail.smtp.tls"), "{err}");
+    let allowed = plain.replace(
+        "tls = \"none\"\n",
+        "tls = \"none\"\nallow_plaintext = true\n",
+    );
+    let (config, _) = settings::load(Some(&write(&dir, &allowed))).unwrap();
+    assert_eq!(config.exceptions().len(), 1);
+
+    let http = production(
+        "[[cas.services]]\nname = \"Old Portal\"\nurl_pattern = \"http://old.example.edu/**\"\n",
+    );
+    let err = settings::load(Some(&write(&dir, &http))).unwrap_err();
+    assert!(
+        err.contains("Old Portal") && err.contains("https://"),
+        "{err}"
+    );
+    let allowed = http.replace(
+        "[[cas.services]]",
+        "[cas]\nallow_http_services = true\n[[cas.services]]",
+    );
+    settings::load(Some(&write(&dir, &allowed))).unwrap();
+}
+
+#[test]
+fn a_service_pattern_that_cannot_be_read_stops_the_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for pattern in [
+        "portal.example.edu/*",
+        "https://*/x",
+        "https://portal.example.edu/../x",
+    ] {
+        let toml = format!("[[cas.services]]\nname = \"Library\"\nurl_pattern = \"{pattern}\"\n");
+        let err = settings::load(Some(&write(&dir, &toml))).unwrap_err();
+        assert!(err.contains("Library") && err.contains(pattern), "{err}");
+    }
+}
+
+#[test]
+fn production_cookies_are_host_only_and_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, _) = settings::load(Some(&write(&dir, &production("")))).unwrap();
+    assert_eq!(config.session_cookie_name(), "__Host-gatehouse_session");
+    assert!(config.secure_cookie());
+}

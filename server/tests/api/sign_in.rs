@@ -527,26 +527,57 @@ async fn a_user_sees_their_sessions_and_signs_the_others_out() {
     let phone = app.signed_in("s1000023", "Harbour7Lights").await;
     let laptop = app.signed_in("s1000023", "Harbour7Lights").await;
     let stranger = app.newcomer("s1000024", "student").await;
-    let listed: serde_json::Value = app.post(&here, "my_sessions", &[]).await.json().await.unwrap();
+    let listed: serde_json::Value = app
+        .post(&here, "my_sessions", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let sessions = listed.as_array().unwrap();
     assert_eq!(sessions.len(), 3, "{listed}");
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-    let phone_ref = app.post(&phone, "my_sessions", &[]).await.json::<serde_json::Value>().await.unwrap()
-        .as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["reference"]
-        .as_str().unwrap().to_owned();
+    let phone_ref = app
+        .post(&phone, "my_sessions", &[])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Act: one ended by name, then every other; another account's stays.
-    let foreign = app.post(&stranger, "end_session", &[("reference", &phone_ref)]).await;
+    let foreign = app
+        .post(&stranger, "end_session", &[("reference", &phone_ref)])
+        .await;
     assert_eq!(foreign.status(), 404, "only one's own sessions");
-    assert_eq!(app.post(&here, "end_session", &[("reference", &phone_ref)]).await.status(), 200);
+    assert_eq!(
+        app.post(&here, "end_session", &[("reference", &phone_ref)])
+            .await
+            .status(),
+        200
+    );
     assert!(app.whoami(&phone).await.is_null());
     assert_eq!(app.whoami(&laptop).await["login"], "s1000023");
-    assert_eq!(app.post(&here, "end_other_sessions", &[]).await.status(), 200);
+    assert_eq!(
+        app.post(&here, "end_other_sessions", &[]).await.status(),
+        200
+    );
 
     // Assert
     assert!(app.whoami(&laptop).await.is_null());
     assert_eq!(app.whoami(&here).await["login"], "s1000023");
     assert_eq!(app.whoami(&stranger).await["login"], "s1000024");
-    let left: serde_json::Value = app.post(&here, "my_sessions", &[]).await.json().await.unwrap();
+    let left: serde_json::Value = app
+        .post(&here, "my_sessions", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(left.as_array().unwrap().len(), 1);
 }

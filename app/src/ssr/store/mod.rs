@@ -270,6 +270,39 @@ pub struct SecuritySave<'a> {
     pub now: i64,
 }
 
+/// What a clean-up deletes: everything expired by `now`, and what is
+/// older than the cut-offs.
+pub struct Sweep {
+    pub now: i64,
+    /// Sessions last seen before this (idle) or started before this
+    /// (absolute lifetime).
+    pub sessions_seen_before: i64,
+    pub sessions_started_before: i64,
+    /// Throttle rows whose last count is older than this and whose lock
+    /// is over.
+    pub throttle_before: i64,
+    /// Audit events before this; `None` keeps them all.
+    pub audit_before: Option<i64>,
+}
+
+/// How many rows a clean-up deleted, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions: u64,
+    pub flows: u64,
+    pub tickets: u64,
+    pub captchas: u64,
+    pub throttle: u64,
+    pub audit: u64,
+}
+
+/// The two ways a CAPTCHA challenge is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptchaMedia {
+    Image,
+    Audio,
+}
+
 /// Which of an account's sessions a change ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndSessions<'a> {
@@ -409,6 +442,9 @@ pub trait Store: Send + Sync + 'static {
     async fn rotate_session(&self, id_hash: &str, new_id_hash: &str, now: i64)
         -> StoreResult<bool>;
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64>;
+    /// Deletes what has expired (safe to run twice, and on every instance
+    /// at once).
+    async fn sweep(&self, sweep: &Sweep) -> StoreResult<Swept>;
     /// The account's sessions seen since `seen_since` and started since
     /// `started_since`, most recently seen first.
     async fn account_sessions(
@@ -478,6 +514,20 @@ pub trait Store: Send + Sync + 'static {
     /// tried once.
     async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>>;
     async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>>;
+    /// The challenge's image or audio as first drawn, if it was.
+    async fn captcha_media(
+        &self,
+        id_hash: &str,
+        media: CaptchaMedia,
+    ) -> StoreResult<Option<Vec<u8>>>;
+    /// Keeps `drawn` unless another request drew it first; returns what is
+    /// kept (`None` if the challenge is gone).
+    async fn keep_captcha_media(
+        &self,
+        id_hash: &str,
+        media: CaptchaMedia,
+        drawn: &[u8],
+    ) -> StoreResult<Option<Vec<u8>>>;
 
     /// Starts a flow; any unfinished flow for the same login name is void.
     async fn start_flow(&self, flow: &NewFlow<'_>) -> StoreResult<()>;

@@ -464,6 +464,54 @@ impl Store for PgStore {
         Ok(ended.rows_affected())
     }
 
+    async fn sweep(&self, c: &Sweep) -> StoreResult<Swept> {
+        let deleted = |sql: &'static str| sqlx::query(sql);
+        let sessions = deleted("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(c.sessions_seen_before)
+            .bind(c.sessions_started_before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let flows = deleted("DELETE FROM recovery_flows WHERE expires_at < $1")
+            .bind(c.now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let tickets = deleted("DELETE FROM cas_tickets WHERE expires_at <= $1")
+            .bind(c.now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let captchas = deleted("DELETE FROM captchas WHERE expires_at <= $1")
+            .bind(c.now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let throttle =
+            deleted("DELETE FROM throttle WHERE last_failure_at < $1 AND locked_until <= $2")
+                .bind(c.throttle_before)
+                .bind(c.now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let audit = match c.audit_before {
+            Some(before) => deleted("DELETE FROM audit_events WHERE at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+            None => 0,
+        };
+        Ok(Swept {
+            sessions,
+            flows,
+            tickets,
+            captchas,
+            throttle,
+            audit,
+        })
+    }
+
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
@@ -639,6 +687,44 @@ impl Store for PgStore {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    async fn captcha_media(
+        &self,
+        id_hash: &str,
+        media: CaptchaMedia,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let sql = match media {
+            CaptchaMedia::Image => "SELECT image FROM captchas WHERE id_hash = $1",
+            CaptchaMedia::Audio => "SELECT audio FROM captchas WHERE id_hash = $1",
+        };
+        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(sql)
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|(bytes,)| bytes))
+    }
+
+    async fn keep_captcha_media(
+        &self,
+        id_hash: &str,
+        media: CaptchaMedia,
+        drawn: &[u8],
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let sql = match media {
+            CaptchaMedia::Image => {
+                "UPDATE captchas SET image = COALESCE(image, $1) WHERE id_hash = $2 RETURNING image"
+            }
+            CaptchaMedia::Audio => {
+                "UPDATE captchas SET audio = COALESCE(audio, $1) WHERE id_hash = $2 RETURNING audio"
+            }
+        };
+        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(sql)
+            .bind(drawn)
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|(bytes,)| bytes))
     }
 
     async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
