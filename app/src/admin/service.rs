@@ -277,13 +277,15 @@ pub async fn import_upload(
 ) -> Result<(), AppError> {
     let mut data = data.into_inner().ok_or(AppError::BadRequest)?;
     let (mut content, mut name, mut dry_run) = (Vec::new(), String::new(), false);
-    while let Ok(Some(mut field)) = data.next_field().await {
+    // A stream that breaks off is refused whole: nothing of what arrived is
+    // imported.
+    while let Some(mut field) = data.next_field().await.map_err(|_| AppError::BadRequest)? {
         match field.name().unwrap_or_default() {
             "file" => {
                 name = field.file_name().unwrap_or_default().to_owned();
-                while let Ok(Some(chunk)) = field.chunk().await {
+                while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest)? {
                     if content.len() + chunk.len() > MAX_UPLOAD {
-                        return Err(AppError::BadRequest);
+                        return Err(AppError::TooLarge);
                     }
                     content.extend_from_slice(&chunk);
                 }

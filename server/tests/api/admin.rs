@@ -446,3 +446,41 @@ async fn the_audit_export_never_hands_a_spreadsheet_a_formula() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn an_upload_cut_off_half_way_imports_nothing() {
+    // Arrange: a records file whose multipart stream stops before its end
+    // (no closing boundary), as a dropped connection leaves it.
+    let app = spawn_app().await;
+    let admin = app.admin("a5000043").await;
+    let body =
+        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"records.csv\"\r\n\
+                Content-Type: text/csv\r\n\r\nlogin,display_name,role,email\r\n\
+                s5000044,Chan Tai Man,student,s5000044@example.edu\r\n";
+
+    // Act
+    let response = admin
+        .post(format!("{}/api/admin_import", app.address))
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+
+    // Assert: refused, no account, no report kept.
+    assert_eq!(response.status(), 400);
+    assert!(app
+        .state
+        .store
+        .account_by_login("s5000044")
+        .await
+        .unwrap()
+        .is_none());
+    let reports: serde_json::Value = app
+        .post(&admin, "admin_imports", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reports.as_array().unwrap().len(), 0);
+}
