@@ -393,6 +393,18 @@ fn read_outbox(dir: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Sends the requests all at once (a limit's test fires them together)
+/// and returns their statuses, in order.
+pub async fn statuses_at_once(
+    requests: impl IntoIterator<Item = impl std::future::Future<Output = reqwest::Response>>,
+) -> Vec<u16> {
+    futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect()
+}
+
 /// The JSON body of an error answer.
 pub async fn error_of(response: reqwest::Response) -> serde_json::Value {
     response.json().await.unwrap()

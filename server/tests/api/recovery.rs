@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use app::ssr::config::{Mode, SmtpTls, Transport};
 use serde_json::Value;
 
-use crate::helpers::{captured_logs, error_of, spawn_app, spawn_app_with, TestApp, CAPTCHA};
+use crate::helpers::{
+    captured_logs, error_of, spawn_app, spawn_app_with, statuses_at_once, TestApp, CAPTCHA,
+};
 
 const NEW: &str = "Harbour7Lights";
 
@@ -998,11 +1000,7 @@ async fn wrong_codes_sent_all_at_once_are_checked_no_more_than_the_limit() {
 
     // Act: 50 wrong codes at once.
     let guesses = (0..50).map(|_| app.verify(&client, "000000"));
-    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = statuses_at_once(guesses).await;
 
     // Assert: `max` were checked (the last of them voids the flow); the
     // rest found it over.
@@ -1028,11 +1026,7 @@ async fn sends_fired_all_at_once_send_one_message() {
 
     // Act: 30 "send code" at once.
     let sends = (0..30).map(|_| app.send_code(&client, "email"));
-    let statuses: Vec<u16> = futures_util::future::join_all(sends)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = statuses_at_once(sends).await;
 
     // Assert: one went out, the others were told to wait.
     assert_eq!(

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::helpers::{error_of, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{error_of, spawn_app, spawn_app_with, statuses_at_once, TestApp};
 
 const NEW: &str = "Harbour7Lights";
 
@@ -660,11 +660,7 @@ async fn wrong_second_step_codes_sent_all_at_once_are_checked_no_more_than_the_l
 
     // Act: 50 wrong app codes at once.
     let guesses = (0..50).map(|_| app.second(&signing_in, "app", "000000"));
-    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = statuses_at_once(guesses).await;
 
     // Assert
     let wrong = statuses.iter().filter(|s| **s == 422).count();
@@ -705,11 +701,7 @@ async fn second_step_codes_asked_for_all_at_once_send_one_message() {
             &[("method", "alt_email")],
         )
     });
-    let statuses: Vec<u16> = futures_util::future::join_all(asks)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = statuses_at_once(asks).await;
 
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let after = app
@@ -738,11 +730,7 @@ async fn contact_codes_asked_for_all_at_once_send_one_message() {
             ],
         )
     });
-    let statuses: Vec<u16> = futures_util::future::join_all(asks)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = statuses_at_once(asks).await;
 
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let sent = app.delivered_to("s2000042.alt@example.net", 2).await.len();

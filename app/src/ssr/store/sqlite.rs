@@ -13,6 +13,15 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Runs a `DELETE … < $1`-style statement; how many rows went.
+    async fn delete_before(&self, sql: &'static str, at: i64) -> StoreResult<u64> {
+        Ok(sqlx::query(sql)
+            .bind(at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -469,50 +478,34 @@ impl Store for SqliteStore {
     }
 
     async fn sweep(&self, c: &Sweep) -> StoreResult<Swept> {
-        let deleted = |sql: &'static str| sqlx::query(sql);
-        let sessions = deleted("DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2")
-            .bind(c.sessions_seen_before)
-            .bind(c.sessions_started_before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        let flows = deleted("DELETE FROM recovery_flows WHERE expires_at < ?1")
-            .bind(c.now)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        let tickets = deleted("DELETE FROM cas_tickets WHERE expires_at <= ?1")
-            .bind(c.now)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        let captchas = deleted("DELETE FROM captchas WHERE expires_at <= ?1")
-            .bind(c.now)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let sessions =
+            sqlx::query("DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2")
+                .bind(c.sessions_seen_before)
+                .bind(c.sessions_started_before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         let throttle =
-            deleted("DELETE FROM throttle WHERE last_failure_at < ?1 AND locked_until <= ?2")
+            sqlx::query("DELETE FROM throttle WHERE last_failure_at < ?1 AND locked_until <= ?2")
                 .bind(c.throttle_before)
                 .bind(c.now)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
-        let audit = match c.audit_before {
-            Some(before) => deleted("DELETE FROM audit_events WHERE at < ?1")
-                .bind(before)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-            None => 0,
-        };
+        let expired = |sql| self.delete_before(sql, c.now);
         Ok(Swept {
             sessions,
-            flows,
-            tickets,
-            captchas,
+            flows: expired("DELETE FROM recovery_flows WHERE expires_at < ?1").await?,
+            tickets: expired("DELETE FROM cas_tickets WHERE expires_at <= ?1").await?,
+            captchas: expired("DELETE FROM captchas WHERE expires_at <= ?1").await?,
             throttle,
-            audit,
+            audit: match c.audit_before {
+                Some(before) => {
+                    self.delete_before("DELETE FROM audit_events WHERE at < ?1", before)
+                        .await?
+                }
+                None => 0,
+            },
         })
     }
 
