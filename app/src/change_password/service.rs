@@ -110,8 +110,8 @@ pub async fn change_password(
     match store.change_password(&change).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
-            tracing::warn!("password changed concurrently; this change was not applied");
-            return Err(AppError::Internal);
+            tracing::info!("password changed concurrently; this change was not applied");
+            return Err(AppError::Conflict);
         }
         Err(e) => return Err(internal(e)),
     }

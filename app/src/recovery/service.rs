@@ -358,12 +358,20 @@ pub async fn start(
             ThrottleRule::hourly(r.starts_per_address_per_hour),
         ),
     ];
-    reserve_quotas(state, &quotas).await?;
+    // The address counts every try; the name only tries that solved the
+    // CAPTCHA, so nobody can use up another person's starts without it.
+    let (for_name, for_address) = quotas.split_at(1);
+    let counted = reserve_quotas(state, for_address).await?;
     if !solved {
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::Captcha,
             problem: Problem::CaptchaWrong,
         }]));
+    }
+    if let Err(refused) = reserve_quotas(state, for_name).await {
+        // Refused starts do not count against the address.
+        release_quotas(state, for_address, &counted).await?;
+        return Err(refused);
     }
 
     let account = state
@@ -860,8 +868,8 @@ pub async fn reset(
     match state.store.change_password(&change).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
-            tracing::warn!("the account or flow changed meanwhile; the reset was not applied");
-            return Err(AppError::Internal);
+            tracing::info!("the account or flow changed meanwhile; the reset was not applied");
+            return Err(AppError::Conflict);
         }
         Err(e) => return Err(internal(e)),
     }

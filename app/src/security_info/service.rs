@@ -314,11 +314,8 @@ pub async fn start_contact(
         }
         Err(e) => return Err(e),
     }
-    let sent = async {
-        factors::count_message(state, &account).await?;
-        factors::send_code(state, &account, method, &address, &code, expires_at).await
-    };
-    if let Err(e) = sent.await {
+    let sent = factors::count_and_send(state, &account, method, &address, &code, expires_at).await;
+    if let Err(e) = sent {
         // Nothing went out: the pending code is taken back if still ours.
         let mut now_stored = factors::load(state, account.id).await?;
         if now_stored.doc.pending_contact == stored.doc.pending_contact {

@@ -169,11 +169,8 @@ async fn send(
     let claimed_at = claim_send(state, flow).await?;
     let code = new_code();
     let expires_at = now + i64::from(r.code_lifetime_seconds);
-    let sent = async {
-        factors::count_message(state, account).await?;
-        factors::send_code(state, account, method, address, &code, expires_at).await
-    };
-    if let Err(e) = sent.await {
+    let sent = factors::count_and_send(state, account, method, address, &code, expires_at).await;
+    if let Err(e) = sent {
         unclaim_send(state, flow, claimed_at).await?;
         return Err(e);
     }
@@ -301,6 +298,9 @@ pub async fn verify(
         first_factor: None,
     };
     if !store.pass_factor(&passed).await.map_err(internal)? {
+        // Another request passed this step first (a double click): this
+        // one is no failure.
+        attempt.release(state, reserved).await?;
         return Err(AppError::FlowVoid);
     }
     store.void_flow(&flow.id_hash).await.map_err(internal)?;

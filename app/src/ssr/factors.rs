@@ -501,24 +501,62 @@ pub async fn check(
 
 /// Counts one message toward the hourly number per account that the
 /// security-info page and the sign-in's second step may send; refuses
-/// when it is used up.
-pub async fn count_message(state: &AppState, account: &Account) -> Result<(), AppError> {
+/// when it is used up. The count is given back (`uncount_message`) if the
+/// message cannot go.
+pub async fn count_message(state: &AppState, account: &Account) -> Result<i64, AppError> {
     let now = state.clock.unix();
-    let quota = ThrottleRule::hourly(state.config.recovery.messages_per_account_per_hour);
-    let key = format!("security-send:{}", login_key(&account.login));
+    let (key, quota) = message_quota(state, account);
     let counted = state
         .store
         .reserve_attempt(&key, &quota, now)
         .await
         .map_err(internal)?;
-    if counted.is_some() {
-        return Ok(());
+    if let Some(count) = counted {
+        return Ok(count);
     }
     let held = state.store.throttle_state(&key).await.map_err(internal)?;
     let wait = held.map_or(0, |h| h.locked_until - now).max(60);
     Err(AppError::RateLimited {
         minutes: (wait as u64).div_ceil(60),
     })
+}
+
+pub async fn uncount_message(
+    state: &AppState,
+    account: &Account,
+    counted: i64,
+) -> Result<(), AppError> {
+    let (key, quota) = message_quota(state, account);
+    state
+        .store
+        .release_attempt(&key, counted, &quota, state.clock.unix())
+        .await
+        .map_err(internal)
+}
+
+fn message_quota(state: &AppState, account: &Account) -> (String, ThrottleRule) {
+    (
+        format!("security-send:{}", login_key(&account.login)),
+        ThrottleRule::hourly(state.config.recovery.messages_per_account_per_hour),
+    )
+}
+
+/// Counts a message, sends the code, and gives the count back if it could
+/// not go.
+pub async fn count_and_send(
+    state: &AppState,
+    account: &Account,
+    method: Method,
+    address: &str,
+    code: &str,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    let counted = count_message(state, account).await?;
+    let sent = send_code(state, account, method, address, code, expires_at).await;
+    if sent.is_err() {
+        uncount_message(state, account, counted).await?;
+    }
+    sent
 }
 
 /// Sends a verification code to `address` by email or text message.

@@ -97,7 +97,8 @@ impl ServicePattern {
         {
             return false;
         }
-        let segments: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
+        let path = url.path();
+        let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         if !path_matches(&self.path, &segments) {
             return false;
         }

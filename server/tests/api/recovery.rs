@@ -1169,3 +1169,33 @@ async fn a_slow_mail_server_does_not_tell_which_names_exist() {
         "an unknown name answers as late as a real one: {unknown:?} vs {real:?}"
     );
 }
+
+#[tokio::test]
+async fn wrong_captchas_cannot_use_up_another_persons_starts() {
+    // An attacker elsewhere tries to start resets for a victim's name
+    // without solving the CAPTCHA, more often than the name's quota.
+    let app = spawn_app_with(|c| c.recovery.starts_per_login_per_hour = 3).await;
+    app.create_account("s7000053").await;
+    for _ in 0..5 {
+        let client = app.client();
+        let captcha = app.open_wizard(&client).await;
+        let refused = app
+            .post(
+                &client,
+                "recovery_start",
+                &[
+                    ("login", "s7000053"),
+                    ("captcha_id", &captcha),
+                    ("captcha", "WRONG"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+    }
+
+    // The victim can still start one.
+    assert_eq!(
+        app.start_recovery(&app.client(), "s7000053").await.status(),
+        200
+    );
+}

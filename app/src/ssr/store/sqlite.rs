@@ -568,8 +568,10 @@ impl Store for SqliteStore {
         rule: &ThrottleRule,
         now: i64,
     ) -> StoreResult<Option<i64>> {
-        // One statement: counts are older than the window start again, a
-        // held-back key is left as it is (no row comes back).
+        // One statement. A count starts again once its window has passed
+        // or once its lock has been served (at most `lock_after` attempts
+        // a lock period); a held-back key is left as it is (no row comes
+        // back). Only failures move the window (`settle_failure`).
         let first_lock = if rule.lock_after <= 1 {
             now + rule.lock_seconds
         } else {
@@ -578,9 +580,15 @@ impl Store for SqliteStore {
         Ok(sqlx::query_scalar(
             "INSERT INTO throttle (key, failures, last_failure_at, locked_until) VALUES (?1, 1, ?2, ?5) \
              ON CONFLICT(key) DO UPDATE SET \
-               failures = CASE WHEN throttle.last_failure_at < ?3 THEN 1 ELSE throttle.failures + 1 END, \
-               last_failure_at = ?2, \
-               locked_until = CASE WHEN (CASE WHEN throttle.last_failure_at < ?3 THEN 1 ELSE throttle.failures + 1 END) >= ?4 \
+               failures = CASE WHEN throttle.last_failure_at < ?3 \
+                   OR (throttle.failures >= ?4 AND throttle.locked_until > 0) THEN 1 \
+                 ELSE throttle.failures + 1 END, \
+               last_failure_at = CASE WHEN throttle.last_failure_at < ?3 \
+                   OR (throttle.failures >= ?4 AND throttle.locked_until > 0) THEN ?2 \
+                 ELSE throttle.last_failure_at END, \
+               locked_until = CASE WHEN (CASE WHEN throttle.last_failure_at < ?3 \
+                   OR (throttle.failures >= ?4 AND throttle.locked_until > 0) THEN 1 \
+                 ELSE throttle.failures + 1 END) >= ?4 \
                  THEN ?2 + ?6 ELSE throttle.locked_until END \
              WHERE throttle.locked_until <= ?2 \
              RETURNING failures",
@@ -607,7 +615,7 @@ impl Store for SqliteStore {
         // (the others were given back), and then earns only a delay.
         let delay = rule.locked_until(reserved.min(rule.lock_after - 1), now);
         sqlx::query(
-            "UPDATE throttle SET locked_until = CASE \
+            "UPDATE throttle SET last_failure_at = ?6, locked_until = CASE \
                WHEN failures >= ?1 THEN MAX(locked_until, ?2) \
                WHEN ?3 >= ?1 THEN ?4 \
                ELSE MAX(locked_until, ?4) END \
@@ -618,6 +626,7 @@ impl Store for SqliteStore {
         .bind(reserved)
         .bind(delay)
         .bind(key)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
