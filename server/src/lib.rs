@@ -86,6 +86,7 @@ pub async fn build_state(
         keys: Arc::new(keys),
         leptos_options,
         send_times: Arc::default(),
+        decoys: Arc::default(),
     })
 }
 

@@ -9,7 +9,7 @@ use crate::change_password::service::check_new_password;
 use crate::error::{AppError, Field, FieldError, Password, Problem};
 use crate::sign_in::service::Attempt;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::codes::{decoy_masks, new_code, normalize_code};
+use crate::ssr::codes::{decoy_masks, new_code, normalize_code, DecoyModel};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
@@ -105,16 +105,19 @@ pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
 /// channel is proved under 2-step verification: the 2-step methods and
 /// recovery codes, not the proved one); for an unknown name, the masks its
 /// secret-derived decoy would show.
-fn channels(
+async fn channels(
     state: &AppState,
     login_key: &str,
     account: Option<(&Account, &SecurityDoc)>,
     first: Option<&str>,
-) -> Vec<ChannelOption> {
+) -> Result<Vec<ChannelOption>, AppError> {
+    // Read for every name alike, so the time tells nothing either.
+    let model = decoy_model(state).await?;
     let Some((account, doc)) = account else {
         let (email, mobile) = decoy_masks(
             &state.keys,
             login_key,
+            &model,
             &state.config.recovery.decoy_email_domains,
         );
         let mut options = vec![ChannelOption {
@@ -125,7 +128,7 @@ fn channels(
             channel: Channel::Mobile,
             masked,
         }));
-        return options;
+        return Ok(options);
     };
     let methods = match first {
         Some(first) => {
@@ -143,7 +146,21 @@ fn channels(
             methods
         }
     };
-    doc.offer(account, methods)
+    Ok(doc.offer(account, methods))
+}
+
+/// How the real accounts look, read again every ten minutes.
+async fn decoy_model(state: &AppState) -> Result<DecoyModel, AppError> {
+    const FRESH_FOR: i64 = 600;
+    let now = state.clock.unix();
+    let mut cached = state.decoys.lock().await;
+    if let Some((at, model)) = cached.as_ref().filter(|(at, _)| now - at < FRESH_FOR) {
+        let _ = at;
+        return Ok(model.clone());
+    }
+    let model = state.store.decoy_model().await.map_err(internal)?;
+    *cached = Some((now, model.clone()));
+    Ok(model)
 }
 
 /// A flow's account with its security info.
@@ -164,7 +181,11 @@ fn as_refs(found: &Option<(Account, SecurityDoc)>) -> Option<(&Account, &Securit
     found.as_ref().map(|(a, d)| (a, d))
 }
 
-fn code_step(state: &AppState, flow: &Flow, found: Option<(&Account, &SecurityDoc)>) -> Step {
+async fn code_step(
+    state: &AppState,
+    flow: &Flow,
+    found: Option<(&Account, &SecurityDoc)>,
+) -> Result<Step, AppError> {
     let now = state.clock.unix();
     let channel = flow
         .channel
@@ -172,6 +193,7 @@ fn code_step(state: &AppState, flow: &Flow, found: Option<(&Account, &SecurityDo
         .and_then(|c| c.parse().ok())
         .unwrap_or(Channel::Email);
     let masked = channels(state, &flow.login_key, found, flow.first_factor.as_deref())
+        .await?
         .into_iter()
         .find(|o| o.channel == channel)
         .map(|o| o.masked)
@@ -179,7 +201,7 @@ fn code_step(state: &AppState, flow: &Flow, found: Option<(&Account, &SecurityDo
     let expires = flow.code_expires_at.unwrap_or(now);
     let r = &state.config.recovery;
     let resend_at = flow.last_sent_at.unwrap_or(now) + i64::from(r.resend_cooldown_seconds);
-    Step::Code(CodeStep {
+    Ok(Step::Code(CodeStep {
         channel,
         masked,
         seconds_left: (expires - now).max(0),
@@ -194,7 +216,7 @@ fn code_step(state: &AppState, flow: &Flow, found: Option<(&Account, &SecurityDo
             .unwrap_or_default(),
         resend_in: (resend_at - now).max(0),
         resends_left: (i64::from(r.max_codes_per_flow) - flow.codes_sent).max(0) as u32,
-    })
+    }))
 }
 
 fn password_step(state: &AppState, account: &Account) -> Step {
@@ -216,10 +238,11 @@ async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
                 &flow.login_key,
                 as_refs(&found),
                 flow.first_factor.as_deref(),
-            ),
+            )
+            .await?,
             second: flow.first_factor.is_some(),
         },
-        FlowState::Code => code_step(state, flow, as_refs(&found)),
+        FlowState::Code => code_step(state, flow, as_refs(&found)).await?,
         FlowState::Password => match account {
             Some(a) if may_reset(state, &a) => password_step(state, &a),
             Some(_) => unavailable(state),
@@ -406,7 +429,7 @@ pub async fn start(
     set_flow_cookie(state, &token, i64::from(r.flow_lifetime_minutes) * 60);
     let found = security_of(state, account).await?;
     Ok(Step::Channel {
-        options: channels(state, &flow_key, as_refs(&found), None),
+        options: channels(state, &flow_key, as_refs(&found), None).await?,
         second: false,
     })
 }
@@ -427,6 +450,7 @@ pub async fn send_code(
         as_refs(&found),
         flow.first_factor.as_deref(),
     )
+    .await?
     .iter()
     .any(|o| o.channel == channel)
     {
@@ -529,7 +553,7 @@ pub async fn send_code(
         last_sent_at: Some(now),
         ..flow
     };
-    Ok(code_step(state, &flow, as_refs(&found)))
+    code_step(state, &flow, as_refs(&found)).await
 }
 
 fn held_step(state: &AppState, channel: Channel, found: Option<(&Account, &SecurityDoc)>) -> Step {
@@ -657,6 +681,7 @@ pub async fn verify_held(
         as_refs(&found),
         flow.first_factor.as_deref(),
     )
+    .await?
     .iter()
     .any(|o| o.channel == channel);
     let Some((account, _)) = found.filter(|_| offered) else {

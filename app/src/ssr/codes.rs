@@ -85,23 +85,19 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-const BULLETS_LOCAL: usize = 5;
+const BULLETS_LOCAL: usize = 7;
 const BULLETS_DOMAIN: usize = 4;
 
-/// `chan.tai.man@example.edu.hk` → `c•••••n@e••••.edu.hk`. The number of
-/// bullets is fixed, so the mask does not tell the length.
+/// `chan.tai.man@example.edu.hk` → `•••••••@e••••.edu.hk`. No character of
+/// the mailbox name shows (it is often the login name, which a decoy for an
+/// unknown name could not match), and the number of bullets is fixed, so
+/// the mask does not tell the length.
 pub fn mask_email(email: &str) -> String {
-    let (local, domain) = email.rsplit_once('@').unwrap_or((email, ""));
+    let (_, domain) = email.rsplit_once('@').unwrap_or((email, ""));
     let (label, rest) = domain.split_once('.').unwrap_or((domain, ""));
-    let first = local.chars().next().unwrap_or('•');
-    let last = if local.chars().count() > 1 {
-        local.chars().last().unwrap_or('•')
-    } else {
-        '•'
-    };
     let label_first = label.chars().next().unwrap_or('•');
     format!(
-        "{first}{}{last}@{label_first}{}.{rest}",
+        "{}@{label_first}{}.{rest}",
         "•".repeat(BULLETS_LOCAL),
         "•".repeat(BULLETS_DOMAIN)
     )
@@ -114,30 +110,61 @@ pub fn mask_mobile(mobile: &str) -> String {
     format!("•••• {tail}")
 }
 
+/// What the real accounts look like, for decoys that look the same: their
+/// email domains with how many accounts use each, and how many have a
+/// mobile number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecoyModel {
+    pub domains: Vec<(String, i64)>,
+    pub accounts: i64,
+    pub with_mobile: i64,
+}
+
 /// The masks shown for a login name that has no account: drawn from the
-/// secret and the name, so the same name always shows the same masks.
-pub fn decoy_masks(keys: &Keys, login_key: &str, domains: &[String]) -> (String, Option<String>) {
+/// secret and the name (the same name always shows the same masks), with
+/// the real accounts' domains and share of mobile numbers, so each visible
+/// feature has the distribution a real account's has. Without accounts
+/// yet, `fallback` domains are used.
+pub fn decoy_masks(
+    keys: &Keys,
+    login_key: &str,
+    model: &DecoyModel,
+    fallback: &[String],
+) -> (String, Option<String>) {
     let bytes = keys.derive("decoy", login_key);
-    let letters = b"abcdefghijklmnopqrstuvwxyz";
-    let domains: Vec<&String> = domains.iter().filter(|d| d.contains('.')).collect();
-    let domain = domains
-        .get(bytes[0] as usize % domains.len().max(1))
-        .map(|d| d.as_str())
-        .unwrap_or("example.edu");
-    let email = format!(
-        "{}x{}@{domain}",
-        letters[bytes[1] as usize % 26] as char,
-        letters[bytes[2] as usize % 26] as char
-    );
-    // Most accounts have a mobile number; about three in four decoys do.
-    let mobile = (bytes[3] < 192).then(|| {
-        let digits: String = bytes[4..8]
+    let pick = u64::from(u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+    let total: i64 = model.domains.iter().map(|(_, n)| *n).sum();
+    let domain = if total > 0 {
+        // A domain chosen as often as accounts use it.
+        let mut at = (pick % total as u64) as i64;
+        model
+            .domains
+            .iter()
+            .find(|(_, n)| {
+                at -= n;
+                at < 0
+            })
+            .map_or("example.edu", |(d, _)| d.as_str())
+    } else {
+        let domains: Vec<&String> = fallback.iter().filter(|d| d.contains('.')).collect();
+        domains
+            .get(pick as usize % domains.len().max(1))
+            .map_or("example.edu", |d| d.as_str())
+    };
+    let share = u64::from(u16::from_be_bytes([bytes[4], bytes[5]]));
+    let has_mobile = if model.accounts > 0 {
+        share * (model.accounts as u64) < 65_536 * (model.with_mobile as u64)
+    } else {
+        share < 49_152
+    };
+    let mobile = has_mobile.then(|| {
+        let digits: String = bytes[6..10]
             .iter()
             .map(|b| char::from(b'0' + b % 10))
             .collect();
         format!("•••• {digits}")
     });
-    (mask_email(&email), mobile)
+    (mask_email(&format!("x@{domain}")), mobile)
 }
 
 #[cfg(test)]
@@ -171,27 +198,51 @@ mod tests {
     }
 
     #[test]
-    fn masks_show_the_ends_only() {
+    fn masks_show_no_character_of_the_mailbox_name() {
         assert_eq!(
             mask_email("chan.tai.man@example.edu.hk"),
-            "c•••••n@e••••.edu.hk"
+            "•••••••@e••••.edu.hk"
         );
-        assert_eq!(mask_email("c@e.edu"), "c••••••@e••••.edu");
+        assert_eq!(mask_email("c@e.edu"), "•••••••@e••••.edu");
         assert_eq!(mask_mobile("+852 9123 4567"), "•••• 4567");
     }
 
     #[test]
-    fn decoy_masks_are_stable_per_name_and_shaped_like_real_ones() {
+    fn decoy_masks_are_stable_per_name_and_drawn_from_the_real_domains() {
         let keys = Keys::new("a secret of more than thirty-two characters");
-        let domains = vec!["example.edu".to_string()];
-        let a = decoy_masks(&keys, "nobody", &domains);
-        assert_eq!(a, decoy_masks(&keys, "nobody", &domains));
-        assert!(a.0.ends_with("@e••••.edu"));
-        assert_eq!(
-            a.0.chars().count(),
-            mask_email("ab@example.edu").chars().count()
+        let model = DecoyModel {
+            domains: vec![
+                ("connect.example.edu.hk".into(), 3),
+                ("example.edu".into(), 1),
+            ],
+            accounts: 4,
+            with_mobile: 4,
+        };
+        let a = decoy_masks(&keys, "nobody", &model, &[]);
+        assert_eq!(a, decoy_masks(&keys, "nobody", &model, &[]));
+        assert!(
+            a.1.is_some(),
+            "every account has a mobile, so every decoy does"
+        );
+        let domains: Vec<String> = (0..400)
+            .map(|i| decoy_masks(&keys, &format!("n{i}"), &model, &[]).0)
+            .collect();
+        let connect = domains
+            .iter()
+            .filter(|d| d.ends_with("@c••••.example.edu.hk"))
+            .count();
+        assert!(
+            (250..350).contains(&connect),
+            "about three in four: {connect}"
         );
         let other = Keys::new("another secret of more than thirty-two characters");
-        assert_ne!(a, decoy_masks(&other, "nobody", &domains));
+        assert_ne!(a, decoy_masks(&other, "nobody", &model, &[]));
+        let fallback = decoy_masks(
+            &keys,
+            "nobody",
+            &DecoyModel::default(),
+            &["example.edu".into()],
+        );
+        assert_eq!(fallback.0, "•••••••@e••••.edu");
     }
 }

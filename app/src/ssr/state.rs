@@ -34,6 +34,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// How long code deliveries took lately (see `SendTimes`).
     pub send_times: Arc<SendTimes>,
+    /// The real accounts' shape that decoys copy, with when it was read.
+    pub decoys: Arc<tokio::sync::Mutex<Option<(i64, crate::ssr::codes::DecoyModel)>>>,
 }
 
 /// How long the last real code deliveries took: every "send code" answer

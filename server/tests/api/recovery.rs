@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use app::ssr::config::{Mode, SmtpTls, Transport};
 use serde_json::Value;
+use server::accounts::{self, AccountInput};
 
 use crate::helpers::{
     captured_logs, error_of, spawn_app, spawn_app_with, statuses_at_once, TestApp, CAPTCHA,
@@ -153,11 +154,11 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
         .unwrap();
     assert_eq!(
         step["Channel"]["options"],
-        serde_json::json!([{ "channel": "email", "masked": "s•••••1@e••••.edu" }])
+        serde_json::json!([{ "channel": "email", "masked": "•••••••@e••••.edu" }])
     );
     let step: Value = app.send_code(&client, "email").await.json().await.unwrap();
     assert_eq!(step["Code"]["seconds_left"], 600);
-    assert_eq!(step["Code"]["masked"], "s•••••1@e••••.edu");
+    assert_eq!(step["Code"]["masked"], "•••••••@e••••.edu");
     assert_eq!(step["Code"]["resends_left"], 2);
     let code = app.last_code("s3000001@example.edu");
 
@@ -899,7 +900,7 @@ async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
     assert_eq!(response.status(), 302);
     assert_eq!(response.headers()["location"], "/forgot-password?resume=1");
     let (_, html) = page(&app, &client).await;
-    assert!(html.contains("s•••••2@e••••.edu"));
+    assert!(html.contains("•••••••@e••••.edu"));
     assert!(html.contains("id=\"recovery-channel\""));
 }
 
@@ -1198,4 +1199,137 @@ async fn wrong_captchas_cannot_use_up_another_persons_starts() {
         app.start_recovery(&app.client(), "s7000053").await.status(),
         200
     );
+}
+
+/// What the channel step shows for a name, as features an observer would
+/// compare: the email mask's length, whether its last character before
+/// `@` is the login's last, its domain, and the set of channels offered.
+async fn channel_features(app: &TestApp, login: &str) -> (usize, bool, String, String) {
+    let client = app.client();
+    let started: Value = app
+        .start_recovery(&client, login)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let options = started["Channel"]["options"].as_array().unwrap().clone();
+    let email = options
+        .iter()
+        .find(|o| o["channel"] == "email")
+        .and_then(|o| o["masked"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let (local, domain) = email.split_once('@').unwrap_or((&email, ""));
+    let last_is_logins = local.chars().last() == login.chars().last();
+    let mut set: Vec<String> = options.iter().map(|o| o["channel"].to_string()).collect();
+    set.sort();
+    (
+        email.chars().count(),
+        last_is_logins,
+        domain.to_owned(),
+        set.join(","),
+    )
+}
+
+/// The share of group `a` among those with `feature`'s most telling value:
+/// 0.5 means the feature tells the groups apart no better than chance.
+fn best_split<T: PartialEq + Clone>(a: &[T], b: &[T]) -> f64 {
+    let mut worst: f64 = 0.5;
+    for value in a.iter().chain(b) {
+        let in_a = a.iter().filter(|v| *v == value).count() as f64;
+        let in_b = b.iter().filter(|v| *v == value).count() as f64;
+        let with = in_a + in_b;
+        let without = (a.len() + b.len()) as f64 - with;
+        // Accuracy of guessing "real" when the value shows and "unknown"
+        // when it does not (or the reverse).
+        let right = (in_a + (b.len() as f64 - in_b)) / (with + without);
+        worst = worst.max(right).max(1.0 - right);
+    }
+    worst
+}
+
+#[tokio::test]
+async fn the_channel_step_tells_a_real_name_from_an_unknown_one_no_better_than_chance() {
+    // Arrange: 200 accounts the way records import them (two email domains,
+    // most with a mobile number), and 200 names with no account.
+    let app = spawn_app_with(|c| {
+        c.recovery.starts_per_address_per_hour = 1000;
+        c.captcha.per_address_per_hour = 1000;
+    })
+    .await;
+    let mut real = vec![];
+    for i in 0..200u32 {
+        let login = format!("s{:07}", 7100000 + i * 37);
+        let domain = if i % 4 == 0 {
+            "connect.example.edu.hk"
+        } else {
+            "example.edu"
+        };
+        let mobile =
+            (i % 5 != 0).then(|| format!("+852 9{:03} {:04}", i % 1000, (i * 7919) % 10000));
+        accounts::create(
+            &app.state,
+            AccountInput {
+                login: login.clone(),
+                name: "Chan Tai Man".into(),
+                role: "student".into(),
+                email: format!("{login}@{domain}"),
+                mobile,
+                first_time: false,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        real.push(login);
+    }
+    let unknown: Vec<String> = (0..200u32)
+        .map(|i| format!("s{:07}", 7100001 + i * 37))
+        .collect();
+
+    // Act
+    let mut seen_real = vec![];
+    for login in &real {
+        seen_real.push(channel_features(&app, login).await);
+    }
+    let mut seen_unknown = vec![];
+    for login in &unknown {
+        seen_unknown.push(channel_features(&app, login).await);
+    }
+
+    // Assert: each feature on its own splits the groups no better than 55/45.
+    let feature = |f: fn(&(usize, bool, String, String)) -> String| {
+        let a: Vec<String> = seen_real.iter().map(f).collect();
+        let b: Vec<String> = seen_unknown.iter().map(f).collect();
+        best_split(&a, &b)
+    };
+    let splits = [
+        ("mask length", feature(|s| s.0.to_string())),
+        (
+            "last character is the login's",
+            feature(|s| s.1.to_string()),
+        ),
+        ("domain", feature(|s| s.2.clone())),
+        ("channel set", feature(|s| s.3.clone())),
+    ];
+    let connect = |seen: &[(usize, bool, String, String)]| {
+        seen.iter().filter(|s| s.2.starts_with('c')).count()
+    };
+    let with_mobile = |seen: &[(usize, bool, String, String)]| {
+        seen.iter().filter(|s| s.3.contains("mobile")).count()
+    };
+    println!(
+        "second domain: {} real, {} unknown; with a mobile: {} real, {} unknown",
+        connect(&seen_real),
+        connect(&seen_unknown),
+        with_mobile(&seen_real),
+        with_mobile(&seen_unknown)
+    );
+    println!("best split per feature (0.5 is chance): {splits:?}");
+    for (name, split) in splits {
+        assert!(
+            split <= 0.55,
+            "{name} splits real from unknown at {split:.2}"
+        );
+    }
 }

@@ -442,6 +442,9 @@ pub trait Store: Send + Sync + 'static {
     async fn rotate_session(&self, id_hash: &str, new_id_hash: &str, now: i64)
         -> StoreResult<bool>;
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64>;
+    /// The accounts' email domains (most used first, with their counts),
+    /// how many accounts there are and how many have a mobile number.
+    async fn decoy_model(&self) -> StoreResult<crate::ssr::codes::DecoyModel>;
     /// Deletes what has expired (safe to run twice, and on every instance
     /// at once).
     async fn sweep(&self, sweep: &Sweep) -> StoreResult<Swept>;

@@ -505,6 +505,25 @@ impl Store for PgStore {
         })
     }
 
+    async fn decoy_model(&self) -> StoreResult<crate::ssr::codes::DecoyModel> {
+        let domains: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT LOWER(SUBSTR(email, STRPOS(email, '@') + 1)) AS domain, COUNT(*) AS n FROM accounts \
+             WHERE STRPOS(email, '@') > 0 GROUP BY domain ORDER BY n DESC, domain LIMIT 200",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let (accounts, with_mobile): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(CASE WHEN mobile IS NOT NULL AND mobile <> '' THEN 1 END) FROM accounts",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(crate::ssr::codes::DecoyModel {
+            domains,
+            accounts,
+            with_mobile,
+        })
+    }
+
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
