@@ -21,7 +21,7 @@ use crate::security_info::Question;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelOption {
     pub channel: Channel,
-    /// For example `c•••••5@e••••.edu.hk` or `•••• 1234`.
+    /// For example `•••••••@e••••.edu.hk` or `•••• 1234`.
     pub masked: String,
 }
 

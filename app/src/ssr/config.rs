@@ -465,8 +465,9 @@ pub struct RecoveryConfig {
     /// Sending a code answers no sooner than this, whether or not the
     /// login name exists, so response times tell nothing.
     pub send_floor_ms: u64,
-    /// Domains the masked address of an unknown login name is drawn from;
-    /// list the domains most accounts really use.
+    /// Domains the masked address of an unknown login name is drawn from
+    /// while there are no accounts yet (then the accounts' own domains, as
+    /// often as they are used).
     pub decoy_email_domains: Vec<String>,
 }
 
