@@ -19,7 +19,7 @@ use crate::ssr::store::{
     Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow, PasswordChange, SendClaim,
     StoreError,
 };
-use crate::ssr::throttle::{login_key, ThrottleRule};
+use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
 use crate::ssr::{captcha, notices, AppState};
 
 /// The cookie that ties a browser to its flow. `SameSite=Strict`: no other
@@ -280,56 +280,6 @@ pub async fn abandon(state: &AppState) -> Result<(), AppError> {
             .await
             .map_err(internal)?;
         set_flow_cookie(state, "", 0);
-    }
-    Ok(())
-}
-
-/// Counts one event against each quota before the work, or refuses with
-/// the minutes to wait (giving back what it counted) if any is used up.
-async fn reserve_quotas(
-    state: &AppState,
-    keys: &[(String, ThrottleRule)],
-) -> Result<Vec<i64>, AppError> {
-    let now = state.clock.unix();
-    let mut reserved = Vec::with_capacity(keys.len());
-    for (key, rule) in keys {
-        match state
-            .store
-            .reserve_attempt(key, rule, now)
-            .await
-            .map_err(internal)?
-        {
-            Some(count) => reserved.push(count),
-            None => {
-                release_quotas(state, &keys[..reserved.len()], &reserved).await?;
-                tracing::info!(
-                    key = key.split(':').next().unwrap_or_default(),
-                    "recovery quota reached"
-                );
-                let held = state.store.throttle_state(key).await.map_err(internal)?;
-                let wait = held.map_or(0, |h| h.locked_until - now).max(60);
-                return Err(AppError::RateLimited {
-                    minutes: (wait as u64).div_ceil(60),
-                });
-            }
-        }
-    }
-    Ok(reserved)
-}
-
-/// Gives back what `reserve_quotas` counted, for work that did not happen.
-async fn release_quotas(
-    state: &AppState,
-    keys: &[(String, ThrottleRule)],
-    reserved: &[i64],
-) -> Result<(), AppError> {
-    let now = state.clock.unix();
-    for ((key, rule), count) in keys.iter().zip(reserved) {
-        state
-            .store
-            .release_attempt(key, *count, rule, now)
-            .await
-            .map_err(internal)?;
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
 use crate::ssr::mail::OutgoingMail;
 use crate::ssr::sessions::internal;
 use crate::ssr::store::{Account, EndSessions, SecuritySave, StoreError};
-use crate::ssr::throttle::{login_key, ThrottleRule};
+use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
 use crate::ssr::{notices, AppState};
 
 /// TOTP as the usual authenticator apps do it: SHA-1, 6 digits, 30 s.
@@ -504,21 +504,9 @@ pub async fn check(
 /// when it is used up. The count is given back (`uncount_message`) if the
 /// message cannot go.
 pub async fn count_message(state: &AppState, account: &Account) -> Result<i64, AppError> {
-    let now = state.clock.unix();
-    let (key, quota) = message_quota(state, account);
-    let counted = state
-        .store
-        .reserve_attempt(&key, &quota, now)
-        .await
-        .map_err(internal)?;
-    if let Some(count) = counted {
-        return Ok(count);
-    }
-    let held = state.store.throttle_state(&key).await.map_err(internal)?;
-    let wait = held.map_or(0, |h| h.locked_until - now).max(60);
-    Err(AppError::RateLimited {
-        minutes: (wait as u64).div_ceil(60),
-    })
+    let quota = [message_quota(state, account)];
+    let counted = reserve_quotas(state, &quota).await?;
+    Ok(counted.into_iter().next().unwrap_or_default())
 }
 
 pub async fn uncount_message(
@@ -526,12 +514,7 @@ pub async fn uncount_message(
     account: &Account,
     counted: i64,
 ) -> Result<(), AppError> {
-    let (key, quota) = message_quota(state, account);
-    state
-        .store
-        .release_attempt(&key, counted, &quota, state.clock.unix())
-        .await
-        .map_err(internal)
+    release_quotas(state, &[message_quota(state, account)], &[counted]).await
 }
 
 fn message_quota(state: &AppState, account: &Account) -> (String, ThrottleRule) {

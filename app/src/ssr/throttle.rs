@@ -1,7 +1,10 @@
 //! Sign-in throttling: failures counted per login name and per client
-//! address, escalating delays, then a temporary lock.
+//! address, escalating delays, then a temporary lock; and the hourly
+//! quotas, reserved before the work they count.
 use crate::error::AppError;
 use crate::ssr::config::ThrottleConfig;
+use crate::ssr::sessions::internal;
+use crate::ssr::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct ThrottleState {
@@ -91,6 +94,56 @@ impl ThrottleRule {
             })
         }
     }
+}
+
+/// Counts one event against each quota before the work, or refuses with
+/// the minutes to wait (giving back what it counted) if any is used up.
+pub async fn reserve_quotas(
+    state: &AppState,
+    keys: &[(String, ThrottleRule)],
+) -> Result<Vec<i64>, AppError> {
+    let now = state.clock.unix();
+    let mut reserved = Vec::with_capacity(keys.len());
+    for (key, rule) in keys {
+        match state
+            .store
+            .reserve_attempt(key, rule, now)
+            .await
+            .map_err(internal)?
+        {
+            Some(count) => reserved.push(count),
+            None => {
+                release_quotas(state, &keys[..reserved.len()], &reserved).await?;
+                tracing::info!(
+                    key = key.split(':').next().unwrap_or_default(),
+                    "quota reached"
+                );
+                let held = state.store.throttle_state(key).await.map_err(internal)?;
+                let wait = held.map_or(0, |h| h.locked_until - now).max(60);
+                return Err(AppError::RateLimited {
+                    minutes: (wait as u64).div_ceil(60),
+                });
+            }
+        }
+    }
+    Ok(reserved)
+}
+
+/// Gives back what `reserve_quotas` counted, for work that did not happen.
+pub async fn release_quotas(
+    state: &AppState,
+    keys: &[(String, ThrottleRule)],
+    reserved: &[i64],
+) -> Result<(), AppError> {
+    let now = state.clock.unix();
+    for ((key, rule), count) in keys.iter().zip(reserved) {
+        state
+            .store
+            .release_attempt(key, *count, rule, now)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
 }
 
 pub fn login_key(login: &str) -> String {

@@ -461,7 +461,6 @@ pub trait Store: Send + Sync + 'static {
     async fn end_account_session(&self, account_id: i64, id_hash: &str) -> StoreResult<bool>;
     /// Ends every session of the account but `keep`; how many ended.
     async fn end_other_sessions(&self, account_id: i64, keep: &str) -> StoreResult<u64>;
-    async fn mark_reauthenticated(&self, id_hash: &str, now: i64) -> StoreResult<()>;
 
     /// The account's security-info document and its version.
     async fn security_info(&self, account_id: i64) -> StoreResult<Option<(String, i64)>>;
@@ -469,13 +468,6 @@ pub trait Store: Send + Sync + 'static {
     async fn save_security_info(&self, save: &SecuritySave<'_>) -> StoreResult<()>;
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
-    /// Counts one failure atomically and sets the lock the rule gives.
-    async fn record_failure(
-        &self,
-        key: &str,
-        rule: &ThrottleRule,
-        now: i64,
-    ) -> StoreResult<ThrottleState>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
     /// Reserves one attempt before the work it guards (a hash, a code
     /// check): counted at once, so attempts arriving together cannot all

@@ -542,41 +542,6 @@ impl Store for PgStore {
         .await?)
     }
 
-    async fn record_failure(
-        &self,
-        key: &str,
-        rule: &ThrottleRule,
-        now: i64,
-    ) -> StoreResult<ThrottleState> {
-        let mut tx = self.pool.begin().await?;
-        // One statement counts the failure, so concurrent failures never
-        // overwrite each other; counts older than the window start again.
-        let failures: i64 = sqlx::query_scalar(
-            "INSERT INTO throttle (key, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, 0) \
-             ON CONFLICT(key) DO UPDATE SET \
-               failures = CASE WHEN throttle.last_failure_at < $3 THEN 1 ELSE throttle.failures + 1 END, \
-               last_failure_at = $2 \
-             RETURNING failures",
-        )
-        .bind(key)
-        .bind(now)
-        .bind(now - rule.window_seconds)
-        .fetch_one(&mut *tx)
-        .await?;
-        let locked_until = rule.locked_until(failures, now);
-        sqlx::query("UPDATE throttle SET locked_until = GREATEST(locked_until, $1) WHERE key = $2")
-            .bind(locked_until)
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(ThrottleState {
-            failures,
-            last_failure_at: now,
-            locked_until,
-        })
-    }
-
     async fn reserve_attempt(
         &self,
         key: &str,
@@ -1001,15 +966,6 @@ impl Store for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(rotated.rows_affected() == 1)
-    }
-
-    async fn mark_reauthenticated(&self, id_hash: &str, now: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET reauthenticated_at = $1 WHERE id_hash = $2")
-            .bind(now)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {
