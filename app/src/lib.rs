@@ -58,6 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name=LANGUAGE_COOKIE_META content=language_cookie()/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -66,6 +67,45 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The base name of the cookie that keeps the chosen language.
+pub const LANGUAGE_COOKIE: &str = "gatehouse_lang";
+/// The `<meta>` that tells the browser half the language cookie's name.
+const LANGUAGE_COOKIE_META: &str = "gatehouse-language-cookie";
+
+/// The language cookie's name: `__Host-` prefixed in production like every
+/// cookie of the site. The server knows it from its settings and writes it
+/// in the page's head, where the browser half reads it; the static bundle,
+/// with no such head, prefixes it whenever the page came over HTTPS.
+fn language_cookie() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        ssr::state()
+            .map(|state| state.config.cookie_name(LANGUAGE_COOKIE))
+            .unwrap_or_else(|_| LANGUAGE_COOKIE.to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let document = document();
+        let selector = format!("meta[name={LANGUAGE_COOKIE_META}]");
+        document
+            .query_selector(&selector)
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .unwrap_or_else(|| {
+                let https = document
+                    .location()
+                    .and_then(|l| l.protocol().ok())
+                    .is_some_and(|p| p == "https:");
+                if https {
+                    format!("__Host-{LANGUAGE_COOKIE}")
+                } else {
+                    LANGUAGE_COOKIE.to_owned()
+                }
+            })
     }
 }
 
@@ -79,8 +119,16 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    let cookie_name = language_cookie();
+    // A year, for the whole site; `Secure` whenever the name says so.
+    let cookie_options = leptos_use::UseCookieOptions::default()
+        .path("/")
+        .max_age(365_i64 * 24 * 3600 * 1000)
+        .same_site(leptos_use::SameSite::Lax)
+        .secure(cookie_name.starts_with("__Host-"));
+    let cookie_name = std::borrow::Cow::Owned(cookie_name);
     view! {
-        <I18nContextProvider>
+        <I18nContextProvider cookie_name cookie_options>
             <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/>
             <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
             <PageTitle/>

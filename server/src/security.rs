@@ -134,8 +134,6 @@ pub struct LanguageQuery {
 
 /// The locale codes the pages know.
 const LANGUAGES: [&str; 2] = ["en", "zh-Hant"];
-/// The cookie the i18n library reads on the server and writes in the browser.
-const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 
 /// `GET /lang/{code}?next=/path`: remembers the language and goes back,
 /// for browsers without JavaScript.
@@ -154,7 +152,9 @@ pub async fn set_language(
         .and_then(app::ssr::service_url::local_path)
         .unwrap_or("/")
         .to_owned();
-    let mut cookie = format!("{LANGUAGE_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax");
+    // The cookie the i18n library reads on the server and writes in the browser.
+    let name = state.config.cookie_name(app::LANGUAGE_COOKIE);
+    let mut cookie = format!("{name}={code}; Path=/; Max-Age=31536000; SameSite=Lax");
     if state.config.secure_cookie() {
         cookie.push_str("; Secure");
     }

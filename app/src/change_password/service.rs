@@ -42,11 +42,14 @@ pub async fn change_password(
     } else {
         let attempt = Attempt::new(state, &account.login, client);
         let reserved = attempt.reserve(state, &account.login, client).await?;
-        let right = state
-            .hasher
-            .verify(form.current.expose(), account.password_hash.as_deref())
-            .await
-            .map_err(internal)?;
+        let checked = async {
+            state
+                .hasher
+                .verify(form.current.expose(), account.password_hash.as_deref())
+                .await
+                .map_err(internal)
+        };
+        let (right, reserved) = attempt.made(state, reserved, checked).await?;
         if right {
             attempt.release(state, reserved).await?;
         } else {

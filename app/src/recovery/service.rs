@@ -1,15 +1,17 @@
 //! The wizard's rules. A login name with no account gets a flow too, one
 //! that sends nothing and never accepts a code, so every answer, status
 //! and delay is the same whether the name exists or not.
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::{Channel, ChannelOption, CodeStep, Step};
 use crate::account::AccountStatus;
 use crate::change_password::service::check_new_password;
 use crate::error::{AppError, Field, FieldError, Password, Problem};
+use crate::security_info::Question;
 use crate::sign_in::service::Attempt;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::codes::{decoy_masks, new_code, normalize_code, DecoyModel};
+use crate::ssr::codes::{decoy_channels, decoy_questions, new_code, normalize_code, DecoyModel};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
 use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
@@ -30,14 +32,14 @@ fn set_flow_cookie(state: &AppState, token: &str, max_age: i64) {
     append_set_cookie(cookie(state, COOKIE, token, "Strict", Some(max_age)));
 }
 
-async fn flow_token() -> Option<String> {
+async fn flow_token(state: &AppState) -> Option<String> {
     let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
-    token_from_headers(&headers, COOKIE).filter(|t| !t.is_empty())
+    token_from_headers(&headers, &state.config.cookie_name(COOKIE)).filter(|t| !t.is_empty())
 }
 
 /// This browser's flow, if it has one that is still open.
 async fn open_flow(state: &AppState) -> Result<Option<Flow>, AppError> {
-    let Some(token) = flow_token().await else {
+    let Some(token) = flow_token(state).await else {
         return Ok(None);
     };
     let flow = state
@@ -114,21 +116,15 @@ async fn channels(
     // Read for every name alike, so the time tells nothing either.
     let model = decoy_model(state).await?;
     let Some((account, doc)) = account else {
-        let (email, mobile) = decoy_masks(
+        return Ok(decoy_channels(
             &state.keys,
             login_key,
             &model,
             &state.config.recovery.decoy_email_domains,
-        );
-        let mut options = vec![ChannelOption {
-            channel: Channel::Email,
-            masked: email,
-        }];
-        options.extend(mobile.map(|masked| ChannelOption {
-            channel: Channel::Mobile,
-            masked,
-        }));
-        return Ok(options);
+        )
+        .into_iter()
+        .map(|(channel, masked)| ChannelOption { channel, masked })
+        .collect());
     };
     let methods = match first {
         Some(first) => {
@@ -136,17 +132,13 @@ async fn channels(
             methods.retain(|m| m.as_str() != first);
             methods
         }
-        None => {
-            let mut methods = doc.registered();
-            let records: Vec<Channel> = [Channel::Email, Channel::Mobile]
-                .into_iter()
-                .filter(|c| doc.address(account, *c).is_some() && !methods.contains(c))
-                .collect();
-            methods.extend(records);
-            methods
-        }
+        None => doc.first_channels(has_mobile(account)),
     };
     Ok(doc.offer(account, methods))
+}
+
+fn has_mobile(account: &Account) -> bool {
+    account.mobile.as_deref().is_some_and(|m| !m.is_empty())
 }
 
 /// How the real accounts look, read again every ten minutes.
@@ -154,11 +146,30 @@ async fn decoy_model(state: &AppState) -> Result<DecoyModel, AppError> {
     const FRESH_FOR: i64 = 600;
     let now = state.clock.unix();
     let mut cached = state.decoys.lock().await;
-    if let Some((at, model)) = cached.as_ref().filter(|(at, _)| now - at < FRESH_FOR) {
-        let _ = at;
+    if let Some((_, model)) = cached.as_ref().filter(|(at, _)| now - at < FRESH_FOR) {
         return Ok(model.clone());
     }
-    let model = state.store.decoy_model().await.map_err(internal)?;
+    let profile = state.store.accounts_profile().await.map_err(internal)?;
+    let mut sets: HashMap<Vec<Channel>, i64> = HashMap::new();
+    let (without_mobile, with_mobile) = profile.plain;
+    let none = SecurityDoc::default();
+    *sets.entry(none.first_channels(false)).or_default() += without_mobile;
+    *sets.entry(none.first_channels(true)).or_default() += with_mobile;
+    for (json, records_mobile) in &profile.documents {
+        // A document that no longer reads counts as none (its account's
+        // own wizard would fail to load it anyway).
+        let doc: SecurityDoc = serde_json::from_str(json).unwrap_or_default();
+        *sets.entry(doc.first_channels(*records_mobile)).or_default() += 1;
+    }
+    let mut channel_sets: Vec<(Vec<Channel>, i64)> =
+        sets.into_iter().filter(|(_, n)| *n > 0).collect();
+    // A fixed order, so the same name draws the same list until the
+    // accounts change.
+    channel_sets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let model = DecoyModel {
+        domains: profile.domains,
+        channel_sets,
+    };
     *cached = Some((now, model.clone()));
     Ok(model)
 }
@@ -254,7 +265,7 @@ async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
 }
 
 pub async fn current_step(state: &AppState, resume: bool) -> Result<Step, AppError> {
-    let token = flow_token().await;
+    let token = flow_token(state).await;
     if resume {
         if let Some(flow) = open_flow(state).await? {
             return step_of(state, &flow).await;
@@ -273,7 +284,7 @@ pub async fn current_step(state: &AppState, resume: bool) -> Result<Step, AppErr
 }
 
 pub async fn abandon(state: &AppState) -> Result<(), AppError> {
-    if let Some(token) = flow_token().await {
+    if let Some(token) = flow_token(state).await {
         state
             .store
             .void_flow(&hash_token(&token))
@@ -408,7 +419,7 @@ pub async fn send_code(
     }
     if !channel.is_sent() {
         // Nothing to send: the user holds this factor.
-        return Ok(held_step(state, channel, as_refs(&found)));
+        return Ok(held_step(state, &flow, channel, as_refs(&found)));
     }
     let quotas = [
         (
@@ -506,9 +517,24 @@ pub async fn send_code(
     code_step(state, &flow, as_refs(&found)).await
 }
 
-fn held_step(state: &AppState, channel: Channel, found: Option<(&Account, &SecurityDoc)>) -> Step {
+fn held_step(
+    state: &AppState,
+    flow: &Flow,
+    channel: Channel,
+    found: Option<(&Account, &SecurityDoc)>,
+) -> Step {
     let questions = match (channel, found) {
         (Channel::Questions, Some((_, doc))) => factors::questions_of(state, doc),
+        // An unknown name shows questions from the list like an account
+        // that answered them.
+        (Channel::Questions, None) => {
+            let q = &state.config.security_info.questions;
+            decoy_questions(&state.keys, &flow.login_key, q.list.len(), q.required)
+                .into_iter()
+                .filter_map(|i| q.list.get(i))
+                .map(Question::from)
+                .collect()
+        }
         _ => Vec::new(),
     };
     Step::Held { channel, questions }
@@ -634,9 +660,9 @@ pub async fn verify_held(
     .await?
     .iter()
     .any(|o| o.channel == channel);
-    let Some((account, _)) = found.filter(|_| offered) else {
+    if !offered || channel.is_sent() {
         return Err(AppError::BadRequest);
-    };
+    }
     if let Proof::Code(code) = &proof {
         if code.trim().is_empty() {
             return Err(AppError::Invalid(vec![FieldError {
@@ -647,16 +673,20 @@ pub async fn verify_held(
     }
     // An app code or an answer is guessable like a password: it counts
     // against the sign-in throttle of the login name too, reserved first.
-    let attempt = Attempt::new(state, &account.login, client);
-    let reserved = attempt.reserve(state, &account.login, client).await?;
-    let tried = match reserve_check(state, &flow).await {
-        Ok(tried) => tried,
-        Err(e) => {
-            attempt.release(state, reserved).await?;
-            return Err(e);
-        }
+    // An unknown name counts the same way and is never right.
+    let login = found
+        .as_ref()
+        .map_or(flow.login_key.as_str(), |(a, _)| a.login.as_str());
+    let attempt = Attempt::new(state, login, client);
+    let reserved = attempt.reserve(state, login, client).await?;
+    let (tried, reserved) = attempt
+        .made(state, reserved, reserve_check(state, &flow))
+        .await?;
+    let checked = match &found {
+        Some((account, _)) => factors::check(state, account, channel, proof).await,
+        None => decoy_check(state, proof).await,
     };
-    let right = match factors::check(state, &account, channel, proof).await {
+    let right = match checked {
         Ok(right) => right,
         Err(e) => {
             attempt.release(state, reserved).await?;
@@ -671,6 +701,23 @@ pub async fn verify_held(
     attempt.release(state, reserved).await?;
     release_check(state, &flow).await?;
     proved(state, flow, channel, None, client).await
+}
+
+/// An unknown name's check: the work an account's would do (a hash per
+/// answer), and never right.
+async fn decoy_check(state: &AppState, proof: Proof<'_>) -> Result<bool, AppError> {
+    if let Proof::Answers(given) = proof {
+        if given.len() == state.config.security_info.questions.required {
+            for answer in given {
+                state
+                    .hasher
+                    .verify(&factors::normalize_answer(answer), None)
+                    .await
+                    .map_err(internal)?;
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Counts a code or answer check on the flow before it is made: once the

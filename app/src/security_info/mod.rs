@@ -15,7 +15,7 @@ use crate::error::{AppError, Password};
 /// A way to prove who one is beyond the password. `Email` is the
 /// registered address from the institution's records; the others are
 /// registered here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Email,

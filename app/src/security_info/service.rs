@@ -85,11 +85,14 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
     let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, &client);
     let reserved = attempt.reserve(state, &account.login, &client).await?;
-    let right = state
-        .hasher
-        .verify(password.expose(), account.password_hash.as_deref())
-        .await
-        .map_err(internal)?;
+    let checked = async {
+        state
+            .hasher
+            .verify(password.expose(), account.password_hash.as_deref())
+            .await
+            .map_err(internal)
+    };
+    let (right, reserved) = attempt.made(state, reserved, checked).await?;
     if right {
         attempt.release(state, reserved).await?;
     } else {

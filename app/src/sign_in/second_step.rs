@@ -84,7 +84,9 @@ async fn open(state: &AppState) -> Result<Option<(Flow, Account)>, AppError> {
     let headers = leptos_axum::extract::<http::HeaderMap>()
         .await
         .unwrap_or_default();
-    let Some(token) = token_from_headers(&headers, COOKIE).filter(|t| !t.is_empty()) else {
+    let Some(token) =
+        token_from_headers(&headers, &state.config.cookie_name(COOKIE)).filter(|t| !t.is_empty())
+    else {
         return Ok(None);
     };
     let Some(flow) = state
@@ -254,11 +256,14 @@ pub async fn verify(
     let attempt = Attempt::new(state, &account.login, client);
     let reserved = attempt.reserve(state, &account.login, client).await?;
     let max = i64::from(state.config.recovery.max_wrong_codes);
-    let Some(tried) = store
-        .reserve_code_check(&flow.id_hash, max)
-        .await
-        .map_err(internal)?
-    else {
+    let checking = async {
+        store
+            .reserve_code_check(&flow.id_hash, max)
+            .await
+            .map_err(internal)
+    };
+    let (tried, reserved) = attempt.made(state, reserved, checking).await?;
+    let Some(tried) = tried else {
         attempt.release(state, reserved).await?;
         clear_cookie(state);
         return Err(AppError::FlowVoid);

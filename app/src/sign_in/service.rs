@@ -46,17 +46,21 @@ pub async fn sign_in(
     let attempt = Attempt::new(state, login, client);
     let reserved = attempt.reserve(state, login, client).await?;
 
-    let account = if login.is_empty() {
-        None
-    } else {
-        store.account_by_login(login).await.map_err(internal)?
+    let checked = async {
+        let account = if login.is_empty() {
+            None
+        } else {
+            store.account_by_login(login).await.map_err(internal)?
+        };
+        let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+        let matched = state
+            .hasher
+            .verify(password.expose(), stored.as_deref())
+            .await
+            .map_err(internal)?;
+        Ok((account, stored, matched))
     };
-    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let matched = state
-        .hasher
-        .verify(password.expose(), stored.as_deref())
-        .await
-        .map_err(internal)?;
+    let ((account, stored, matched), reserved) = attempt.made(state, reserved, checked).await?;
     let account = match account {
         Some(account) if matched && account.status == AccountStatus::Active => account,
         _ => {
@@ -86,18 +90,21 @@ pub async fn sign_in(
         .await;
         return Err(AppError::AccountInactive);
     }
-    if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
-        let fresh = state
-            .hasher
-            .hash(password.expose())
-            .await
-            .map_err(internal)?;
-        store
-            .rehash_password(account.id, hash, &fresh)
-            .await
-            .map_err(internal)?;
-    }
-    let security = factors::load(state, account.id).await?;
+    let upgraded = async {
+        if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
+            let fresh = state
+                .hasher
+                .hash(password.expose())
+                .await
+                .map_err(internal)?;
+            store
+                .rehash_password(account.id, hash, &fresh)
+                .await
+                .map_err(internal)?;
+        }
+        factors::load(state, account.id).await
+    };
+    let (security, reserved) = attempt.made(state, reserved, upgraded).await?;
     if factors::two_step_on(state, &account, &security.doc) {
         // The password was right; the second step counts its own attempts.
         attempt.release(state, reserved).await?;
@@ -232,6 +239,27 @@ impl Attempt {
         let held = state.store.throttle_state(key).await.ok().flatten();
         rule.refusal(held.as_ref(), now)
             .unwrap_or(AppError::Throttled { seconds: 1 })
+    }
+
+    /// Runs the work the attempt guards (finding the account, checking
+    /// the secret). When the work itself fails (the database or the
+    /// hasher, not a wrong secret), nothing was learned: the attempt is
+    /// given back and the error passed on.
+    pub async fn made<T>(
+        &self,
+        state: &AppState,
+        reserved: Reserved,
+        work: impl std::future::Future<Output = Result<T, AppError>>,
+    ) -> Result<(T, Reserved), AppError> {
+        match work.await {
+            Ok(done) => Ok((done, reserved)),
+            Err(e) => {
+                if let Err(release) = self.release(state, reserved).await {
+                    tracing::error!(error = ?release, "giving back a sign-in attempt failed");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The secret was wrong: the reserved attempt stays counted and earns

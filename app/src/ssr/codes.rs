@@ -7,6 +7,8 @@ use rand::Rng;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use crate::security_info::Method;
+
 /// 31 symbols without look-alikes (no 0/O, 1/I/L): six of them carry
 /// about 29.7 bits.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -111,60 +113,94 @@ pub fn mask_mobile(mobile: &str) -> String {
 }
 
 /// What the real accounts look like, for decoys that look the same: their
-/// email domains with how many accounts use each, and how many have a
-/// mobile number.
+/// email domains and the channel lists the reset wizard offers them (the
+/// kinds in the order shown), each with how many accounts have it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DecoyModel {
     pub domains: Vec<(String, i64)>,
-    pub accounts: i64,
-    pub with_mobile: i64,
+    pub channel_sets: Vec<(Vec<Method>, i64)>,
 }
 
-/// The masks shown for a login name that has no account: drawn from the
-/// secret and the name (the same name always shows the same masks), with
-/// the real accounts' domains and share of mobile numbers, so each visible
-/// feature has the distribution a real account's has. Without accounts
-/// yet, `fallback` domains are used.
-pub fn decoy_masks(
+/// What the reset wizard shows for a login name that has no account: the
+/// channels, each with its mask, drawn from the secret and the name (the
+/// same name always shows the same), the list copied from the real
+/// accounts' lists and the domains from their domains as often as they
+/// occur, so each visible feature has the distribution a real account's
+/// has. Without accounts yet, an email from a `fallback` domain and a
+/// mobile number.
+pub fn decoy_channels(
     keys: &Keys,
     login_key: &str,
     model: &DecoyModel,
     fallback: &[String],
-) -> (String, Option<String>) {
+) -> Vec<(Method, String)> {
     let bytes = keys.derive("decoy", login_key);
-    let pick = u64::from(u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
-    let total: i64 = model.domains.iter().map(|(_, n)| *n).sum();
-    let domain = if total > 0 {
-        // A domain chosen as often as accounts use it.
-        let mut at = (pick % total as u64) as i64;
-        model
-            .domains
-            .iter()
-            .find(|(_, n)| {
-                at -= n;
-                at < 0
-            })
-            .map_or("example.edu", |(d, _)| d.as_str())
-    } else {
-        let domains: Vec<&String> = fallback.iter().filter(|d| d.contains('.')).collect();
-        domains
-            .get(pick as usize % domains.len().max(1))
-            .map_or("example.edu", |d| d.as_str())
+    let pick = |at: usize| {
+        u64::from(u32::from_be_bytes([
+            bytes[at],
+            bytes[at + 1],
+            bytes[at + 2],
+            bytes[at + 3],
+        ]))
     };
-    let share = u64::from(u16::from_be_bytes([bytes[4], bytes[5]]));
-    let has_mobile = if model.accounts > 0 {
-        share * (model.accounts as u64) < 65_536 * (model.with_mobile as u64)
-    } else {
-        share < 49_152
+    let domain = |at: usize| {
+        weighted(&model.domains, pick(at)).map_or_else(
+            || {
+                let domains: Vec<&String> = fallback.iter().filter(|d| d.contains('.')).collect();
+                domains
+                    .get(pick(at) as usize % domains.len().max(1))
+                    .map_or("example.edu", |d| d.as_str())
+            },
+            String::as_str,
+        )
     };
-    let mobile = has_mobile.then(|| {
-        let digits: String = bytes[6..10]
-            .iter()
-            .map(|b| char::from(b'0' + b % 10))
-            .collect();
-        format!("•••• {digits}")
-    });
-    (mask_email(&format!("x@{domain}")), mobile)
+    let fallback_set = [Method::Email, Method::Mobile];
+    let set = weighted(&model.channel_sets, pick(4)).map_or(&fallback_set[..], Vec::as_slice);
+    set.iter()
+        .map(|&method| {
+            let masked = match method {
+                Method::Email => mask_email(&format!("x@{}", domain(0))),
+                Method::AltEmail => mask_email(&format!("x@{}", domain(8))),
+                Method::Mobile => {
+                    let digits: String = bytes[12..16]
+                        .iter()
+                        .map(|b| char::from(b'0' + b % 10))
+                        .collect();
+                    format!("•••• {digits}")
+                }
+                _ => String::new(),
+            };
+            (method, masked)
+        })
+        .collect()
+}
+
+/// The questions (indices into a list of `of`) a decoy shows: `count`
+/// distinct ones, the same for the same name.
+pub fn decoy_questions(keys: &Keys, login_key: &str, of: usize, count: usize) -> Vec<usize> {
+    let bytes = keys.derive("decoy-questions", login_key);
+    let mut left: Vec<usize> = (0..of).collect();
+    bytes
+        .iter()
+        .take(count.min(of))
+        .map(|b| left.remove(usize::from(*b) % left.len()))
+        .collect()
+}
+
+/// An item chosen as often as its count says; none when all counts are 0.
+fn weighted<T>(items: &[(T, i64)], pick: u64) -> Option<&T> {
+    let total: i64 = items.iter().map(|(_, n)| (*n).max(0)).sum();
+    if total <= 0 {
+        return None;
+    }
+    let mut at = (pick % total as u64) as i64;
+    items
+        .iter()
+        .find(|(_, n)| {
+            at -= (*n).max(0);
+            at < 0
+        })
+        .map(|(item, _)| item)
 }
 
 #[cfg(test)]
@@ -208,41 +244,62 @@ mod tests {
     }
 
     #[test]
-    fn decoy_masks_are_stable_per_name_and_drawn_from_the_real_domains() {
+    fn decoys_are_stable_per_name_and_drawn_from_the_real_accounts() {
         let keys = Keys::new("a secret of more than thirty-two characters");
         let model = DecoyModel {
             domains: vec![
                 ("connect.example.edu.hk".into(), 3),
                 ("example.edu".into(), 1),
             ],
-            accounts: 4,
-            with_mobile: 4,
+            channel_sets: vec![
+                (vec![Method::Email, Method::Mobile], 3),
+                (vec![Method::App, Method::Email], 1),
+            ],
         };
-        let a = decoy_masks(&keys, "nobody", &model, &[]);
-        assert_eq!(a, decoy_masks(&keys, "nobody", &model, &[]));
-        assert!(
-            a.1.is_some(),
-            "every account has a mobile, so every decoy does"
-        );
-        let domains: Vec<String> = (0..400)
-            .map(|i| decoy_masks(&keys, &format!("n{i}"), &model, &[]).0)
+        let a = decoy_channels(&keys, "nobody", &model, &[]);
+        assert_eq!(a, decoy_channels(&keys, "nobody", &model, &[]));
+        let shown: Vec<Vec<(Method, String)>> = (0..400)
+            .map(|i| decoy_channels(&keys, &format!("n{i}"), &model, &[]))
             .collect();
-        let connect = domains
+        let connect = shown
             .iter()
-            .filter(|d| d.ends_with("@c••••.example.edu.hk"))
+            .filter(|c| {
+                c.iter()
+                    .any(|(m, s)| *m == Method::Email && s.ends_with("@c••••.example.edu.hk"))
+            })
             .count();
         assert!(
             (250..350).contains(&connect),
             "about three in four: {connect}"
         );
+        let with_app = shown.iter().filter(|c| c[0].0 == Method::App).count();
+        assert!(
+            (60..140).contains(&with_app),
+            "about one in four: {with_app}"
+        );
+        assert!(shown.iter().all(|c| c.len() == 2));
         let other = Keys::new("another secret of more than thirty-two characters");
-        assert_ne!(a, decoy_masks(&other, "nobody", &model, &[]));
-        let fallback = decoy_masks(
+        assert_ne!(a, decoy_channels(&other, "nobody", &model, &[]));
+        let fallback = decoy_channels(
             &keys,
             "nobody",
             &DecoyModel::default(),
             &["example.edu".into()],
         );
-        assert_eq!(fallback.0, "•••••••@e••••.edu");
+        assert_eq!(fallback[0], (Method::Email, "•••••••@e••••.edu".to_owned()));
+        assert_eq!(fallback[1].0, Method::Mobile);
+    }
+
+    #[test]
+    fn decoy_questions_are_distinct_and_stable() {
+        let keys = Keys::new("a secret of more than thirty-two characters");
+        let q = decoy_questions(&keys, "nobody", 5, 3);
+        assert_eq!(q, decoy_questions(&keys, "nobody", 5, 3));
+        let mut sorted = q.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 3);
+        assert!(q.iter().all(|i| *i < 5));
+        assert_eq!(decoy_questions(&keys, "nobody", 2, 3).len(), 2);
     }
 }

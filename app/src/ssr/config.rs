@@ -910,15 +910,20 @@ impl Config {
                 .unwrap_or_else(|| self.public_url.starts_with("https://"))
     }
 
-    /// The session cookie's name: in production with the `__Host-` prefix,
-    /// so the browser takes it only from this very host, over HTTPS, for
-    /// the whole site (no subdomain can plant or read one).
-    pub fn session_cookie_name(&self) -> String {
+    /// A cookie's name: in production with the `__Host-` prefix, so the
+    /// browser takes it only from this very host, over HTTPS, for the whole
+    /// site (no subdomain can plant or read one).
+    pub fn cookie_name(&self, base: &str) -> String {
         if self.mode == Mode::Production {
-            format!("__Host-{}", self.session.cookie_name)
+            format!("__Host-{base}")
         } else {
-            self.session.cookie_name.clone()
+            base.to_owned()
         }
+    }
+
+    /// The session cookie's name (see [`Config::cookie_name`]).
+    pub fn session_cookie_name(&self) -> String {
+        self.cookie_name(&self.session.cookie_name)
     }
 
     /// The settings production accepts only when told to, each said at

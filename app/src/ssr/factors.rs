@@ -148,6 +148,18 @@ impl SecurityDoc {
         }
     }
 
+    /// What the reset wizard offers first: the registered methods, the
+    /// default first, then the registered email and the records' mobile
+    /// number where it is not registered here.
+    pub fn first_channels(&self, records_mobile: bool) -> Vec<Method> {
+        let mut methods = self.registered();
+        methods.push(Method::Email);
+        if records_mobile && !methods.contains(&Method::Mobile) {
+            methods.push(Method::Mobile);
+        }
+        methods
+    }
+
     /// The methods that can be asked as a second factor: the registered
     /// ones, the default first, then recovery codes if any are left.
     pub fn second_factors(&self) -> Vec<Method> {

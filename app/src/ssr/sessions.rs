@@ -42,6 +42,7 @@ pub fn cookie(
     same_site: &str,
     max_age: Option<i64>,
 ) -> String {
+    let name = state.config.cookie_name(name);
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -57,7 +58,7 @@ pub fn cookie(
 pub fn session_cookie(state: &AppState, token: &str, max_age: Option<i64>) -> String {
     cookie(
         state,
-        &state.config.session_cookie_name(),
+        &state.config.session.cookie_name,
         token,
         "Lax",
         max_age,

@@ -1204,6 +1204,52 @@ async fn wrong_captchas_cannot_use_up_another_persons_starts() {
 /// What the channel step shows for a name, as features an observer would
 /// compare: the email mask's length, whether its last character before
 /// `@` is the login's last, its domain, and the set of channels offered.
+/// Writes security info for `login` straight to the store, as enrolment
+/// would leave it (only which methods exist matters to the channel step).
+async fn enrol_directly(app: &TestApp, login: &str, i: u32) {
+    use app::security_info::Method;
+    use app::ssr::factors::{Answers, AppSecret, Contact, SecurityDoc};
+    use app::ssr::store::{EndSessions, SecuritySave};
+    let account = app
+        .state
+        .store
+        .account_by_login(login)
+        .await
+        .unwrap()
+        .unwrap();
+    let doc = SecurityDoc {
+        app: (i % 4 == 1).then(|| AppSecret {
+            sealed: "not read here".into(),
+            added_at: 0,
+            last_step: 0,
+        }),
+        alt_email: (i % 6 == 0).then(|| Contact {
+            address: format!("{login}.home@mail.example.net"),
+            added_at: 0,
+        }),
+        questions: (i % 7 == 3).then(|| Answers {
+            answers: vec![("first_school".into(), "not read here".into())],
+            added_at: 0,
+        }),
+        default: (i % 8 == 1).then_some(Method::App),
+        ..SecurityDoc::default()
+    };
+    let document = serde_json::to_string(&doc).unwrap();
+    app.state
+        .store
+        .save_security_info(&SecuritySave {
+            account_id: account.id,
+            expected_version: None,
+            document: &document,
+            notices: &[],
+            audit: None,
+            end_sessions: EndSessions::None,
+            now: 0,
+        })
+        .await
+        .unwrap();
+}
+
 async fn channel_features(app: &TestApp, login: &str) -> (usize, bool, String, String) {
     let client = app.client();
     let started: Value = app
@@ -1221,8 +1267,8 @@ async fn channel_features(app: &TestApp, login: &str) -> (usize, bool, String, S
         .to_owned();
     let (local, domain) = email.split_once('@').unwrap_or((&email, ""));
     let last_is_logins = local.chars().last() == login.chars().last();
-    let mut set: Vec<String> = options.iter().map(|o| o["channel"].to_string()).collect();
-    set.sort();
+    // In the order shown: the order tells as much as the kinds.
+    let set: Vec<String> = options.iter().map(|o| o["channel"].to_string()).collect();
     (
         email.chars().count(),
         last_is_logins,
@@ -1281,6 +1327,11 @@ async fn the_channel_step_tells_a_real_name_from_an_unknown_one_no_better_than_c
         .await
         .unwrap()
         .unwrap();
+        // Some registered security info: an app, an alternate email,
+        // security questions, in varied combinations and defaults.
+        if i % 4 == 1 || i % 6 == 0 || i % 7 == 3 {
+            enrol_directly(&app, &login, i).await;
+        }
         real.push(login);
     }
     let unknown: Vec<String> = (0..200u32)

@@ -797,6 +797,53 @@ async fn an_account_disabled_during_its_second_step_cannot_finish_it() {
     assert!(app.whoami(&client).await.is_null());
 }
 
+#[tokio::test]
+async fn an_account_disabled_during_its_reset_cannot_finish_it() {
+    // Arrange: a reset that proved the emailed code and waits for the new password.
+    let app = spawn_app().await;
+    app.newcomer("s2000045", "student").await;
+    let admin = app.admin("a2000045").await;
+    let wizard = app.client();
+    app.start_recovery(&wizard, "s2000045").await;
+    assert_eq!(app.send_code(&wizard, "email").await.status(), 200);
+    let code = app.last_code("s2000045@example.edu");
+    let step: Value = app.verify(&wizard, &code).await.json().await.unwrap();
+    assert!(step.get("NewPassword").is_some(), "{step}");
+    let before = app
+        .state
+        .store
+        .account_by_login("s2000045")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Act: an administrator disables the account meanwhile.
+    let disabled = app
+        .post(
+            &admin,
+            "admin_act",
+            &[
+                ("login", "s2000045"),
+                ("action", "disable"),
+                ("confirm", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(disabled.status(), 200);
+    let finished = app.reset(&wizard, "Another9River", "Another9River").await;
+
+    // Assert: the flow ended with the account; the password is the old one.
+    assert_eq!(finished.status(), 410);
+    let after = app
+        .state
+        .store
+        .account_by_login("s2000045")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.password_hash, before.password_hash);
+}
+
 /// A POST as the browser makes it, with `cookie` set by hand.
 async fn post_with_cookie(
     app: &TestApp,
@@ -948,4 +995,130 @@ async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a
             .status(),
         200
     );
+}
+
+#[tokio::test]
+async fn an_unknown_name_is_offered_what_accounts_hold_and_its_answers_count_the_same() {
+    // Arrange: the only account holds an app and security questions.
+    let app = spawn_app_with(|c| c.security_info.questions.enabled = true).await;
+    let client = app.newcomer("s2000030", "student").await;
+    app.enrol_app(&client).await;
+    let set = app
+        .post(
+            &client,
+            "security_questions",
+            &[
+                ("question[0]", "first_school"),
+                ("question[1]", "first_pet"),
+                ("question[2]", "first_job"),
+                ("answer[0]", "St Paul"),
+                ("answer[1]", "Momo"),
+                ("answer[2]", "Tutor"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let offered = |step: &Value| -> Vec<String> {
+        step["Channel"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["channel"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let real = app.client();
+    let unknown = app.client();
+    let real_step: Value = app
+        .start_recovery(&real, "s2000030")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unknown_step: Value = app
+        .start_recovery(&unknown, "s2999930")
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // Assert: the same kinds in the same order for both names.
+    assert_eq!(offered(&real_step), ["app", "questions", "email"]);
+    assert_eq!(offered(&unknown_step), offered(&real_step));
+
+    // Act: each picks the questions and answers wrong until the flow ends.
+    let held = |client: &reqwest::Client| {
+        let app = &app;
+        let client = client.clone();
+        async move {
+            let step: Value = app
+                .send_code(&client, "questions")
+                .await
+                .json()
+                .await
+                .unwrap();
+            step
+        }
+    };
+    let real_held = held(&real).await;
+    let unknown_held = held(&unknown).await;
+    assert_eq!(real_held["Held"]["questions"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        unknown_held["Held"]["questions"].as_array().unwrap().len(),
+        3,
+        "{unknown_held}"
+    );
+    let wrong = |client: &reqwest::Client| {
+        let app = &app;
+        let client = client.clone();
+        async move {
+            let response = app
+                .post(
+                    &client,
+                    "recovery_verify",
+                    &[
+                        ("channel", "questions"),
+                        ("answer[0]", "wrong"),
+                        ("answer[1]", "wrong"),
+                        ("answer[2]", "wrong"),
+                    ],
+                )
+                .await;
+            (response.status().as_u16(), error_of(response).await)
+        }
+    };
+    for _ in 0..4 {
+        assert_eq!(wrong(&real).await, wrong(&unknown).await);
+        // Past the delay each failure earns.
+        app.clock.advance(time::Duration::seconds(30));
+    }
+    let app_code = |client: &reqwest::Client| {
+        let app = &app;
+        let client = client.clone();
+        async move {
+            let response = app
+                .post(
+                    &client,
+                    "recovery_verify",
+                    &[("channel", "app"), ("code", "000000")],
+                )
+                .await;
+            (response.status().as_u16(), error_of(response).await)
+        }
+    };
+    let (real_last, unknown_last) = (app_code(&real).await, app_code(&unknown).await);
+
+    // Assert: the fifth wrong answer ends both flows alike, and each name's
+    // sign-in throttle counted all five.
+    assert_eq!(real_last, unknown_last);
+    assert_eq!(real_last.0, 410, "{real_last:?}");
+    for login in ["s2000030", "s2999930"] {
+        let held = app
+            .state
+            .store
+            .throttle_state(&app::ssr::throttle::login_key(login))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(held.failures, 5, "{login}");
+    }
 }

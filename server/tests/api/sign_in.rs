@@ -272,12 +272,104 @@ async fn the_language_cookie_switches_pages_to_traditional_chinese() {
     assert_eq!(switch.headers()["location"], "/login");
     let page = client
         .get(format!("{}/login", app.address))
-        .header("cookie", "i18n_pref_locale=zh-Hant")
+        .header("cookie", "gatehouse_lang=zh-Hant")
         .send()
         .await
         .unwrap();
     let body = page.text().await.unwrap();
     assert!(body.contains("登入名稱"), "{body}");
+}
+
+#[tokio::test]
+async fn in_production_every_cookie_is_host_only_and_secure() {
+    // Arrange: a server in production mode.
+    let app = spawn_app_with(|c| {
+        c.mode = app::ssr::config::Mode::Production;
+        c.public_url = "https://login.example.edu".into();
+        c.captcha.fixed_answer = None;
+        // Real transports (nothing here sends a message).
+        c.mail.transport = app::ssr::config::Transport::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = 9;
+        c.sms.transport = app::ssr::config::Transport::Http;
+        c.sms.http.url = "https://sms.example.edu/send".into();
+    })
+    .await;
+    let client = app.client();
+
+    // Act: choose a language, sign in, start a reset.
+    let switch = client
+        .get(format!("{}/lang/zh-Hant?next=/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    let password = app.create_account("s1000090").await;
+    let signed_in = app.sign_in(&client, "s1000090", &password).await;
+    let wizard = app.client();
+    let captcha: serde_json::Value = app
+        .post(&wizard, "recovery_step", &[("resume", "false")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    // No fixed answer in production: the one challenge's answer, as stored.
+    let answer: String = sqlx::query_scalar("SELECT answer FROM captchas")
+        .fetch_one(&app.pool().await)
+        .await
+        .unwrap();
+    let started = app
+        .post(
+            &wizard,
+            "recovery_start",
+            &[
+                ("login", "s1000090"),
+                (
+                    "captcha_id",
+                    captcha["Identify"]["captcha"].as_str().unwrap(),
+                ),
+                ("captcha", &answer),
+            ],
+        )
+        .await;
+
+    // Assert: each cookie is `__Host-` prefixed, `Secure`, on `/`.
+    for (what, response) in [
+        ("language", &switch),
+        ("session", &signed_in),
+        ("reset", &started),
+    ] {
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.starts_with("__Host-"), "{what}: {cookie}");
+        assert!(
+            cookie.contains("; Secure") && cookie.contains("Path=/"),
+            "{what}: {cookie}"
+        );
+    }
+    // The pages read the prefixed language cookie, and tell the browser
+    // half its name.
+    let page = |cookie: &'static str| {
+        let client = app.client();
+        let url = format!("{}/login", app.address);
+        async move {
+            client
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let prefixed = page("__Host-gatehouse_lang=zh-Hant").await;
+    assert!(prefixed.contains("登入名稱"), "{prefixed}");
+    assert!(prefixed.contains(r#"content="__Host-gatehouse_lang""#));
+    let planted = page("gatehouse_lang=zh-Hant").await;
+    assert!(
+        !planted.contains("登入名稱"),
+        "an unprefixed cookie is not read"
+    );
 }
 
 #[tokio::test]

@@ -270,6 +270,19 @@ pub struct SecuritySave<'a> {
     pub now: i64,
 }
 
+/// What the accounts look like as a whole (no login name in it).
+#[derive(Default)]
+pub struct AccountsProfile {
+    /// Email domains, most used first, with how many accounts use each.
+    pub domains: Vec<(String, i64)>,
+    /// Accounts with no security info: how many have no mobile number in
+    /// the records, and how many have one.
+    pub plain: (i64, i64),
+    /// The security-info documents, each with whether the records hold a
+    /// mobile number for its account.
+    pub documents: Vec<(String, bool)>,
+}
+
 /// What a clean-up deletes: everything expired by `now`, and what is
 /// older than the cut-offs.
 pub struct Sweep {
@@ -442,9 +455,8 @@ pub trait Store: Send + Sync + 'static {
     async fn rotate_session(&self, id_hash: &str, new_id_hash: &str, now: i64)
         -> StoreResult<bool>;
     async fn count_sessions(&self, account_id: i64) -> StoreResult<i64>;
-    /// The accounts' email domains (most used first, with their counts),
-    /// how many accounts there are and how many have a mobile number.
-    async fn decoy_model(&self) -> StoreResult<crate::ssr::codes::DecoyModel>;
+    /// What the accounts look like, for decoys that look the same.
+    async fn accounts_profile(&self) -> StoreResult<AccountsProfile>;
     /// Deletes what has expired (safe to run twice, and on every instance
     /// at once).
     async fn sweep(&self, sweep: &Sweep) -> StoreResult<Swept>;

@@ -264,6 +264,17 @@ impl Store for SqliteStore {
                 .bind(c.account_id)
                 .execute(&mut *tx)
                 .await?;
+            if status != AccountStatus::Active {
+                // Whatever the account had open ends with it: reset and
+                // second-step flows alike.
+                sqlx::query(
+                    "UPDATE recovery_flows SET state = 'void' WHERE account_id = ?1 \
+                     AND state IN ('channel', 'code', 'password')",
+                )
+                .bind(c.account_id)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         if c.must_change {
             sqlx::query("UPDATE accounts SET must_change = TRUE WHERE id = ?1")
@@ -509,22 +520,30 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn decoy_model(&self) -> StoreResult<crate::ssr::codes::DecoyModel> {
+    async fn accounts_profile(&self) -> StoreResult<AccountsProfile> {
         let domains: Vec<(String, i64)> = sqlx::query_as(
             "SELECT LOWER(SUBSTR(email, INSTR(email, '@') + 1)) AS domain, COUNT(*) AS n FROM accounts \
              WHERE INSTR(email, '@') > 0 GROUP BY domain ORDER BY n DESC, domain LIMIT 200",
         )
         .fetch_all(&self.pool)
         .await?;
-        let (accounts, with_mobile): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COUNT(CASE WHEN mobile IS NOT NULL AND mobile <> '' THEN 1 END) FROM accounts",
+        let plain: (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(CASE WHEN mobile IS NULL OR mobile = '' THEN 1 END), \
+             COUNT(CASE WHEN mobile IS NOT NULL AND mobile <> '' THEN 1 END) FROM accounts a \
+             WHERE NOT EXISTS (SELECT 1 FROM security_info s WHERE s.account_id = a.id)",
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok(crate::ssr::codes::DecoyModel {
+        let documents: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT s.document, CASE WHEN a.mobile IS NOT NULL AND a.mobile <> '' THEN TRUE ELSE FALSE END \
+             FROM security_info s JOIN accounts a ON a.id = s.account_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(AccountsProfile {
             domains,
-            accounts,
-            with_mobile,
+            plain,
+            documents,
         })
     }
 
