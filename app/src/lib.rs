@@ -26,6 +26,8 @@ pub mod change_password;
 pub mod components;
 pub mod dev_mailbox;
 pub mod error;
+pub mod help;
+pub mod login_name;
 pub mod recovery;
 pub mod security_info;
 pub mod sign_in;
@@ -42,7 +44,9 @@ use crate::admin::{AdminAccountPage, AdminAuditPage, AdminHomePage, AdminImportP
 use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
 use crate::components::{Footer, Header};
 use crate::dev_mailbox::MailboxPage;
+use crate::help::HelpPage;
 use crate::i18n::*;
+use crate::login_name::LoginNamePage;
 use crate::recovery::RecoveryPage;
 use crate::security_info::SecurityInfoPage;
 use crate::sign_in::{SecondStepPage, SignInPage};
@@ -54,7 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     ssr::csp::apply();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -144,6 +148,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account/password/done") view=PasswordChangedPage ssr=SsrMode::Async/>
                         <Route path=path!("/account/security-info") view=SecurityInfoPage ssr=SsrMode::Async/>
                         <Route path=path!("/forgot-password") view=RecoveryPage ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot-login-name") view=LoginNamePage ssr=SsrMode::Async/>
+                        <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async/>
                         <Route path=path!("/dev/mailbox") view=MailboxPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/accounts/:login") view=AdminAccountPage ssr=SsrMode::Async/>

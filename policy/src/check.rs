@@ -176,7 +176,8 @@ pub fn check(password: &str, policy: &Policy, ctx: &Context<'_>) -> Report {
     }
 }
 
-fn rules_of(policy: &Policy) -> Vec<Rule> {
+/// Every rule of `policy`, in the order a checklist shows them.
+pub fn rules_of(policy: &Policy) -> Vec<Rule> {
     let mut rules = vec![
         Rule::MinLength {
             min: policy.min_length,

@@ -7,5 +7,7 @@ mod blocklist;
 mod check;
 mod preset;
 
-pub use check::{check, normalize, CharClass, Context, Outcome, Report, Reuse, Rule, Status};
+pub use check::{
+    check, normalize, rules_of, CharClass, Context, Outcome, Report, Reuse, Rule, Status,
+};
 pub use preset::{Policy, PolicyOverrides, Preset};

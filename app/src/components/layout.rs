@@ -74,6 +74,10 @@ pub fn Footer() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <footer class="site-footer">
+            <nav class="footer-links" aria-label=move || t_string!(i18n, footer_help)>
+                <a href="/help" id="footer-help">{t!(i18n, footer_help)}</a>
+                <a href="/help#contact" id="footer-contact">{t!(i18n, footer_contact)}</a>
+            </nav>
             <p>{t!(i18n, lang_note)}</p>
         </footer>
     }

@@ -1,4 +1,5 @@
 //! Pieces several pages share.
+mod captcha;
 mod checklist;
 mod layout;
 mod messages;
@@ -6,7 +7,8 @@ mod new_password;
 mod password_input;
 mod reminders;
 
-pub use checklist::{Checklist, MatchHint};
+pub use captcha::{another_captcha, described_by, CaptchaField};
+pub use checklist::{Checklist, MatchHint, RuleText};
 pub use layout::{AccountNav, Footer, Header};
 pub use messages::{ErrorMessage, FieldProblem};
 pub use new_password::NewPasswordFields;

@@ -28,9 +28,44 @@ pub fn mm_ss(seconds: i64) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
+/// What a screen reader is told of the countdown: the whole minutes left,
+/// which change once a minute (the visible `mm:ss` is `aria-live="off"`
+/// so it is not read every second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    Minutes(i64),
+    LastMinute,
+    Over,
+}
+
+pub fn announced(seconds: i64) -> Announce {
+    match seconds {
+        s if s <= 0 => Announce::Over,
+        s if s <= 60 => Announce::LastMinute,
+        s => Announce::Minutes((s + 59) / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::mm_ss;
+    use super::{announced, mm_ss, Announce};
+
+    #[test]
+    fn a_screen_reader_hears_the_countdown_once_a_minute() {
+        assert_eq!(announced(600), Announce::Minutes(10));
+        assert_eq!(announced(599), Announce::Minutes(10));
+        assert_eq!(announced(541), Announce::Minutes(10));
+        assert_eq!(announced(540), Announce::Minutes(9));
+        assert_eq!(announced(61), Announce::Minutes(2));
+        assert_eq!(announced(60), Announce::LastMinute);
+        assert_eq!(announced(1), Announce::LastMinute);
+        assert_eq!(announced(0), Announce::Over);
+        // Over 600 seconds the text changes 10 times, not 600.
+        let changes = (0..600)
+            .filter(|s| announced(*s) != announced(s + 1))
+            .count();
+        assert_eq!(changes, 10);
+    }
 
     #[test]
     fn minutes_and_seconds_are_two_digits_each() {

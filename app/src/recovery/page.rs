@@ -4,14 +4,16 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::countdown::{mm_ss, seconds_left};
+use super::countdown::{announced, mm_ss, seconds_left, Announce};
 use super::{
-    recovery_captcha, Channel, ChannelOption, CodeStep, RecoveryReset, RecoverySend, RecoveryStart,
-    RecoveryVerify, Step,
+    Channel, ChannelOption, CodeStep, RecoveryReset, RecoverySend, RecoveryStart, RecoveryVerify,
+    Step,
 };
 use crate::account::page::Loading;
-use crate::api;
-use crate::components::{ErrorMessage, FieldProblem, NewPasswordFields, SecurityReminders};
+use crate::components::{
+    another_captcha, described_by, CaptchaField, ErrorMessage, FieldProblem, NewPasswordFields,
+    SecurityReminders,
+};
 use crate::error::{AppError, Field};
 use crate::i18n::*;
 use crate::security_info::{AnswerFields, Question};
@@ -173,13 +175,6 @@ fn field_problem(actions: Actions, field: Field, id: &'static str) -> impl IntoV
 fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool) -> impl IntoView {
     let i18n = use_i18n();
     let captcha = RwSignal::new(captcha);
-    let refresh = move || {
-        leptos::task::spawn_local(async move {
-            if let Ok(id) = recovery_captcha().await {
-                captcha.set(id);
-            }
-        });
-    };
     // Any answer to this form used the challenge up: show a new one. Not
     // for the answer the page was served with (a form posted without
     // JavaScript): that page already drew a new one, which the user may be
@@ -188,24 +183,17 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
         move || actions.start.value().get(),
         move |answer, _, _| {
             if matches!(answer, Some(Err(_))) {
-                refresh();
+                another_captcha(captcha);
             }
         },
         false,
     );
-    let image = move || api::url(&format!("/captcha/{}/image.png", captcha.get()));
-    let audio = move || api::url(&format!("/captcha/{}/audio.wav", captcha.get()));
-    let download = move || api::url(&format!("/captcha/{}/audio.wav?download=1", captcha.get()));
-    let play = move |ev: leptos::ev::MouseEvent| {
-        ev.prevent_default();
-        if let Ok(player) = web_sys::HtmlAudioElement::new_with_src(&audio()) {
-            let _ = player.play();
-        }
-    };
-    let another = move |ev: leptos::ev::MouseEvent| {
-        ev.prevent_default();
-        refresh();
-    };
+    let captcha_problem = Signal::derive(move || {
+        actions
+            .error
+            .get()
+            .and_then(|e| e.field(Field::Captcha).cloned())
+    });
     view! {
         <p>{t!(i18n, fp_intro)}</p>
         <p>{t!(i18n, fp_need_access)}</p>
@@ -215,33 +203,48 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
         <ActionForm action=actions.start attr:class="form" attr:id="recovery-identify">
             <div class="field">
                 <label for="login">{t!(i18n, login_name)}</label>
-                <input id="login" name="login" type="text" autocomplete="username" autocapitalize="off"/>
+                <input
+                    id="login"
+                    name="login"
+                    type="text"
+                    autocomplete="username"
+                    autocapitalize="off"
+                    aria-invalid=invalid(actions, Field::Login)
+                    aria-describedby=move || described_by("login-hint", "login-error", invalid(actions, Field::Login)().is_some())
+                />
+                <p class="hint" id="login-hint">
+                    {t!(i18n, fp_login_hint)} " "
+                    <a href="/forgot-login-name" id="forgot-login-name">{t!(i18n, ln_link)}</a>
+                </p>
                 {field_problem(actions, Field::Login, "login-error")}
             </div>
             {ask_email.then(|| view! {
                 <div class="field">
                     <label for="email">{t!(i18n, fp_email)}</label>
-                    <input id="email" name="email" type="email" autocomplete="email"/>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="email"
+                        aria-invalid=invalid(actions, Field::Email)
+                        aria-describedby=move || invalid(actions, Field::Email)().map(|_| "email-error")
+                    />
                     {field_problem(actions, Field::Email, "email-error")}
                 </div>
             })}
-            <div class="field captcha">
-                <img id="captcha-image" src=image width="220" height="120" alt=move || t_string!(i18n, fp_captcha_alt)/>
-                <input type="hidden" name="captcha_id" value=move || captcha.get()/>
-                <p class="captcha-links">
-                    <a id="captcha-another" href="/forgot-password" on:click=another>{t!(i18n, fp_captcha_another)}</a>
-                    " · "
-                    <a id="captcha-play" href=audio on:click=play>{t!(i18n, fp_captcha_audio)}</a>
-                    " · "
-                    <a id="captcha-download" href=download download="security-code.wav">{t!(i18n, fp_captcha_download)}</a>
-                </p>
-                <label for="captcha">{t!(i18n, fp_captcha)}</label>
-                <input id="captcha" name="captcha" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" aria-describedby="captcha-hint"/>
-                <p class="hint" id="captcha-hint">{t!(i18n, fp_captcha_hint)}</p>
-                {field_problem(actions, Field::Captcha, "captcha-error")}
-            </div>
+            <CaptchaField captcha page="/forgot-password" problem=captcha_problem/>
             <button type="submit" class="primary" disabled=actions.pending()>{t!(i18n, fp_continue)}</button>
         </ActionForm>
+    }
+}
+
+/// `aria-invalid` for a field while the last answer found it wrong.
+fn invalid(actions: Actions, field: Field) -> impl Fn() -> Option<&'static str> + Copy {
+    move || {
+        actions
+            .error
+            .get()
+            .and_then(|e| e.field(field).map(|_| "true"))
     }
 }
 
@@ -293,6 +296,8 @@ fn EnterCode(actions: Actions, code: CodeStep) -> impl IntoView {
     } = code;
     let left = seconds_left(from);
     let wait = seconds_left(resend_in);
+    // Changes once a minute, so a screen reader is not told every second.
+    let announce = Memo::new(move |_| announced(left.get()));
     let channel = channel.as_str();
     view! {
         <StepHeading n=3 title=t!(i18n, fp_code_title).into_any()/>
@@ -307,6 +312,13 @@ fn EnterCode(actions: Actions, code: CodeStep) -> impl IntoView {
             <span id="countdown" class="countdown" role="timer" aria-live="off">{move || mm_ss(left.get())}</span>
             " "
             <span class="hint">{t!(i18n, fp_code_expires_at, time = expires_at.clone())}</span>
+        </p>
+        <p class="sr-only" role="status" id="countdown-announce">
+            {move || match announce.get() {
+                Announce::Minutes(minutes) => t!(i18n, fp_countdown_minutes, minutes).into_any(),
+                Announce::LastMinute => t!(i18n, fp_countdown_last_minute).into_any(),
+                Announce::Over => t!(i18n, fp_countdown_over).into_any(),
+            }}
         </p>
         {move || (left.get() == 0).then(|| view! {
             <p class="error" role="alert" id="code-expired">{t!(i18n, fp_code_expired)}</p>

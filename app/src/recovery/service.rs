@@ -602,7 +602,7 @@ fn send_claim<'a>(state: &AppState, flow: &'a Flow, now: i64) -> SendClaim<'a> {
 /// Answers no sooner than the configured floor, nor sooner than the
 /// slowest recent delivery took, so the time a real send takes tells
 /// nothing about whether the name exists.
-async fn wait_for_floor(state: &AppState, started: Instant) {
+pub(crate) async fn wait_for_floor(state: &AppState, started: Instant) {
     let floor =
         Duration::from_millis(state.config.recovery.send_floor_ms).max(state.send_times.slowest());
     if let Some(rest) = floor.checked_sub(started.elapsed()) {

@@ -266,7 +266,8 @@ fn AddApp(
                     <li>{t!(i18n, si_app_scan)}</li>
                 </ol>
                 <div class="qr" id="app-qr" inner_html=app.qr_svg></div>
-                <p>{t!(i18n, si_app_manual)} " " <code id="app-secret">{app.secret}</code></p>
+                <p>{t!(i18n, si_app_manual)} " " <code id="app-secret">{app.secret.clone()}</code></p>
+                <AppLinks url=app.url secret=app.secret/>
                 {shown(confirm_error)}
                 <ActionForm action=confirm attr:class="form" attr:id="app-confirm">
                     <div class="field">
@@ -278,6 +279,43 @@ fn AddApp(
                 </ActionForm>
             })}
         </section>
+    }
+}
+
+/// For an app on this same phone: open the `otpauth://` link, or copy the
+/// key (the copy button needs JavaScript and shows only with it).
+#[component]
+fn AppLinks(url: String, secret: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        {
+            let promise = window().navigator().clipboard().write_text(&secret);
+            leptos::task::spawn_local(async move {
+                let done = wasm_bindgen_futures::JsFuture::from(promise).await;
+                copied.set(Some(done.is_ok()));
+            });
+        }
+        #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+        let _ = &secret;
+    };
+    view! {
+        <p class="app-links">
+            <a class="button" id="app-open" href=url>{t!(i18n, si_app_open)}</a>
+            <button type="button" id="app-copy" hidden=move || !scripted.get() on:click=copy>
+                {t!(i18n, si_app_copy)}
+            </button>
+            <span id="app-copied" role="status">
+                {move || copied.get().map(|ok| if ok {
+                    t!(i18n, si_app_copied).into_any()
+                } else {
+                    t!(i18n, si_app_copy_failed).into_any()
+                })}
+            </span>
+        </p>
     }
 }
 

@@ -55,11 +55,14 @@ pub fn SignInPage() -> impl IntoView {
                 <a href="/forgot-password" id="forgot-password">{t!(i18n, login_forgot)}</a>
                 " · "
                 <a href="/forgot-password" id="first-time">{t!(i18n, login_first_time)}</a>
+                " · "
+                <a href="/forgot-login-name" id="forgot-login-name">{t!(i18n, ln_link)}</a>
             </p>
             <section class="help" aria-labelledby="login-help">
                 <h2 id="login-help">{t!(i18n, help_title)}</h2>
                 <p>{t!(i18n, help_case_sensitive)}</p>
                 <p>{t!(i18n, help_single_password)}</p>
+                <p><a href="/help" id="login-help-link">{t!(i18n, login_help_link)}</a></p>
             </section>
         </section>
     }

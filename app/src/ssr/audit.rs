@@ -37,6 +37,7 @@ string_enum!(Action {
     RecoveryCodeSent => "recovery.code_sent",
     RecoveryCodeChecked => "recovery.code_checked",
     PasswordReset => "password.reset",
+    LoginNamesSent => "recovery.login_names_sent",
     CasTicketIssued => "cas.ticket_issued",
     CasTicketValidated => "cas.ticket_validated",
     SecurityInfo => "security_info.changed",

@@ -462,6 +462,12 @@ pub struct RecoveryConfig {
     pub messages_per_account_per_hour: u32,
     /// Codes asked for from one client address in an hour.
     pub messages_per_address_per_hour: u32,
+    /// "Forgot your login name?" requests one client address may make in
+    /// an hour.
+    pub login_names_per_address_per_hour: u32,
+    /// Login-name reminders one email address may be sent in an hour
+    /// (counted whether or not it is registered).
+    pub login_names_per_email_per_hour: u32,
     /// Sending a code answers no sooner than this, whether or not the
     /// login name exists, so response times tell nothing.
     pub send_floor_ms: u64,
@@ -491,6 +497,9 @@ pub struct ContactConfig {
     pub name_zh: String,
     pub email: String,
     pub phone: String,
+    /// When the phone is answered, as the help page says it.
+    pub hours_en: String,
+    pub hours_zh: String,
 }
 
 impl Default for Config {
@@ -620,6 +629,8 @@ impl Default for RecoveryConfig {
             starts_per_address_per_hour: 60,
             messages_per_account_per_hour: 5,
             messages_per_address_per_hour: 30,
+            login_names_per_address_per_hour: 10,
+            login_names_per_email_per_hour: 3,
             send_floor_ms: 1500,
             decoy_email_domains: vec!["example.edu".into()],
         }
@@ -644,6 +655,8 @@ impl Default for ContactConfig {
             name_zh: "資訊科技支援".into(),
             email: "it-help@example.edu".into(),
             phone: "(852) 0000 0000".into(),
+            hours_en: "Monday to Friday, 9:00 to 18:00".into(),
+            hours_zh: "星期一至五，上午九時至下午六時".into(),
         }
     }
 }
@@ -756,8 +769,10 @@ impl Config {
             || r.starts_per_address_per_hour == 0
             || r.messages_per_account_per_hour == 0
             || r.messages_per_address_per_hour == 0
+            || r.login_names_per_address_per_hour == 0
+            || r.login_names_per_email_per_hour == 0
         {
-            return Err("recovery limits (max_codes_per_flow, max_wrong_codes, flow_lifetime_minutes, starts_per_*, messages_per_*) must be at least 1".into());
+            return Err("recovery limits (max_codes_per_flow, max_wrong_codes, flow_lifetime_minutes, starts_per_*, messages_per_*, login_names_per_*) must be at least 1".into());
         }
         if r.decoy_email_domains.iter().all(|d| !d.contains('.')) {
             return Err(

@@ -187,6 +187,47 @@ pub fn reset_invitation(config: &Config, account: &Account) -> OutgoingMail {
     )
 }
 
+/// The login names registered to `to`, asked for through "Forgot your
+/// login name?" on the sign-in page.
+pub fn login_names(
+    config: &Config,
+    to: &str,
+    accounts: &[Account],
+    at: time::OffsetDateTime,
+    client: &ClientInfo,
+) -> OutgoingMail {
+    let when = format_time(at);
+    let sign_in = link(config, "/login");
+    let reset = link(config, "/forgot-password");
+    let names = accounts
+        .iter()
+        .map(|a| format!("{} ({})", a.login, a.display_name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let values = [
+        ("email", to),
+        ("time", when.as_str()),
+        ("address", client.addr.as_str()),
+        ("logins", names.as_str()),
+        ("link", sign_in.as_str()),
+        ("reset", reset.as_str()),
+    ];
+    bilingual(
+        to,
+        |locale| td_string!(locale, mail_ln_subject),
+        |locale| {
+            vec![
+                td_string!(locale, mail_ln_greeting).to_string(),
+                fill(td_string!(locale, mail_ln_body), &values),
+                fill(td_string!(locale, mail_ln_names), &values),
+                fill(td_string!(locale, mail_ln_next), &values),
+                td_string!(locale, mail_ln_not_you).to_string(),
+                td_string!(locale, mail_signature).to_string(),
+            ]
+        },
+    )
+}
+
 /// A notice to the account's registered email in both languages: the
 /// greeting, the `body` lines, the signature.
 fn to_account(

@@ -5,6 +5,7 @@ mod bodies;
 mod cas;
 mod change_password;
 mod cors;
+mod help;
 mod helpers;
 mod housekeeping;
 mod import;

@@ -415,6 +415,9 @@ pub trait Store: Send + Sync + 'static {
     /// Accounts whose login name, display name or email contains `text`
     /// (any case), by login name.
     async fn search_accounts(&self, text: &str, limit: i64) -> StoreResult<Vec<Account>>;
+    /// The accounts whose registered email is `email` (any case), by login
+    /// name.
+    async fn accounts_by_email(&self, email: &str) -> StoreResult<Vec<Account>>;
     async fn apply_admin_action(&self, change: &AdminChange<'_>) -> StoreResult<()>;
     /// Newest first.
     async fn audit_query(
@@ -567,6 +570,13 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_events(&self, subject: &str, limit: i64) -> StoreResult<Vec<(i64, AuditEvent)>>;
 
     async fn queue_mail(&self, mail: &OutgoingMail, now: i64) -> StoreResult<()>;
+    /// Queues `mail` and records the events it reports, in one transaction.
+    async fn queue_notice(
+        &self,
+        mail: &OutgoingMail,
+        events: &[AuditEvent],
+        now: i64,
+    ) -> StoreResult<()>;
     async fn due_mail(&self, now: i64, limit: i64) -> StoreResult<Vec<(i64, OutgoingMail)>>;
     async fn mark_mail_sent(&self, id: i64, now: i64) -> StoreResult<()>;
     async fn mark_mail_failed(&self, id: i64, retry_at: i64) -> StoreResult<()>;

@@ -256,6 +256,15 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn accounts_by_email(&self, email: &str) -> StoreResult<Vec<Account>> {
+        Ok(sqlx::query_as::<_, Account>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(email) = ?1 ORDER BY login_key"
+        ))
+        .bind(email.trim().to_lowercase())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn apply_admin_action(&self, c: &AdminChange<'_>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         if let Some(status) = c.status {
@@ -1010,6 +1019,21 @@ impl Store for SqliteStore {
 
     async fn queue_mail(&self, mail: &OutgoingMail, now: i64) -> StoreResult<()> {
         insert_mail(&self.pool, mail, now).await?;
+        Ok(())
+    }
+
+    async fn queue_notice(
+        &self,
+        mail: &OutgoingMail,
+        events: &[AuditEvent],
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_mail(&mut *tx, mail, now).await?;
+        for event in events {
+            insert_audit(&mut *tx, event, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -1,0 +1,39 @@
+//! "Forgot your login name?": the registered email plus the CAPTCHA, and
+//! the login names registered to that address go to it by email. The page
+//! answers the same whether or not the address is registered.
+mod page;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+
+pub use page::LoginNamePage;
+
+use crate::error::AppError;
+
+/// Where a plain form post (JavaScript off) is sent once it was taken.
+pub const SENT_PATH: &str = "/forgot-login-name?sent=1";
+
+/// Sends the login names registered to `email` there, if there are any.
+#[server(endpoint = "send_login_names", client = crate::api::Client)]
+pub async fn send_login_names(
+    email: String,
+    captcha_id: String,
+    captcha: String,
+) -> Result<(), AppError> {
+    use crate::ssr::state::{is_form_post, respond};
+    let state = crate::ssr::state()?;
+    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let form = service::Form {
+        email: &email,
+        captcha_id: &captcha_id,
+        captcha: &captcha,
+    };
+    service::send(&state, &form, &client)
+        .await
+        .map_err(respond)?;
+    if is_form_post() {
+        leptos_axum::redirect(SENT_PATH);
+    }
+    Ok(())
+}

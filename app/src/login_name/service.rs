@@ -1,0 +1,100 @@
+//! Looks up the accounts registered to an email address and queues the
+//! reminder, under the CAPTCHA and the per-address and per-email limits,
+//! taking the same time whether or not the address is registered.
+use std::time::Instant;
+
+use crate::error::{AppError, Field, FieldError, Problem};
+use crate::recovery::service::wait_for_floor;
+use crate::ssr::audit::{Action, AuditEvent, Outcome};
+use crate::ssr::records::check_email;
+use crate::ssr::request::ClientInfo;
+use crate::ssr::sessions::internal;
+use crate::ssr::throttle::{release_quotas, reserve_quotas, ThrottleRule};
+use crate::ssr::{captcha, notices, AppState};
+
+pub struct Form<'a> {
+    pub email: &'a str,
+    pub captcha_id: &'a str,
+    pub captcha: &'a str,
+}
+
+/// Checks the form and, for a registered address, queues one message
+/// naming every account registered to it. An unknown address gets the
+/// same answer, in the same time, and no message.
+pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Result<(), AppError> {
+    let started = Instant::now();
+    let r = &state.config.recovery;
+    let email = form.email.trim();
+    let mut errors = Vec::new();
+    if email.is_empty() {
+        errors.push(problem(Field::Email, Problem::Required));
+    } else if check_email(email).is_err() {
+        errors.push(problem(Field::Email, Problem::BadEmail));
+    }
+    if form.captcha.trim().is_empty() {
+        errors.push(problem(Field::Captcha, Problem::Required));
+    }
+    // The challenge is used up by any try, even an incomplete form.
+    let solved = captcha::solve(state, form.captcha_id, form.captcha)
+        .await
+        .map_err(internal)?;
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+
+    let for_address = [(
+        format!("login-names:addr:{}", client.addr),
+        ThrottleRule::hourly(r.login_names_per_address_per_hour),
+    )];
+    // The address counts every try; the email only tries that solved the
+    // CAPTCHA, so nobody can use up another person's reminders without it.
+    let for_email = [(
+        format!("login-names:email:{}", email.to_lowercase()),
+        ThrottleRule::hourly(r.login_names_per_email_per_hour),
+    )];
+    let counted = reserve_quotas(state, &for_address).await?;
+    if !solved {
+        return Err(AppError::Invalid(vec![problem(
+            Field::Captcha,
+            Problem::CaptchaWrong,
+        )]));
+    }
+    if let Err(refused) = reserve_quotas(state, &for_email).await {
+        release_quotas(state, &for_address, &counted).await?;
+        return Err(refused);
+    }
+
+    let accounts = state
+        .store
+        .accounts_by_email(email)
+        .await
+        .map_err(internal)?;
+    if !accounts.is_empty() {
+        let now = state.clock.now();
+        let mail = notices::login_names(&state.config, email, &accounts, now, client);
+        let events: Vec<AuditEvent> = accounts
+            .iter()
+            .map(|a| AuditEvent {
+                actor: None,
+                subject: Some(a.login.clone()),
+                action: Action::LoginNamesSent,
+                outcome: Outcome::Success,
+                client_addr: client.addr.clone(),
+                user_agent: client.user_agent.clone(),
+                detail: None,
+            })
+            .collect();
+        state
+            .store
+            .queue_notice(&mail, &events, now.unix_timestamp())
+            .await
+            .map_err(internal)?;
+        state.mail_wakeup.notify_one();
+    }
+    wait_for_floor(state, started).await;
+    Ok(())
+}
+
+fn problem(field: Field, problem: Problem) -> FieldError {
+    FieldError { field, problem }
+}
