@@ -93,7 +93,7 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; 
 fi
 
 if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-  log "installing end-to-end test packages (Playwright, maildev, sirv, otpauth)"
+  log "installing end-to-end test packages (Playwright, axe-core, maildev, sirv, otpauth)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -2,6 +2,7 @@
 //! someone trying it can read a verification code without a real inbox.
 //! In every other mode the page does not exist.
 use leptos::prelude::*;
+use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use crate::account::page::{format_unix, Loading};
@@ -40,6 +41,7 @@ pub fn MailboxPage() -> impl IntoView {
                     Ok(entries) => view! {
                         <section class="card" id="mailbox">
                             <h1>{t!(i18n, mailbox_title)}</h1>
+                            <Title text=move || t_string!(i18n, mailbox_title).to_string()/>
                             <p class="notice">{t!(i18n, mailbox_intro)}</p>
                             {entries.is_empty().then(|| view! { <p>{t!(i18n, mailbox_empty)}</p> })}
                             {entries

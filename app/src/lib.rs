@@ -51,6 +51,22 @@ use crate::recovery::RecoveryPage;
 use crate::security_info::SecurityInfoPage;
 use crate::sign_in::{SecondStepPage, SignInPage};
 
+/// The document's title: the page's own (each page sets it, naming the
+/// step where there are steps), then the portal's name.
+#[component]
+fn PageTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    let formatter = move |page: String| {
+        let app = t_string!(i18n, app_name);
+        if page.is_empty() {
+            app.to_string()
+        } else {
+            format!("{page} · {app}")
+        }
+    };
+    view! { <Title formatter/> }
+}
+
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -163,11 +179,6 @@ pub fn App() -> impl IntoView {
     }
 }
 
-#[component]
-fn PageTitle() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <Title text=move || t_string!(i18n, app_name).to_string()/> }
-}
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -176,5 +187,8 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
-    view! { <section class="card"><h1>{t!(i18n, not_found)}</h1></section> }
+    view! {
+        <Title text=move || t_string!(i18n, not_found).to_string()/>
+        <section class="card"><h1>{t!(i18n, not_found)}</h1></section>
+    }
 }

@@ -1,5 +1,6 @@
 //! `/account/password` and its confirmation page.
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{load_password_form, ChangePassword, PasswordForm};
@@ -50,6 +51,7 @@ fn ChangePasswordForm(form: PasswordForm) -> impl IntoView {
         {(!must_change).then(|| view! { <AccountNav/> })}
         <section class="card">
             <h1>{t!(i18n, cp_title)}</h1>
+            <Title text=move || t_string!(i18n, cp_title).to_string()/>
             {must_change.then(|| view! { <p class="notice" role="status">{t!(i18n, cp_must_change)}</p> })}
             {move || general().map(|error| view! { <ErrorMessage error/> })}
             <ActionForm action attr:class="form" attr:id="change-password-form">
@@ -57,7 +59,7 @@ fn ChangePasswordForm(form: PasswordForm) -> impl IntoView {
                     name="current_password"
                     label=move || t!(i18n, cp_current)
                     autocomplete="current-password"
-                    described_by="current_password-error"
+                    invalid=Signal::derive(move || problem(Field::CurrentPassword).is_some())
                 />
                 {move || problem(Field::CurrentPassword).map(|problem| view! { <FieldProblem problem id="current_password-error"/> })}
                 <NewPasswordFields policy login display_name new_password confirm error/>
@@ -85,6 +87,7 @@ pub fn PasswordChangedPage() -> impl IntoView {
                         <AccountNav/>
                         <section class="card">
                             <h1>{t!(i18n, cp_title)}</h1>
+                            <Title text=move || t_string!(i18n, cp_title).to_string()/>
                             <p class="success" role="status">{t!(i18n, cp_done_title)}</p>
                             <p>{t!(i18n, cp_done_email)}</p>
                             <p>{t!(i18n, cp_done_single)}</p>

@@ -9,8 +9,12 @@ use crate::i18n::*;
 pub fn Checklist(report: Signal<Report>, touched: Signal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let strength = move || report.with(|r| r.strength);
+    let summary = settled_summary(report, touched);
     view! {
-        <div class="checklist" id="new_password-rules" aria-live="polite">
+        <p class="sr-only" role="status" id="new_password-summary">
+            {move || summary.get().map(|(met, total)| t!(i18n, rules_summary, met, total))}
+        </p>
+        <div class="checklist" id="new_password-rules">
             <p class="checklist-title">{t!(i18n, cp_rules_title)}</p>
             <ul>
                 {move || {
@@ -52,6 +56,33 @@ pub fn Checklist(report: Signal<Report>, touched: Signal<bool>) -> impl IntoView
             </div>
         </div>
     }
+}
+
+/// How many of the rules that can be checked now are met, out of how many:
+/// told to a screen reader once typing pauses, not at every keystroke (the
+/// list itself is not a live region).
+fn settled_summary(report: Signal<Report>, touched: Signal<bool>) -> ReadSignal<Option<(usize, usize)>> {
+    let (summary, set_summary) = signal(None);
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+        Effect::new(move |_| {
+            let counts = report.with(|r| {
+                let checked = r.outcomes.iter().filter(|o| !o.rule.is_advice() && o.status != Status::Pending);
+                let (met, total) = checked.fold((0, 0), |(m, t), o| (m + usize::from(o.status == Status::Met), t + 1));
+                (met, total)
+            });
+            if !touched.get() {
+                return;
+            }
+            // Replacing the timer drops, and so cancels, the one before.
+            let timer = gloo_timers::callback::Timeout::new(1500, move || set_summary.set(Some(counts)));
+            pending.set_value(Some(timer));
+        });
+    }
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = (report, touched, set_summary);
+    summary
 }
 
 /// A stable name for each rule, for styling and tests.

@@ -36,6 +36,7 @@ pub fn NewPasswordFields(
             autocomplete="new-password"
             value=new_password
             described_by="new_password-rules"
+            invalid=Signal::derive(move || problem(Field::NewPassword).is_some())
         />
         {move || problem(Field::NewPassword).map(|problem| view! { <FieldProblem problem id="new_password-error"/> })}
         <Checklist report touched/>
@@ -44,7 +45,7 @@ pub fn NewPasswordFields(
             label=move || t!(i18n, cp_confirm)
             autocomplete="new-password"
             value=confirm
-            described_by="confirm_password-error"
+            invalid=Signal::derive(move || problem(Field::ConfirmPassword).is_some())
         />
         <MatchHint new=new_password confirm/>
         {move || problem(Field::ConfirmPassword).map(|problem| view! { <FieldProblem problem id="confirm_password-error"/> })}

@@ -15,15 +15,25 @@ pub fn PasswordInput(
     /// Mirrors what is typed, for live checks.
     #[prop(optional)]
     value: Option<RwSignal<String>>,
-    /// Id of the element describing the field (checklist, error).
+    /// Id of the element that always describes the field (the checklist).
     #[prop(optional)]
     described_by: Option<&'static str>,
+    /// Whether the last answer found the field wrong: then it is
+    /// `aria-invalid` and described by its error, `{name}-error`.
+    #[prop(optional, into)]
+    invalid: Option<Signal<bool>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let shown = RwSignal::new(false);
     let caps_lock = RwSignal::new(false);
     let on_key = move |ev: KeyboardEvent| caps_lock.set(ev.get_modifier_state("CapsLock"));
     let caps_id = format!("{name}-caps");
+    let invalid = move || invalid.is_some_and(|i| i.get());
+    let descriptions = move || {
+        let error = invalid().then(|| format!("{name}-error"));
+        let ids: Vec<String> = described_by.map(str::to_owned).into_iter().chain(error).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     let input_ref = NodeRef::<html::Input>::new();
     // What was typed (or autofilled) before the WebAssembly arrived is only
     // in the field: no `input` handler saw it. `on_load` runs in the
@@ -62,7 +72,8 @@ pub fn PasswordInput(
                     autocomplete=autocomplete
                     autocapitalize="off"
                     spellcheck="false"
-                    aria-describedby=described_by
+                    aria-describedby=descriptions
+                    aria-invalid=move || invalid().then_some("true")
                     on:keydown=on_key
                     on:keyup=on_key
                     on:input=move |ev| {

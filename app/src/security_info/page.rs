@@ -1,6 +1,7 @@
 //! `/account/security-info`: the registered methods, the default one,
 //! adding and removing methods, 2-step verification and recovery codes.
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{
@@ -23,6 +24,7 @@ pub fn SecurityInfoPage() -> impl IntoView {
         <AccountNav/>
         <section class="card" id="security-info">
             <h1>{t!(i18n, si_title)}</h1>
+            <Title text=move || t_string!(i18n, si_title).to_string()/>
             <p>{t!(i18n, si_intro)}</p>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
@@ -59,6 +61,23 @@ fn shown(error: Signal<Option<AppError>>) -> impl IntoView {
             .filter(|e| !matches!(e, AppError::Invalid(_)))
             .map(|error| view! { <ErrorMessage error/> })
     }
+}
+
+/// `aria-invalid` and `aria-describedby` of a field while the last answer
+/// found it wrong (its error then has the id `id`).
+fn invalid(
+    error: Signal<Option<AppError>>,
+    field: Field,
+    id: &'static str,
+) -> (
+    impl Fn() -> Option<&'static str> + Copy,
+    impl Fn() -> Option<&'static str> + Copy,
+) {
+    let wrong = move || error.get().is_some_and(|e| e.field(field).is_some());
+    (
+        move || wrong().then_some("true"),
+        move || wrong().then_some(id),
+    )
 }
 
 fn problem(error: Signal<Option<AppError>>, field: Field, id: &'static str) -> impl IntoView {
@@ -115,7 +134,12 @@ fn Reauthenticate(version: RwSignal<u32>) -> impl IntoView {
         <p>{t!(i18n, si_reauth_intro)}</p>
         {shown(error)}
         <ActionForm action attr:class="form" attr:id="reauth-form">
-            <PasswordInput name="password" label=move || t!(i18n, password) autocomplete="current-password" described_by="password-error"/>
+            <PasswordInput
+                name="password"
+                label=move || t!(i18n, password)
+                autocomplete="current-password"
+                invalid=Signal::derive(move || error.get().is_some_and(|e| e.field(Field::CurrentPassword).is_some()))
+            />
             {problem(error, Field::CurrentPassword, "password-error")}
             <button type="submit" class="primary" disabled=move || action.pending().get()>{t!(i18n, si_reauth_button)}</button>
         </ActionForm>
@@ -272,7 +296,15 @@ fn AddApp(
                 <ActionForm action=confirm attr:class="form" attr:id="app-confirm">
                     <div class="field">
                         <label for="app-code">{t!(i18n, si_app_code)}</label>
-                        <input id="app-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"/>
+                        <input
+                            id="app-code"
+                            name="code"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="one-time-code"
+                            aria-invalid=invalid(confirm_error, Field::Code, "app-code-error").0
+                            aria-describedby=invalid(confirm_error, Field::Code, "app-code-error").1
+                        />
                         {problem(confirm_error, Field::Code, "app-code-error")}
                     </div>
                     <button type="submit" class="primary">{t!(i18n, fp_verify)}</button>
@@ -343,7 +375,14 @@ fn AddContact(method: Method, pending: Option<String>, version: RwSignal<u32>) -
                 <input type="hidden" name="method" value=id/>
                 <div class="field">
                     <label for=format!("{id}-address")>{label}</label>
-                    <input id=format!("{id}-address") name="address" type=kind autocomplete="off"/>
+                    <input
+                        id=format!("{id}-address")
+                        name="address"
+                        type=kind
+                        autocomplete="off"
+                        aria-invalid=invalid(start_error, field, "address-error").0
+                        aria-describedby=invalid(start_error, field, "address-error").1
+                    />
                     {problem(start_error, field, "address-error")}
                 </div>
                 <button type="submit" data-action="send">{t!(i18n, fp_send)}</button>
