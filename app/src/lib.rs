@@ -179,7 +179,6 @@ pub fn App() -> impl IntoView {
     }
 }
 
-
 #[component]
 pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();

@@ -61,22 +61,31 @@ pub fn Checklist(report: Signal<Report>, touched: Signal<bool>) -> impl IntoView
 /// How many of the rules that can be checked now are met, out of how many:
 /// told to a screen reader once typing pauses, not at every keystroke (the
 /// list itself is not a live region).
-fn settled_summary(report: Signal<Report>, touched: Signal<bool>) -> ReadSignal<Option<(usize, usize)>> {
+fn settled_summary(
+    report: Signal<Report>,
+    touched: Signal<bool>,
+) -> ReadSignal<Option<(usize, usize)>> {
     let (summary, set_summary) = signal(None);
     #[cfg(any(feature = "hydrate", feature = "csr"))]
     {
         let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
         Effect::new(move |_| {
             let counts = report.with(|r| {
-                let checked = r.outcomes.iter().filter(|o| !o.rule.is_advice() && o.status != Status::Pending);
-                let (met, total) = checked.fold((0, 0), |(m, t), o| (m + usize::from(o.status == Status::Met), t + 1));
+                let checked = r
+                    .outcomes
+                    .iter()
+                    .filter(|o| !o.rule.is_advice() && o.status != Status::Pending);
+                let (met, total) = checked.fold((0, 0), |(m, t), o| {
+                    (m + usize::from(o.status == Status::Met), t + 1)
+                });
                 (met, total)
             });
             if !touched.get() {
                 return;
             }
             // Replacing the timer drops, and so cancels, the one before.
-            let timer = gloo_timers::callback::Timeout::new(1500, move || set_summary.set(Some(counts)));
+            let timer =
+                gloo_timers::callback::Timeout::new(1500, move || set_summary.set(Some(counts)));
             pending.set_value(Some(timer));
         });
     }

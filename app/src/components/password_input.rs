@@ -31,7 +31,11 @@ pub fn PasswordInput(
     let invalid = move || invalid.is_some_and(|i| i.get());
     let descriptions = move || {
         let error = invalid().then(|| format!("{name}-error"));
-        let ids: Vec<String> = described_by.map(str::to_owned).into_iter().chain(error).collect();
+        let ids: Vec<String> = described_by
+            .map(str::to_owned)
+            .into_iter()
+            .chain(error)
+            .collect();
         (!ids.is_empty()).then(|| ids.join(" "))
     };
     let input_ref = NodeRef::<html::Input>::new();

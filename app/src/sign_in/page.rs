@@ -55,9 +55,7 @@ pub fn SignInPage() -> impl IntoView {
             </ActionForm>
             <p class="links">
                 <a href="/forgot-password" id="forgot-password">{t!(i18n, login_forgot)}</a>
-                " · "
                 <a href="/forgot-password" id="first-time">{t!(i18n, login_first_time)}</a>
-                " · "
                 <a href="/forgot-login-name" id="forgot-login-name">{t!(i18n, ln_link)}</a>
             </p>
             <section class="help" aria-labelledby="login-help">

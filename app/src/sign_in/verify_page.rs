@@ -94,11 +94,21 @@ fn Verify(step: SecondStepView) -> impl IntoView {
                         <button type="submit" class="link" id="send-again">{t!(i18n, ss_send_again)}</button>
                     </ActionForm>
                 })}
-                <p>
-                    <button type="button" class="link" id="use-another" on:click=move |_| others.update(|o| *o = !*o)>
-                        {t!(i18n, ss_use_another)}
-                    </button>
-                </p>
+                // Only where there is another method to use.
+                {options.iter().any(|o| o.channel != method).then(|| view! {
+                    <p>
+                        <button
+                            type="button"
+                            class="link"
+                            id="use-another"
+                            aria-expanded=move || others.get().to_string()
+                            aria-controls="other-methods"
+                            on:click=move |_| others.update(|o| *o = !*o)
+                        >
+                            {t!(i18n, ss_use_another)}
+                        </button>
+                    </p>
+                })}
                 {move || others.get().then(|| {
                     let list = options.clone().into_iter().filter(|o| o.channel != method).map(|o| {
                         let label = match o.channel {

@@ -340,6 +340,7 @@ async fn the_help_page_tells_the_rules_enforced_the_e_services_and_whom_to_conta
         "within 10 minutes",
         "datetime=\"2026-12-02\"",
         "href=\"/forgot-login-name\"",
+        "<title>Help · Gatehouse</title>",
     ] {
         assert!(page.contains(text), "{text:?} is missing");
     }
@@ -386,4 +387,10 @@ async fn every_page_links_to_help_and_the_sign_in_page_to_the_login_name_reminde
     );
     let wizard = app.html(&client, "/forgot-password").await;
     assert!(wizard.contains("href=\"/forgot-login-name\""));
+    // Each page's title names it, and the wizard's its step.
+    assert!(
+        login.contains("<title>Login · Gatehouse</title>"),
+        "{login}"
+    );
+    assert!(wizard.contains("<title>Forgot Password / First Time User (1/4) · Gatehouse</title>"));
 }
