@@ -71,6 +71,13 @@ for (const lang of ['en', 'zh-Hant']) {
       await missing.goto('/no-such-page');
       await hydrated(missing);
       await axe(missing, 'not found', lang);
+      // The CAS refusal for an e-service that is not registered (English
+      // only: it is the server's own page, not the app's).
+      if (lang === 'en') {
+        await missing.goto('/cas/login?service=' + encodeURIComponent('https://unknown.example/app'));
+        await expect(missing.locator('#cas-refusal')).toBeVisible();
+        await axe(missing, 'CAS refusal', 'en');
+      }
       await missing.close();
 
       await open(page, '/forgot-login-name');
@@ -78,6 +85,7 @@ for (const lang of ['en', 'zh-Hant']) {
       await submit(page, '#login-name-form');
       await expect(page.locator('#email-error')).toBeVisible();
       await expect(page.locator('#email')).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.locator('#email')).toHaveAttribute('aria-describedby', 'email-hint email-error');
       await axe(page, 'forgot login name, empty form', lang);
       await page.locator('#email').fill(`${login}@example.edu`);
       await page.locator('#captcha').fill(CAPTCHA);
@@ -90,6 +98,8 @@ for (const lang of ['en', 'zh-Hant']) {
       await submit(page, '#recovery-identify');
       await expect(page.locator('#login-error')).toBeVisible();
       await expect(page.locator('#login')).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.locator('#login')).toHaveAttribute('aria-describedby', 'login-hint login-error');
+      await expect(page.locator('#captcha')).toHaveAttribute('aria-describedby', 'captcha-hint captcha-error');
       await axe(page, 'reset step 1, empty form', lang);
       await page.locator('#login').fill(login);
       await page.locator('#captcha').fill('WRONG');
@@ -102,6 +112,9 @@ for (const lang of ['en', 'zh-Hant']) {
       await axe(page, 'reset step 2', lang);
       await submit(page, '#recovery-channel');
       await expect(page.locator('#recovery-code')).toBeVisible();
+      // The test server's codes live 15 s: the last minute is announced.
+      await expect(page.locator('#countdown-announce')).toHaveText(lang === 'en' ? '1 minute left to enter the code.' : '尚餘 1 分鐘輸入驗證碼。');
+      await expect(page.locator('#countdown')).toHaveAttribute('aria-live', 'off');
       await axe(page, 'reset step 3', lang);
       await page.locator('#code').fill('AAAAAA');
       await submit(page, '#recovery-code');
@@ -112,9 +125,13 @@ for (const lang of ['en', 'zh-Hant']) {
       await expect(page.locator('#recovery-password')).toBeVisible();
       await axe(page, 'reset step 4', lang);
       await page.locator('#new_password').fill('short');
+      // The checklist is summarised once typing pauses, not per keystroke.
+      await expect(page.locator('#new_password-summary')).toHaveText(lang === 'en' ? /^\d+ of \d+ password rules met\.$/ : /^已符合 \d+ 項密碼規則中的 \d+ 項。$/);
       await page.locator('#confirm_password').fill('other');
       await submit(page, '#recovery-password');
       await expect(page.locator('#new_password-error, #confirm_password-error').first()).toBeVisible();
+      await expect(page.locator('#new_password')).toHaveAttribute('aria-invalid', 'true');
+      await expect(page.locator('#new_password')).toHaveAttribute('aria-describedby', 'new_password-rules new_password-error');
       await axe(page, 'reset step 4, refused password', lang);
       await page.locator('#new_password').fill(NEW);
       await page.locator('#confirm_password').fill(NEW);

@@ -16,10 +16,10 @@ async function tabTo(page: Page, selector: string, max = 25): Promise<void> {
       const el = document.activeElement as HTMLElement | null;
       if (!el || el === document.body) return { here: false, ring: true, seen: true, what: 'body' };
       const style = getComputedStyle(el);
-      const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+      const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
       const box = el.getBoundingClientRect();
       const atCenter = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-      const seen = box.width === 0 || (atCenter !== null && (el === atCenter || el.contains(atCenter) || atCenter.contains(el)));
+      const seen = box.width > 0 && atCenter !== null && (el === atCenter || el.contains(atCenter) || atCenter.contains(el));
       return { here: el.matches(wanted), ring, seen, what: el.outerHTML.slice(0, 80) };
     }, selector);
     expect(stop.ring, `a focus ring on ${stop.what}`).toBe(true);

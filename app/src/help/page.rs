@@ -9,19 +9,48 @@ use crate::account::page::{Loading, RoleName};
 use crate::components::{ErrorMessage, RuleText, SecurityReminders};
 use crate::i18n::*;
 
-/// The questions in the order the page answers them: the section's id and
-/// its heading.
-const QUESTIONS: [&str; 9] = [
-    "change-password",
-    "forgot-password",
-    "single-password",
-    "password-not-working",
-    "cannot-sign-in",
-    "forgot-login-name",
-    "lost-two-step",
-    "security",
-    "contact",
-];
+/// The questions, in the order the page answers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Topic {
+    ChangePassword,
+    ForgotPassword,
+    SinglePassword,
+    PasswordNotWorking,
+    CannotSignIn,
+    ForgotLoginName,
+    LostTwoStep,
+    Security,
+    Contact,
+}
+
+impl Topic {
+    const ALL: [Topic; 9] = [
+        Topic::ChangePassword,
+        Topic::ForgotPassword,
+        Topic::SinglePassword,
+        Topic::PasswordNotWorking,
+        Topic::CannotSignIn,
+        Topic::ForgotLoginName,
+        Topic::LostTwoStep,
+        Topic::Security,
+        Topic::Contact,
+    ];
+
+    /// The section's id, so a link can point at it (`/help#contact`).
+    fn id(self) -> &'static str {
+        match self {
+            Topic::ChangePassword => "change-password",
+            Topic::ForgotPassword => "forgot-password",
+            Topic::SinglePassword => "single-password",
+            Topic::PasswordNotWorking => "password-not-working",
+            Topic::CannotSignIn => "cannot-sign-in",
+            Topic::ForgotLoginName => "forgot-login-name",
+            Topic::LostTwoStep => "lost-two-step",
+            Topic::Security => "security",
+            Topic::Contact => "contact",
+        }
+    }
+}
 
 #[component]
 pub fn HelpPage() -> impl IntoView {
@@ -37,9 +66,9 @@ pub fn HelpPage() -> impl IntoView {
             <nav aria-labelledby="help-questions">
                 <h2 id="help-questions">{t!(i18n, hp_questions)}</h2>
                 <ul class="help-toc">
-                    {QUESTIONS
+                    {Topic::ALL
                         .into_iter()
-                        .map(|id| view! { <li><a href=format!("#{id}")><Question id/></a></li> })
+                        .map(|topic| view! { <li><a href=format!("#{}", topic.id())><Question topic/></a></li> })
                         .collect_view()}
                 </ul>
             </nav>
@@ -57,27 +86,28 @@ pub fn HelpPage() -> impl IntoView {
 
 /// A question's heading text.
 #[component]
-fn Question(id: &'static str) -> impl IntoView {
+fn Question(topic: Topic) -> impl IntoView {
     let i18n = use_i18n();
-    match id {
-        "change-password" => t!(i18n, hp_change_q).into_any(),
-        "forgot-password" => t!(i18n, hp_forgot_q).into_any(),
-        "single-password" => t!(i18n, hp_single_q).into_any(),
-        "password-not-working" => t!(i18n, help_title).into_any(),
-        "cannot-sign-in" => t!(i18n, hp_cannot_q).into_any(),
-        "forgot-login-name" => t!(i18n, ln_link).into_any(),
-        "lost-two-step" => t!(i18n, hp_lost_q).into_any(),
-        "security" => t!(i18n, hp_security_q).into_any(),
-        _ => t!(i18n, hp_contact_q).into_any(),
+    match topic {
+        Topic::ChangePassword => t!(i18n, hp_change_q).into_any(),
+        Topic::ForgotPassword => t!(i18n, hp_forgot_q).into_any(),
+        Topic::SinglePassword => t!(i18n, hp_single_q).into_any(),
+        Topic::PasswordNotWorking => t!(i18n, help_title).into_any(),
+        Topic::CannotSignIn => t!(i18n, hp_cannot_q).into_any(),
+        Topic::ForgotLoginName => t!(i18n, ln_link).into_any(),
+        Topic::LostTwoStep => t!(i18n, hp_lost_q).into_any(),
+        Topic::Security => t!(i18n, hp_security_q).into_any(),
+        Topic::Contact => t!(i18n, hp_contact_q).into_any(),
     }
 }
 
 #[component]
-fn Section(id: &'static str, children: Children) -> impl IntoView {
+fn Section(topic: Topic, children: Children) -> impl IntoView {
+    let id = topic.id();
     let heading = format!("{id}-title");
     view! {
         <section class="help-answer" id=id aria-labelledby=heading.clone()>
-            <h2 id=heading.clone()><Question id/></h2>
+            <h2 id=heading.clone()><Question topic/></h2>
             {children()}
             <p class="back"><a href="#help">{move || t_string!(use_i18n(), hp_top)}</a></p>
         </section>
@@ -104,7 +134,7 @@ fn Answers(facts: HelpFacts) -> impl IntoView {
         }
     };
     view! {
-        <Section id="change-password">
+        <Section topic=Topic::ChangePassword>
             <ol class="steps">
                 <li>{t!(i18n, hp_change_1)} " " <a href="/login">{t!(i18n, login_title)}</a></li>
                 <li>{t!(i18n, hp_change_2)}</li>
@@ -119,7 +149,7 @@ fn Answers(facts: HelpFacts) -> impl IntoView {
             </ul>
             <p class="notice">{t!(i18n, help_single_password)}</p>
         </Section>
-        <Section id="forgot-password">
+        <Section topic=Topic::ForgotPassword>
             <p>{t!(i18n, hp_forgot_intro)} " " <a href="/forgot-password">{t!(i18n, login_forgot)}</a></p>
             <ol class="steps">
                 <li>{t!(i18n, hp_forgot_1)}</li>
@@ -130,7 +160,7 @@ fn Answers(facts: HelpFacts) -> impl IntoView {
             <p>{t!(i18n, hp_forgot_first_time)}</p>
             <p>{t!(i18n, hp_forgot_two_step)}</p>
         </Section>
-        <Section id="single-password">
+        <Section topic=Topic::SinglePassword>
             <p>{t!(i18n, hp_single_1)}</p>
             {if services.is_empty() {
                 view! { <p id="help-services">{t!(i18n, hp_single_none)}</p> }.into_any()
@@ -145,7 +175,7 @@ fn Answers(facts: HelpFacts) -> impl IntoView {
             }}
             <p>{t!(i18n, hp_single_2)}</p>
         </Section>
-        <Section id="password-not-working">
+        <Section topic=Topic::PasswordNotWorking>
             <ul>
                 <li>{t!(i18n, help_case_sensitive)}</li>
                 <li>{t!(i18n, hp_caps_lock)}</li>
@@ -154,7 +184,7 @@ fn Answers(facts: HelpFacts) -> impl IntoView {
                 <li>{t!(i18n, hp_locked)}</li>
             </ul>
         </Section>
-        <Section id="cannot-sign-in">
+        <Section topic=Topic::CannotSignIn>
             <ol class="steps">
                 <li>{t!(i18n, hp_cannot_1)} " " <a href="/login">{t!(i18n, login_title)}</a></li>
                 <li>{t!(i18n, hp_cannot_2)}</li>
@@ -168,19 +198,19 @@ fn Answers(facts: HelpFacts) -> impl IntoView {
                 </ul>
             })}
         </Section>
-        <Section id="forgot-login-name">
+        <Section topic=Topic::ForgotLoginName>
             <p>{t!(i18n, hp_login_name)} " " <a href="/forgot-login-name">{t!(i18n, ln_link)}</a></p>
         </Section>
-        <Section id="lost-two-step">
+        <Section topic=Topic::LostTwoStep>
             <p>{t!(i18n, hp_lost_1)}</p>
             {questions.then(|| view! { <p>{t!(i18n, hp_lost_questions)}</p> })}
             <p>{t!(i18n, hp_lost_2, contact = contact_name.clone())}</p>
         </Section>
-        <Section id="security">
+        <Section topic=Topic::Security>
             <SecurityReminders/>
             <p class="notice" id="help-never-ask">{t!(i18n, hp_never_ask)}</p>
         </Section>
-        <Section id="contact">
+        <Section topic=Topic::Contact>
             <ContactDetails contact/>
         </Section>
     }

@@ -1,16 +1,18 @@
 //! Looks up the accounts registered to an email address and queues the
 //! reminder, under the CAPTCHA and the per-address and per-email limits,
-//! taking the same time whether or not the address is registered.
+//! answering the same, in the same time, whether or not the address is
+//! registered.
 use std::time::Instant;
 
+use crate::account::AccountStatus;
 use crate::error::{AppError, Field, FieldError, Problem};
 use crate::recovery::service::wait_for_floor;
 use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::records::check_email;
 use crate::ssr::request::ClientInfo;
-use crate::ssr::sessions::internal;
+use crate::ssr::sessions::{hash_token, internal};
 use crate::ssr::throttle::{release_quotas, reserve_quotas, ThrottleRule};
-use crate::ssr::{captcha, notices, AppState};
+use crate::ssr::{captcha, lifecycle, notices, AppState};
 
 pub struct Form<'a> {
     pub email: &'a str,
@@ -19,8 +21,8 @@ pub struct Form<'a> {
 }
 
 /// Checks the form and, for a registered address, queues one message
-/// naming every account registered to it. An unknown address gets the
-/// same answer, in the same time, and no message.
+/// naming every account registered to it that may still sign in. An
+/// unknown address gets the same answer, in the same time, and no message.
 pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Result<(), AppError> {
     let started = Instant::now();
     let r = &state.config.recovery;
@@ -42,14 +44,16 @@ pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Res
         return Err(AppError::Invalid(errors));
     }
 
+    // The address counts every try with a complete form; the email only
+    // tries that solved the CAPTCHA, so nobody can use up another person's
+    // reminders without it. A try the email's limit refuses gives the
+    // address its count back. The email is kept only as a hash.
     let for_address = [(
         format!("login-names:addr:{}", client.addr),
         ThrottleRule::hourly(r.login_names_per_address_per_hour),
     )];
-    // The address counts every try; the email only tries that solved the
-    // CAPTCHA, so nobody can use up another person's reminders without it.
     let for_email = [(
-        format!("login-names:email:{}", email.to_lowercase()),
+        format!("login-names:email:{}", hash_token(&email.to_lowercase())),
         ThrottleRule::hourly(r.login_names_per_email_per_hour),
     )];
     let counted = reserve_quotas(state, &for_address).await?;
@@ -59,37 +63,47 @@ pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Res
             Problem::CaptchaWrong,
         )]));
     }
-    if let Err(refused) = reserve_quotas(state, &for_email).await {
-        release_quotas(state, &for_address, &counted).await?;
-        return Err(refused);
-    }
+    let counted_email = match reserve_quotas(state, &for_email).await {
+        Ok(counted) => counted,
+        Err(refused) => {
+            release_quotas(state, &for_address, &counted).await?;
+            return Err(refused);
+        }
+    };
 
-    let accounts = state
-        .store
-        .accounts_by_email(email)
-        .await
-        .map_err(internal)?;
+    let accounts = match state.store.accounts_by_email(email).await {
+        Ok(accounts) => accounts,
+        // Read for every address alike: nothing was done, nothing counts.
+        Err(e) => {
+            release_quotas(state, &for_email, &counted_email).await?;
+            release_quotas(state, &for_address, &counted).await?;
+            return Err(internal(e));
+        }
+    };
+    let accounts: Vec<_> = accounts
+        .into_iter()
+        .filter(|a| a.status == AccountStatus::Active && !lifecycle::ended(state, a))
+        .collect();
     if !accounts.is_empty() {
         let now = state.clock.now();
         let mail = notices::login_names(&state.config, email, &accounts, now, client);
         let events: Vec<AuditEvent> = accounts
             .iter()
-            .map(|a| AuditEvent {
-                actor: None,
-                subject: Some(a.login.clone()),
-                action: Action::LoginNamesSent,
-                outcome: Outcome::Success,
-                client_addr: client.addr.clone(),
-                user_agent: client.user_agent.clone(),
-                detail: None,
-            })
+            .map(|a| AuditEvent::about(&a.login, Action::LoginNamesSent, Outcome::Success, client))
             .collect();
-        state
+        match state
             .store
             .queue_notice(&mail, &events, now.unix_timestamp())
             .await
-            .map_err(internal)?;
-        state.mail_wakeup.notify_one();
+        {
+            Ok(()) => state.mail_wakeup.notify_one(),
+            // Only a registered address gets this far: answering with the
+            // failure would tell it apart. The user sees the same page and
+            // no mail comes, as for an outage of the mail server.
+            Err(e) => {
+                tracing::error!(error = %e, "the login-name reminder could not be queued");
+            }
+        }
     }
     wait_for_floor(state, started).await;
     Ok(())

@@ -77,6 +77,15 @@ impl AuditEvent {
         }
     }
 
+    /// An event about an account that no signed-in user caused (a
+    /// reminder asked for from the sign-in page).
+    pub fn about(login: &str, action: Action, outcome: Outcome, client: &ClientInfo) -> Self {
+        AuditEvent {
+            actor: None,
+            ..AuditEvent::by_user(login, action, outcome, client)
+        }
+    }
+
     pub fn detail(mut self, detail: &str) -> Self {
         self.detail = Some(detail.to_owned());
         self

@@ -100,7 +100,8 @@ fn encode(value: &str) -> String {
 
 fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
     let page = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} - Gatehouse</title>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} - Gatehouse</title>\
          <link rel=\"stylesheet\" href=\"/pkg/gatehouse.css\"></head><body><main><section class=\"card\" id=\"cas-refusal\">\
          <h1>{title}</h1><p>{text}</p><p><a class=\"button\" href=\"/\">Gatehouse</a></p></section></main></body></html>"
     );

@@ -468,8 +468,9 @@ pub struct RecoveryConfig {
     /// Login-name reminders one email address may be sent in an hour
     /// (counted whether or not it is registered).
     pub login_names_per_email_per_hour: u32,
-    /// Sending a code answers no sooner than this, whether or not the
-    /// login name exists, so response times tell nothing.
+    /// Sending a code (or a login-name reminder) answers no sooner than
+    /// this, whether or not the login name (or address) exists, so response
+    /// times tell nothing.
     pub send_floor_ms: u64,
     /// Domains the masked address of an unknown login name is drawn from
     /// while there are no accounts yet (then the accounts' own domains, as

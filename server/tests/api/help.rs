@@ -5,7 +5,9 @@ use app::ssr::config::CasService;
 use serde_json::Value;
 use server::accounts::{self, AccountInput};
 
-use crate::helpers::{error_of, spawn_app, spawn_app_with, statuses_at_once, TestApp, CAPTCHA};
+use crate::helpers::{
+    captured_logs, error_of, spawn_app, spawn_app_with, statuses_at_once, TestApp, CAPTCHA,
+};
 
 impl TestApp {
     /// A fresh CAPTCHA challenge, as the page loads one.
@@ -75,6 +77,13 @@ async fn a_registered_address_is_sent_every_login_name_it_holds_and_an_unknown_o
         .await;
     app.account_with_email("t4000003", "Lee Ka Yan", "lee.ky@example.edu")
         .await;
+    // A disabled account at the same address is not named.
+    app.account_with_email("t4000004", "Wong Siu Ming", "wong.sm@example.edu")
+        .await;
+    sqlx::query("UPDATE accounts SET status = 'disabled' WHERE login = 't4000004'")
+        .execute(&app.pool().await)
+        .await
+        .unwrap();
 
     let known = app
         .ask_login_names(&app.client(), " WONG.sm@example.edu ")
@@ -103,9 +112,9 @@ async fn a_registered_address_is_sent_every_login_name_it_holds_and_an_unknown_o
     );
     assert!(message.text.contains("t4000002"), "{}", message.text);
     assert!(!message.text.contains("t4000003"));
+    assert!(!message.text.contains("t4000004"), "disabled");
     assert!(message.text.contains("登入名稱"), "both languages");
     assert_eq!(app.queued_mail_to("nobody@example.edu").await, 0);
-    assert!(app.delivered_to("nobody@example.edu", 0).await.is_empty());
     for login in ["t4000001", "t4000002"] {
         assert_eq!(
             app.audit_actions(login).await.first(),
@@ -216,8 +225,13 @@ async fn a_missing_or_wrong_field_is_named_and_sends_nothing() {
         .await;
     assert_eq!(response.status(), 422);
     let body = error_of(response).await;
-    assert_eq!(body["Invalid"].as_array().unwrap().len(), 2, "{body}");
-    assert_eq!(field(&body), ("email".into(), "required".into()));
+    assert_eq!(
+        body,
+        serde_json::json!({ "Invalid": [
+            { "field": "email", "problem": { "problem": "required" } },
+            { "field": "captcha", "problem": { "problem": "required" } },
+        ] })
+    );
 
     let captcha = app.captcha(&client).await;
     let response = app
@@ -262,7 +276,7 @@ async fn a_missing_or_wrong_field_is_named_and_sends_nothing() {
         ("captcha".into(), "captcha_wrong".into())
     );
 
-    // Neither a missing field nor a body of the wrong shape is a 5xx.
+    // A missing field is a 400, not a 5xx.
     let response = app
         .post(
             &client,
@@ -282,18 +296,14 @@ async fn a_plain_form_post_comes_back_to_the_page_that_says_it_was_sent() {
     assert!(page.contains("id=\"login-name-form\""));
     assert!(page.contains("autocomplete=\"email\""));
     let captcha = app.captcha(&client).await;
-    let response = client
-        .post(format!("{}/api/send_login_names", app.address))
-        .header("accept", "text/html")
-        .header("referer", format!("{}/forgot-login-name", app.address))
-        .form(&[
-            ("email", "nobody@example.edu"),
-            ("captcha_id", captcha.as_str()),
-            ("captcha", CAPTCHA),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let form = [
+        ("email", "nobody@example.edu"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    let response = app
+        .form_post(&client, "send_login_names", "/forgot-login-name", &form)
+        .await;
     assert_eq!(response.status(), 302);
     assert_eq!(response.headers()["location"], "/forgot-login-name?sent=1");
     let page = app.html(&client, "/forgot-login-name?sent=1").await;
@@ -331,7 +341,7 @@ async fn the_help_page_tells_the_rules_enforced_the_e_services_and_whom_to_conta
         "What if I forgot my password?",
         "What is the single-password scheme?",
         "Why does my password not work?",
-        "t I sign in?",
+        "Why can't I sign in?",
         "At least 12 characters long",
         "Learner Portal",
         "Online Enrolment",
@@ -393,4 +403,32 @@ async fn every_page_links_to_help_and_the_sign_in_page_to_the_login_name_reminde
         "{login}"
     );
     assert!(wizard.contains("<title>Forgot Password / First Time User (1/4) · Gatehouse</title>"));
+}
+
+#[tokio::test]
+async fn a_reminder_that_cannot_be_queued_answers_like_an_unknown_address() {
+    let app = spawn_app().await;
+    app.account_with_email("t4000030", "Chan Tai Man", "chan.30@example.edu")
+        .await;
+    app.break_mail_queue().await;
+    let known = app
+        .ask_login_names(&app.client(), "chan.30@example.edu")
+        .await;
+    let unknown = app
+        .ask_login_names(&app.client(), "nobody.30@example.edu")
+        .await;
+    assert_eq!(
+        (known.status().as_u16(), unknown.status().as_u16()),
+        (200, 200)
+    );
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    assert!(captured_logs().contains("the login-name reminder could not be queued"));
+    // Nothing half-done: no audit event without its message.
+    assert!(!app
+        .audit_actions("t4000030")
+        .await
+        .iter()
+        .any(|(action, _)| action == "recovery.login_names_sent"));
+    app.repair_mail_queue().await;
+    assert_eq!(app.queued_mail_to("chan.30@example.edu").await, 0);
 }

@@ -249,6 +249,25 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A form as a browser without JavaScript posts it: HTML accepted,
+    /// sent from the page at `from`.
+    pub async fn form_post(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        from: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("accept", "text/html")
+            .header("referer", format!("{}{from}", self.address))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn sign_in(
         &self,
         client: &reqwest::Client,

@@ -885,18 +885,14 @@ async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
     app.create_account("s3000022").await;
     let client = app.client();
     let captcha = app.open_wizard(&client).await;
-    let response = client
-        .post(format!("{}/api/recovery_start", app.address))
-        .header("accept", "text/html")
-        .header("referer", format!("{}/forgot-password", app.address))
-        .form(&[
-            ("login", "s3000022"),
-            ("captcha_id", captcha.as_str()),
-            ("captcha", CAPTCHA),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let form = [
+        ("login", "s3000022"),
+        ("captcha_id", captcha.as_str()),
+        ("captcha", CAPTCHA),
+    ];
+    let response = app
+        .form_post(&client, "recovery_start", "/forgot-password", &form)
+        .await;
     assert_eq!(response.status(), 302);
     assert_eq!(response.headers()["location"], "/forgot-password?resume=1");
     let (_, html) = page(&app, &client).await;

@@ -415,8 +415,8 @@ pub trait Store: Send + Sync + 'static {
     /// Accounts whose login name, display name or email contains `text`
     /// (any case), by login name.
     async fn search_accounts(&self, text: &str, limit: i64) -> StoreResult<Vec<Account>>;
-    /// The accounts whose registered email is `email` (any case), by login
-    /// name.
+    /// The accounts whose registered email is `email` (any case, as the
+    /// database folds it), by login name.
     async fn accounts_by_email(&self, email: &str) -> StoreResult<Vec<Account>>;
     async fn apply_admin_action(&self, change: &AdminChange<'_>) -> StoreResult<()>;
     /// Newest first.

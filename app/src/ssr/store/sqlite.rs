@@ -258,9 +258,9 @@ impl Store for SqliteStore {
 
     async fn accounts_by_email(&self, email: &str) -> StoreResult<Vec<Account>> {
         Ok(sqlx::query_as::<_, Account>(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(email) = ?1 ORDER BY login_key"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(email) = lower(?1) ORDER BY login_key"
         ))
-        .bind(email.trim().to_lowercase())
+        .bind(email.trim())
         .fetch_all(&self.pool)
         .await?)
     }
