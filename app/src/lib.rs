@@ -102,9 +102,11 @@ const LANGUAGE_COOKIE_META: &str = "gatehouse-language-cookie";
 fn language_cookie() -> String {
     #[cfg(feature = "ssr")]
     {
-        ssr::state()
+        // No state while the server lists its routes at start: the base
+        // name then (nothing is rendered for a browser).
+        use_context::<ssr::AppState>()
             .map(|state| state.config.cookie_name(LANGUAGE_COOKIE))
-            .unwrap_or_else(|_| LANGUAGE_COOKIE.to_owned())
+            .unwrap_or_else(|| LANGUAGE_COOKIE.to_owned())
     }
     #[cfg(not(feature = "ssr"))]
     {
