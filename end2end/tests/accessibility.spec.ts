@@ -1,7 +1,7 @@
 import { Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as OTPAuth from 'otpauth';
-import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, changeInitialPassword, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, changeInitialPassword, CAPTCHA, captchaShown } from './fixtures';
 
 /**
  * WCAG 2.2 AA as axe-core checks it, on every page and state a user can
@@ -25,6 +25,7 @@ async function axe(page: Page, state: string, lang: string): Promise<void> {
 async function open(page: Page, path: string): Promise<void> {
   await page.goto(path);
   await hydrated(page);
+  if ((await page.locator('#captcha-image').count()) > 0) await captchaShown(page);
 }
 
 async function submit(page: Page, form: string): Promise<void> {
@@ -88,6 +89,7 @@ for (const lang of ['en', 'zh-Hant']) {
       await expect(page.locator('#email')).toHaveAttribute('aria-describedby', 'email-hint email-error');
       await axe(page, 'forgot login name, empty form', lang);
       await page.locator('#email').fill(`${login}@example.edu`);
+      await captchaShown(page);
       await page.locator('#captcha').fill(CAPTCHA);
       await submit(page, '#login-name-form');
       await expect(page.locator('#login-name-sent')).toBeVisible();
@@ -102,10 +104,15 @@ for (const lang of ['en', 'zh-Hant']) {
       await expect(page.locator('#captcha')).toHaveAttribute('aria-describedby', 'captcha-hint captcha-error');
       await axe(page, 'reset step 1, empty form', lang);
       await page.locator('#login').fill(login);
+      await captchaShown(page);
+      const first = await page.locator('#captcha-image').getAttribute('src');
       await page.locator('#captcha').fill('WRONG');
       await submit(page, '#recovery-identify');
       await expect(page.locator('#captcha-error')).toBeVisible();
+      // The wrong answer used the challenge up: another one is shown.
+      await expect(page.locator('#captcha-image')).not.toHaveAttribute('src', first!);
       await axe(page, 'reset step 1, wrong CAPTCHA', lang);
+      await captchaShown(page);
       await page.locator('#captcha').fill(CAPTCHA);
       await submit(page, '#recovery-identify');
       await expect(page.locator('#recovery-channel')).toBeVisible();

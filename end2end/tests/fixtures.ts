@@ -91,6 +91,16 @@ export async function hydrated(page: Page): Promise<void> {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
 }
 
+/**
+ * Waits until the CAPTCHA image has loaded, as a person reads it before
+ * answering: an answer sent sooner uses the challenge up while its image is
+ * still on its way, and the image then answers 404.
+ */
+export async function captchaShown(page: Page): Promise<void> {
+  const image = page.locator('#captcha-image');
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+}
+
 /** On the page that asks for it, changes an initial password to `next`. */
 export async function changeInitialPassword(page: Page, initial: string, next: string): Promise<void> {
   await expect(page).toHaveURL(/\/account\/password$/);

@@ -1,4 +1,4 @@
-import { test, expect, createAccount, createFirstTimeAccount, uniqueLogin, mailTo, hydrated, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, createFirstTimeAccount, uniqueLogin, mailTo, hydrated, CAPTCHA, captchaShown } from './fixtures';
 
 test('the help pages answer the questions in both languages, with the rules and services the portal has', async ({ page }) => {
   await page.goto('/login');
@@ -41,6 +41,7 @@ test('forgot login name: a known and an unknown address get the same page, and o
     await expect(page).toHaveURL(/\/forgot-login-name$/);
     await hydrated(page);
     await page.getByLabel('Registered email address').fill(email);
+    await captchaShown(page);
     await page.getByLabel('Security Code', { exact: true }).fill(CAPTCHA);
     await page.getByRole('button', { name: 'Send my login name' }).click();
     await expect(page.locator('#login-name-sent')).toBeVisible();
@@ -67,6 +68,7 @@ test('forgot login name without JavaScript: the form posts and the page says it 
   await page.goto('/login');
   await page.locator('#forgot-login-name').click();
   await page.locator('#email').fill(`${login}@example.edu`);
+  await captchaShown(page);
   await page.locator('#captcha').fill(CAPTCHA);
   await page.locator('#login-name-form button[type="submit"]').click();
   await expect(page).toHaveURL(/\/forgot-login-name\?sent=1$/);

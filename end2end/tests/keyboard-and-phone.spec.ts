@@ -1,6 +1,6 @@
 import { Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, signIn, changeInitialPassword, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, signIn, changeInitialPassword, CAPTCHA, captchaShown } from './fixtures';
 
 const NEW = 'Harbour7Lights';
 const NEWER = 'Lantern8Harbour';
@@ -86,6 +86,7 @@ test('keyboard only: sign in, change the password, and reset it through the wiza
   const before = await page.locator('#captcha-image').getAttribute('src');
   await page.keyboard.press('Enter');
   await expect(page.locator('#captcha-image')).not.toHaveAttribute('src', before!);
+  await captchaShown(page);
   await tabTo(page, '#captcha-play');
   await tabTo(page, '#captcha');
   await page.keyboard.type(CAPTCHA);
@@ -172,6 +173,7 @@ for (const phone of PHONES) {
       await fitsThePhone(page, path);
     }
     await page.locator('#login').fill(login);
+    await captchaShown(page);
     await page.locator('#captcha').fill(CAPTCHA);
     await page.locator('#recovery-identify button[type="submit"]').click();
     await expect(page.locator('#recovery-channel')).toBeVisible();

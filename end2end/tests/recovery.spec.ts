@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { test, expect, createAccount, createFirstTimeAccount, uniqueLogin, mailTo, codeFor, hydrated, signIn, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, createFirstTimeAccount, uniqueLogin, mailTo, codeFor, hydrated, signIn, CAPTCHA, captchaShown } from './fixtures';
 
 const NEW = 'Lantern5Harbour';
 
@@ -11,6 +11,7 @@ function seconds(text: string | null): number {
 
 async function identify(page: Page, login: string) {
   await page.getByLabel('Login name').fill(login);
+  await captchaShown(page);
   await page.getByLabel('Security Code', { exact: true }).fill(CAPTCHA);
   await page.getByRole('button', { name: 'Continue' }).click();
 }

@@ -1,6 +1,6 @@
 import { Page } from '@playwright/test';
 import * as OTPAuth from 'otpauth';
-import { test, expect, createAccount, uniqueLogin, codeFor, mailTo, hydrated, signIn, changeInitialPassword, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, codeFor, mailTo, hydrated, signIn, changeInitialPassword, CAPTCHA, captchaShown } from './fixtures';
 
 const NEW = 'Harbour7Lights';
 const NEWER = 'Lantern8Harbour';
@@ -88,6 +88,7 @@ test('a user enrols an authenticator app and an alternate email, signs in with e
   await page.goto('/forgot-password');
   await hydrated(page);
   await page.getByLabel('Login name').fill(login);
+  await captchaShown(page);
   await page.getByLabel('Security Code', { exact: true }).fill(CAPTCHA);
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.locator('[data-channel="app"]')).toBeVisible();

@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, signIn, changeInitialPassword, CAPTCHA } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, signIn, changeInitialPassword, CAPTCHA, captchaShown } from './fixtures';
 
 /**
  * A phone on a slow connection: the WebAssembly arrives seconds after the
@@ -82,6 +82,7 @@ test('every step of the reset wizard keeps what was typed before it hydrated', a
 
   await openBeforeHydration(page, '/forgot-password');
   await typeEarly(page, { '#login': login, '#captcha': CAPTCHA });
+  await captchaShown(page);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Send code' }).click();
   await expect(page.getByText('Please DO NOT LEAVE THIS PAGE.')).toBeVisible();
