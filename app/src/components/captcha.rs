@@ -4,13 +4,32 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::FieldProblem;
+use crate::components::{field_aria, FieldProblem};
 use crate::error::Problem;
 use crate::i18n::*;
 use crate::recovery::recovery_captcha;
 
+/// Shows another challenge whenever `refused` becomes true again: any
+/// answer uses the challenge up. Not for the answer the page was served
+/// with (a form posted without JavaScript): that page already drew a new
+/// one, which the user may be answering while the WebAssembly loads.
+pub fn renew_after_refusal(
+    captcha: RwSignal<String>,
+    refused: impl Fn() -> bool + Send + Sync + 'static,
+) {
+    Effect::watch(
+        refused,
+        move |refused, _, _| {
+            if *refused {
+                another_captcha(captcha);
+            }
+        },
+        false,
+    );
+}
+
 /// Shows another challenge in place of `captcha`.
-pub fn another_captcha(captcha: RwSignal<String>) {
+fn another_captcha(captcha: RwSignal<String>) {
     leptos::task::spawn_local(async move {
         if let Ok(id) = recovery_captcha().await {
             captcha.set(id);
@@ -29,6 +48,9 @@ pub fn CaptchaField(
     problem: Signal<Option<Problem>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let (invalid, described) = field_aria(Some("captcha-hint"), "captcha-error", move || {
+        problem.with(Option::is_some)
+    });
     let image = move || api::url(&format!("/captcha/{}/image.png", captcha.get()));
     let audio = move || api::url(&format!("/captcha/{}/audio.wav", captcha.get()));
     let download = move || api::url(&format!("/captcha/{}/audio.wav?download=1", captcha.get()));
@@ -59,21 +81,11 @@ pub fn CaptchaField(
                 autocomplete="off"
                 autocapitalize="characters"
                 spellcheck="false"
-                aria-invalid=move || problem.get().map(|_| "true")
-                aria-describedby=move || described_by("captcha-hint", "captcha-error", problem.get().is_some())
+                aria-invalid=invalid
+                aria-describedby=described
             />
             <p class="hint" id="captcha-hint">{t!(i18n, fp_captcha_hint)}</p>
             {move || problem.get().map(|problem| view! { <FieldProblem problem id="captcha-error"/> })}
         </div>
-    }
-}
-
-/// The ids a field's `aria-describedby` names: its hint, and its error
-/// while it has one.
-pub fn described_by(hint: &str, error: &str, has_error: bool) -> String {
-    if has_error {
-        format!("{hint} {error}")
-    } else {
-        hint.to_owned()
     }
 }

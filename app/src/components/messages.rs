@@ -69,6 +69,25 @@ fn SystemError() -> impl IntoView {
     }
 }
 
+/// `aria-invalid` and `aria-describedby` of a field: invalid while `wrong`
+/// says so, described by its `hint` (if it has one) and, while wrong, by
+/// its error (the `FieldProblem` with the id `error`).
+pub fn field_aria(
+    hint: Option<&'static str>,
+    error: &'static str,
+    wrong: impl Fn() -> bool + Copy + Send + Sync + 'static,
+) -> (
+    impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
+    impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+) {
+    let invalid = move || wrong().then_some("true");
+    let described = move || {
+        let ids: Vec<&str> = hint.into_iter().chain(wrong().then_some(error)).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
+    (invalid, described)
+}
+
 #[component]
 pub fn FieldProblem(problem: Problem, id: &'static str) -> impl IntoView {
     let i18n = use_i18n();

@@ -7,10 +7,10 @@ mod new_password;
 mod password_input;
 mod reminders;
 
-pub use captcha::{another_captcha, described_by, CaptchaField};
+pub use captcha::{renew_after_refusal, CaptchaField};
 pub use checklist::{Checklist, MatchHint, RuleText};
 pub use layout::{AccountNav, Footer, Header};
-pub use messages::{ErrorMessage, FieldProblem};
+pub use messages::{field_aria, ErrorMessage, FieldProblem};
 pub use new_password::NewPasswordFields;
 pub use password_input::PasswordInput;
 pub use reminders::SecurityReminders;

@@ -103,13 +103,14 @@ fn Question(topic: Topic) -> impl IntoView {
 
 #[component]
 fn Section(topic: Topic, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
     let id = topic.id();
     let heading = format!("{id}-title");
     view! {
         <section class="help-answer" id=id aria-labelledby=heading.clone()>
             <h2 id=heading.clone()><Question topic/></h2>
             {children()}
-            <p class="back"><a href="#help">{move || t_string!(use_i18n(), hp_top)}</a></p>
+            <p class="back"><a href="#help">{t!(i18n, hp_top)}</a></p>
         </section>
     }
 }

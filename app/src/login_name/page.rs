@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::SendLoginNames;
 use crate::account::page::Loading;
-use crate::components::{another_captcha, described_by, CaptchaField, ErrorMessage, FieldProblem};
+use crate::components::{
+    field_aria, renew_after_refusal, CaptchaField, ErrorMessage, FieldProblem,
+};
 use crate::error::{AppError, Field};
 use crate::i18n::*;
 use crate::recovery::recovery_captcha;
@@ -41,18 +43,14 @@ fn LoginNameForm(captcha: String, sent: bool) -> impl IntoView {
     let error = move || action.value().get().and_then(Result::err);
     let problem = move |field: Field| error().and_then(|e| e.field(field).cloned());
     let done = move || sent || matches!(action.value().get(), Some(Ok(())));
-    // Every answer used the challenge up; the page served after a plain
-    // form post already drew a new one.
-    Effect::watch(
-        move || action.value().get(),
-        move |answer, _, _| {
-            if matches!(answer, Some(Err(_))) {
-                another_captcha(captcha);
-            }
-        },
-        false,
-    );
+    renew_after_refusal(captcha, move || {
+        matches!(action.value().get(), Some(Err(_)))
+    });
     let email_problem = move || problem(Field::Email);
+    let (email_invalid, email_described) =
+        field_aria(Some("email-hint"), "email-error", move || {
+            email_problem().is_some()
+        });
     move || {
         if done() {
             return view! {
@@ -81,8 +79,8 @@ fn LoginNameForm(captcha: String, sent: bool) -> impl IntoView {
                         type="email"
                         autocomplete="email"
                         inputmode="email"
-                        aria-invalid=move || email_problem().map(|_| "true")
-                        aria-describedby=move || described_by("email-hint", "email-error", email_problem().is_some())
+                        aria-invalid=email_invalid
+                        aria-describedby=email_described
                     />
                     <p class="hint" id="email-hint">{t!(i18n, ln_email_hint)}</p>
                     {move || email_problem().map(|problem| view! { <FieldProblem problem id="email-error"/> })}

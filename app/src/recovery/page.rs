@@ -12,7 +12,7 @@ use super::{
 };
 use crate::account::page::Loading;
 use crate::components::{
-    another_captcha, described_by, CaptchaField, ErrorMessage, FieldProblem, NewPasswordFields,
+    field_aria, renew_after_refusal, CaptchaField, ErrorMessage, FieldProblem, NewPasswordFields,
     SecurityReminders,
 };
 use crate::error::{AppError, Field};
@@ -178,19 +178,16 @@ fn field_problem(actions: Actions, field: Field, id: &'static str) -> impl IntoV
 fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool) -> impl IntoView {
     let i18n = use_i18n();
     let captcha = RwSignal::new(captcha);
-    // Any answer to this form used the challenge up: show a new one. Not
-    // for the answer the page was served with (a form posted without
-    // JavaScript): that page already drew a new one, which the user may be
-    // answering while the WebAssembly loads.
-    Effect::watch(
-        move || actions.start.value().get(),
-        move |answer, _, _| {
-            if matches!(answer, Some(Err(_))) {
-                another_captcha(captcha);
-            }
-        },
-        false,
+    renew_after_refusal(captcha, move || {
+        matches!(actions.start.value().get(), Some(Err(_)))
+    });
+    let (login_invalid, login_described) = field_aria(
+        Some("login-hint"),
+        "login-error",
+        wrong(actions, Field::Login),
     );
+    let (email_invalid, email_described) =
+        field_aria(None, "email-error", wrong(actions, Field::Email));
     let captcha_problem = Signal::derive(move || {
         actions
             .error
@@ -212,8 +209,8 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
                     type="text"
                     autocomplete="username"
                     autocapitalize="off"
-                    aria-invalid=invalid(actions, Field::Login)
-                    aria-describedby=move || described_by("login-hint", "login-error", invalid(actions, Field::Login)().is_some())
+                    aria-invalid=login_invalid
+                    aria-describedby=login_described
                 />
                 <p class="hint" id="login-hint">
                     {t!(i18n, fp_login_hint)} " "
@@ -229,8 +226,8 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
                         name="email"
                         type="email"
                         autocomplete="email"
-                        aria-invalid=invalid(actions, Field::Email)
-                        aria-describedby=move || invalid(actions, Field::Email)().map(|_| "email-error")
+                        aria-invalid=email_invalid
+                        aria-describedby=email_described
                     />
                     {field_problem(actions, Field::Email, "email-error")}
                 </div>
@@ -241,13 +238,12 @@ fn Identify(actions: Actions, captcha: String, ask_email: bool, restarted: bool)
     }
 }
 
-/// `aria-invalid` for a field while the last answer found it wrong.
-fn invalid(actions: Actions, field: Field) -> impl Fn() -> Option<&'static str> + Copy {
+/// Whether the last answer found `field` wrong.
+fn wrong(actions: Actions, field: Field) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
     move || {
         actions
             .error
-            .get()
-            .and_then(|e| e.field(field).map(|_| "true"))
+            .with(|e| e.as_ref().is_some_and(|e| e.field(field).is_some()))
     }
 }
 

@@ -10,7 +10,7 @@ use super::{
     SecurityQuestions, SecurityReauth, SecurityRecoveryCodes, SecurityRemove, SecurityTwoStep,
 };
 use crate::account::page::{format_unix, Loading};
-use crate::components::{AccountNav, ErrorMessage, FieldProblem, PasswordInput};
+use crate::components::{field_aria, AccountNav, ErrorMessage, FieldProblem, PasswordInput};
 use crate::error::{AppError, Field};
 use crate::i18n::*;
 
@@ -63,21 +63,12 @@ fn shown(error: Signal<Option<AppError>>) -> impl IntoView {
     }
 }
 
-/// `aria-invalid` and `aria-describedby` of a field while the last answer
-/// found it wrong (its error then has the id `id`).
-fn invalid(
+/// Whether the last answer found `field` wrong.
+fn wrong(
     error: Signal<Option<AppError>>,
     field: Field,
-    id: &'static str,
-) -> (
-    impl Fn() -> Option<&'static str> + Copy,
-    impl Fn() -> Option<&'static str> + Copy,
-) {
-    let wrong = move || error.get().is_some_and(|e| e.field(field).is_some());
-    (
-        move || wrong().then_some("true"),
-        move || wrong().then_some(id),
-    )
+) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    move || error.with(|e| e.as_ref().is_some_and(|e| e.field(field).is_some()))
 }
 
 fn problem(error: Signal<Option<AppError>>, field: Field, id: &'static str) -> impl IntoView {
@@ -138,7 +129,7 @@ fn Reauthenticate(version: RwSignal<u32>) -> impl IntoView {
                 name="password"
                 label=move || t!(i18n, password)
                 autocomplete="current-password"
-                invalid=Signal::derive(move || error.get().is_some_and(|e| e.field(Field::CurrentPassword).is_some()))
+                invalid=Signal::derive(wrong(error, Field::CurrentPassword))
             />
             {problem(error, Field::CurrentPassword, "password-error")}
             <button type="submit" class="primary" disabled=move || action.pending().get()>{t!(i18n, si_reauth_button)}</button>
@@ -268,6 +259,7 @@ fn AddApp(
     let confirm = ServerAction::<SecurityAppConfirm>::new();
     let start_error = Signal::derive(move || start.value().get().and_then(Result::err));
     let confirm_error = after(confirm, version);
+    let code_aria = field_aria(None, "app-code-error", wrong(confirm_error, Field::Code));
     let enrolment = Signal::derive(move || {
         start
             .value()
@@ -302,8 +294,8 @@ fn AddApp(
                             type="text"
                             inputmode="numeric"
                             autocomplete="one-time-code"
-                            aria-invalid=invalid(confirm_error, Field::Code, "app-code-error").0
-                            aria-describedby=invalid(confirm_error, Field::Code, "app-code-error").1
+                            aria-invalid=code_aria.0
+                            aria-describedby=code_aria.1
                         />
                         {problem(confirm_error, Field::Code, "app-code-error")}
                     </div>
@@ -367,6 +359,7 @@ fn AddContact(method: Method, pending: Option<String>, version: RwSignal<u32>) -
         Method::Mobile => t!(i18n, si_mobile_label).into_any(),
         _ => t!(i18n, si_alt_email_label).into_any(),
     };
+    let address_aria = field_aria(None, "address-error", wrong(start_error, field));
     view! {
         <section class="method-form" id=format!("add-{id}")>
             <h3>{method_name(method)}</h3>
@@ -380,8 +373,8 @@ fn AddContact(method: Method, pending: Option<String>, version: RwSignal<u32>) -
                         name="address"
                         type=kind
                         autocomplete="off"
-                        aria-invalid=invalid(start_error, field, "address-error").0
-                        aria-describedby=invalid(start_error, field, "address-error").1
+                        aria-invalid=address_aria.0
+                        aria-describedby=address_aria.1
                     />
                     {problem(start_error, field, "address-error")}
                 </div>
