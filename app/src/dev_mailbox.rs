@@ -3,22 +3,13 @@
 //! In every other mode the page does not exist.
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 
 use crate::account::page::{format_unix, Loading};
 use crate::components::ErrorMessage;
-use crate::error::AppError;
 use crate::i18n::*;
+use gatehouse_types::error::AppError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailboxEntry {
-    pub at: i64,
-    /// `email` or `sms`.
-    pub kind: String,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-}
+pub use gatehouse_types::mailbox::MailboxEntry;
 
 #[server(endpoint = "dev_mailbox", client = crate::api::Client)]
 pub async fn dev_mailbox() -> Result<Vec<MailboxEntry>, AppError> {

@@ -25,7 +25,7 @@ pub mod api;
 pub mod change_password;
 pub mod components;
 pub mod dev_mailbox;
-pub mod error;
+
 pub mod help;
 pub mod login_name;
 pub mod recovery;

@@ -2,11 +2,11 @@
 //! that must be changed at first sign-in (ASVS 6.4.1), or, for a first-time
 //! user, with no password until they set one on the forgot-password page.
 use app::account::Role;
-use app::ssr::audit::{Action, AuditEvent, Outcome};
 use app::ssr::records;
-use app::ssr::store::{NewAccount, StoreError};
 use app::ssr::AppState;
 use gatehouse_policy::{check, Context, Reuse};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::{NewAccount, StoreError};
 use rand::distributions::{Alphanumeric, DistString};
 
 pub struct AccountInput {
@@ -54,7 +54,7 @@ pub async fn create(state: &AppState, input: AccountInput) -> Result<Option<Stri
     let created = state
         .store
         .create_account(&NewAccount {
-            login: login.to_owned(),
+            login: gatehouse_types::LoginName::parse(login).map_err(|e| format!("--login: {e}"))?,
             display_name: name.to_owned(),
             role,
             email: email.to_owned(),

@@ -2,11 +2,11 @@
 //! never the server's: each body is bounded before anything reads it, and
 //! a refusal made before a server function ran (a missing field, a JSON
 //! body sent as a form, a repeated field) answers with its own 4xx status.
-use app::error::AppError;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use gatehouse_types::error::AppError;
 use http::header::{self, HeaderValue};
 use http::StatusCode;
 use http_body_util::{BodyExt, LengthLimitError, Limited};

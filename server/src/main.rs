@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use app::ssr::clock::SystemClock;
 use app::ssr::records::{self, Format, Importer};
-use app::ssr::request::ClientInfo;
 use clap::{Parser, Subcommand};
+use gatehouse_store::ClientInfo;
 use server::accounts::{self, AccountInput};
 use server::{build_state, serve, settings};
 

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::page::format_unix;
-use crate::error::AppError;
 use crate::i18n::*;
+use gatehouse_types::error::AppError;
 
 /// One open session, as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,11 +48,11 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod service {
     use super::SessionView;
-    use crate::error::AppError;
-    use crate::ssr::audit::{Action, AuditEvent, Outcome};
-    use crate::ssr::request::ClientInfo;
     use crate::ssr::sessions::{self, internal};
     use crate::ssr::AppState;
+    use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+
+    use gatehouse_types::error::AppError;
 
     pub async fn list(state: &AppState) -> Result<Vec<SessionView>, AppError> {
         let (session, account) = sessions::require(state, false).await?;
@@ -106,7 +106,7 @@ mod service {
     }
 
     async fn audit(state: &AppState, login: &str, detail: &str) -> Result<(), AppError> {
-        let client = ClientInfo::current(&state.config).await;
+        let client = crate::ssr::request::current_client(&state.config).await;
         let event =
             AuditEvent::by_user(login, Action::SignOut, Outcome::Success, &client).detail(detail);
         state

@@ -13,8 +13,8 @@ use crate::account::page::{format_unix, Loading, RoleName};
 use crate::account::AccountStatus;
 use crate::api;
 use crate::components::{AccountNav, ErrorMessage};
-use crate::error::AppError;
 use crate::i18n::*;
+use gatehouse_types::error::AppError;
 
 /// A refusal: the sign-in page for nobody signed in, the message (and, on
 /// the server, the status) for anyone else.

@@ -4,14 +4,15 @@ use time::macros::format_description;
 
 use super::{AccountDetail, AccountSummary, AdminAction, AuditEntry, AuditQuery, ImportReport};
 use crate::account::{AccountStatus, Role};
-use crate::error::AppError;
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::records::{self, Format, Importer};
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
-use crate::ssr::store::{Account, AdminChange, AuditFilter};
 use crate::ssr::throttle::login_key;
 use crate::ssr::{lifecycle, notices, state, AppState};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{Account, AdminChange, AuditFilter};
+use gatehouse_types::error::AppError;
+use gatehouse_types::LoginName;
 
 /// Accounts a search shows at most.
 const SEARCH_LIMIT: i64 = 50;
@@ -24,7 +25,7 @@ const MAX_UPLOAD: usize = 32 * 1024 * 1024;
 /// 403 (audited) for any other role.
 pub async fn admin() -> Result<(AppState, Account, ClientInfo), AppError> {
     let state = state()?;
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let (_, account) = sessions::require(&state, false).await?;
     authorize(&state, account, client).await
 }
@@ -77,7 +78,7 @@ pub async fn search(state: &AppState, query: &str) -> Result<Vec<AccountSummary>
 async fn account(state: &AppState, login: &str) -> Result<Account, AppError> {
     state
         .store
-        .account_by_login(login)
+        .account_by_login(&LoginName::parse(login).map_err(|_| AppError::NotFound)?)
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)
@@ -349,7 +350,7 @@ pub async fn audit_csv_download(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let answer = async {
-        let client = ClientInfo::from_parts(&state.config, &headers, Some(socket));
+        let client = crate::ssr::request::client_info(&state.config, &headers, Some(socket));
         let token = sessions::token_from_headers(&headers, &state.config.session_cookie_name())
             .ok_or(AppError::Unauthenticated)?;
         let (_, account) = sessions::live(&state, &token)

@@ -4,23 +4,13 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use gatehouse_policy::Policy;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 pub use page::{ChangePasswordPage, PasswordChangedPage};
 
-use crate::error::{AppError, Password};
+use gatehouse_types::{AppError, Password};
 
-/// What the form needs from the server: the active policy (so the browser
-/// checks with the server's own settings) and whom the password is for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PasswordForm {
-    pub policy: Policy,
-    pub login: String,
-    pub display_name: String,
-    pub must_change: bool,
-}
+pub use gatehouse_types::password::PasswordForm;
 
 #[server(endpoint = "load_password_form", client = crate::api::Client)]
 pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
@@ -43,10 +33,10 @@ pub async fn change_password(
     new_password: Password,
     confirm_password: Password,
 ) -> Result<(), AppError> {
-    use crate::ssr::{request::ClientInfo, sessions, state, state::respond};
+    use crate::ssr::{sessions, state, state::respond};
     let state = state()?;
     let (session, account) = sessions::require(&state, true).await.map_err(respond)?;
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let form = service::ChangeRequest {
         current: &current_password,
         new: &new_password,

@@ -8,8 +8,8 @@ use crate::account::{page::Loading, whoami};
 use crate::components::{
     AccountNav, ErrorMessage, FieldProblem, NewPasswordFields, PasswordInput, SecurityReminders,
 };
-use crate::error::{AppError, Field};
 use crate::i18n::*;
+use gatehouse_types::error::{AppError, Field};
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {

@@ -3,14 +3,15 @@
 //! sessions, queues the notice and records the audit event.
 use gatehouse_policy::{check, Context, Reuse, Status};
 
-use crate::error::{AppError, Field, FieldError, Password, Problem};
 use crate::sign_in::service::Attempt;
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::notices;
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::internal;
-use crate::ssr::store::{Account, PasswordChange, Session, StoreError};
 use crate::ssr::AppState;
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{Account, PasswordChange, Session, StoreError};
+use gatehouse_types::error::{AppError, Field, FieldError, Problem};
+use gatehouse_types::Password;
 
 pub struct ChangeRequest<'a> {
     pub current: &'a Password,

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::components::{field_aria, FieldProblem};
-use crate::error::Problem;
 use crate::i18n::*;
 use crate::recovery::recovery_captcha;
+use gatehouse_types::error::Problem;
 
 /// Shows another challenge whenever `refused` becomes true again: any
 /// answer uses the challenge up. Not for the answer the page was served

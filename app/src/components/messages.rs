@@ -3,8 +3,8 @@ use gatehouse_policy::Rule;
 use leptos::prelude::*;
 
 use crate::components::checklist::RuleText;
-use crate::error::{AppError, Problem};
 use crate::i18n::*;
+use gatehouse_types::error::{AppError, Problem};
 
 /// The message for an error that belongs to no single field.
 #[component]

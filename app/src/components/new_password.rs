@@ -4,8 +4,8 @@ use gatehouse_policy::{check, Context, Policy, Report, Reuse};
 use leptos::prelude::*;
 
 use crate::components::{Checklist, FieldProblem, MatchHint, PasswordInput};
-use crate::error::{AppError, Field};
 use crate::i18n::*;
+use gatehouse_types::error::{AppError, Field};
 
 #[component]
 pub fn NewPasswordFields(

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use page::HelpPage;
 
 use crate::account::Role;
-use crate::error::AppError;
+use gatehouse_types::error::AppError;
 
 /// When the help text itself was last changed (shown on the page).
 pub const LAST_UPDATED: &str = "2026-12-02";

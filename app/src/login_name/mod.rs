@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 pub use page::LoginNamePage;
 
-use crate::error::AppError;
+use gatehouse_types::error::AppError;
 
 /// Where a plain form post (JavaScript off) is sent once it was taken.
 pub const SENT_PATH: &str = "/forgot-login-name?sent=1";
@@ -23,7 +23,7 @@ pub async fn send_login_names(
 ) -> Result<(), AppError> {
     use crate::ssr::state::{is_form_post, respond};
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let form = service::Form {
         email: &email,
         captcha_id: &captcha_id,

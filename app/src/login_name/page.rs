@@ -9,9 +9,9 @@ use crate::account::page::Loading;
 use crate::components::{
     field_aria, renew_after_refusal, CaptchaField, ErrorMessage, FieldProblem,
 };
-use crate::error::{AppError, Field};
 use crate::i18n::*;
 use crate::recovery::recovery_captcha;
+use gatehouse_types::error::{AppError, Field};
 
 #[component]
 pub fn LoginNamePage() -> impl IntoView {

@@ -5,14 +5,14 @@
 use std::time::Instant;
 
 use crate::account::AccountStatus;
-use crate::error::{AppError, Field, FieldError, Problem};
 use crate::recovery::service::wait_for_floor;
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::records::check_email;
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{hash_token, internal};
 use crate::ssr::throttle::{release_quotas, reserve_quotas, ThrottleRule};
 use crate::ssr::{captcha, lifecycle, notices, AppState};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_types::error::{AppError, Field, FieldError, Problem};
 
 pub struct Form<'a> {
     pub email: &'a str,

@@ -6,75 +6,13 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use gatehouse_policy::Policy;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 pub use page::RecoveryPage;
 
-use crate::error::{AppError, Password};
+use gatehouse_types::{AppError, Password};
 
-/// Where a code goes, or what else proves the user: every method.
-pub use crate::security_info::Method as Channel;
-use crate::security_info::Question;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelOption {
-    pub channel: Channel,
-    /// For example `•••••••@e••••.edu.hk` or `•••• 1234`.
-    pub masked: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CodeStep {
-    pub channel: Channel,
-    pub masked: String,
-    /// Seconds until the code expires, as the server counts them; the page
-    /// counts down from here.
-    pub seconds_left: i64,
-    /// The expiry as a time of day, for pages without JavaScript.
-    pub expires_at: String,
-    /// Seconds until another code may be asked for.
-    pub resend_in: i64,
-    pub resends_left: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Step {
-    Identify {
-        /// The CAPTCHA challenge's id.
-        captcha: String,
-        ask_email: bool,
-        /// An earlier flow on this page ended (left, expired or voided).
-        restarted: bool,
-    },
-    Channel {
-        options: Vec<ChannelOption>,
-        /// One channel was proved; 2-step verification asks for another.
-        second: bool,
-    },
-    Code(CodeStep),
-    /// A factor the user holds: a code from the authenticator app or a
-    /// recovery code, or the answers to their security questions.
-    Held {
-        channel: Channel,
-        questions: Vec<Question>,
-    },
-    NewPassword {
-        policy: Policy,
-        login: String,
-        display_name: String,
-    },
-    Done,
-    /// The account may not be reset here (past its end date, or disabled);
-    /// told only after the visitor proved control of a registered channel,
-    /// with whom to contact.
-    Unavailable {
-        phone: String,
-        email: String,
-    },
-}
-
+pub use gatehouse_types::recovery::{Channel, ChannelOption, CodeStep, Step};
 /// Where a plain form post (JavaScript off) is sent after each step.
 pub const RESUME_PATH: &str = "/forgot-password?resume=1";
 
@@ -105,7 +43,7 @@ pub async fn recovery_start(
     captcha: String,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let form = service::StartForm {
         login: &login,
         email: email.as_deref().unwrap_or_default(),
@@ -120,7 +58,7 @@ pub async fn recovery_start(
 #[server(endpoint = "recovery_send", client = crate::api::Client)]
 pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let step = service::send_code(&state, channel, &client).await;
     after(step)
 }
@@ -136,7 +74,7 @@ pub async fn recovery_verify(
 ) -> Result<Step, AppError> {
     use crate::ssr::factors::Proof;
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let code = code.unwrap_or_default();
     let step = match channel.filter(|c| !c.is_sent()) {
         Some(Channel::Questions) => {
@@ -161,7 +99,7 @@ pub async fn recovery_reset(
     confirm_password: Password,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let step = service::reset(&state, &new_password, &confirm_password, &client).await;
     after(step)
 }

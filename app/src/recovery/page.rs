@@ -15,9 +15,9 @@ use crate::components::{
     field_aria, renew_after_refusal, CaptchaField, ErrorMessage, FieldProblem, NewPasswordFields,
     SecurityReminders,
 };
-use crate::error::{AppError, Field};
 use crate::i18n::*;
 use crate::security_info::{AnswerFields, Question};
+use gatehouse_types::error::{AppError, Field};
 
 #[component]
 pub fn RecoveryPage() -> impl IntoView {

@@ -7,22 +7,24 @@ use std::time::{Duration, Instant};
 use super::{Channel, ChannelOption, CodeStep, Step};
 use crate::account::AccountStatus;
 use crate::change_password::service::check_new_password;
-use crate::error::{AppError, Field, FieldError, Password, Problem};
 use crate::security_info::Question;
 use crate::sign_in::service::Attempt;
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{decoy_channels, decoy_questions, new_code, normalize_code, DecoyModel};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
     append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
 };
-use crate::ssr::store::{
+use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
+use crate::ssr::{captcha, notices, AppState};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{
     Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow, PasswordChange, SendClaim,
     StoreError,
 };
-use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
-use crate::ssr::{captcha, notices, AppState};
+use gatehouse_types::error::{AppError, Field, FieldError, Problem};
+use gatehouse_types::LoginName;
+use gatehouse_types::Password;
 
 /// The cookie that ties a browser to its flow. `SameSite=Strict`: no other
 /// site can make the browser send it.
@@ -93,7 +95,7 @@ async fn new_identify(state: &AppState, restarted: bool) -> Result<Step, AppErro
 
 /// A new CAPTCHA challenge, within the hourly number per client address.
 pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let quotas = [(
         format!("captcha:addr:{}", client.addr),
         ThrottleRule::hourly(state.config.captcha.per_address_per_hour),
@@ -358,15 +360,20 @@ pub async fn start(
         return Err(refused);
     }
 
-    let account = state
-        .store
-        .account_by_login(login)
-        .await
-        .map_err(internal)?
-        .filter(|a| !r.ask_email || a.email.eq_ignore_ascii_case(form.email.trim()));
+    // A name too long to be anyone's is looked up nowhere, and otherwise
+    // answered like any other unknown one.
+    let account = match LoginName::parse(login) {
+        Ok(name) => state
+            .store
+            .account_by_login(&name)
+            .await
+            .map_err(internal)?,
+        Err(_) => None,
+    }
+    .filter(|a| !r.ask_email || a.email.eq_ignore_ascii_case(form.email.trim()));
     let token = new_token();
     let now = state.clock.unix();
-    let flow_key = login.to_lowercase();
+    let flow_key = LoginName::key_of(login);
     let new = NewFlow {
         id_hash: &hash_token(&token),
         login_key: &flow_key,

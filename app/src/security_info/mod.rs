@@ -6,128 +6,14 @@ mod page;
 pub mod service;
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 pub use page::{AnswerFields, SecurityInfoPage};
 
-use crate::error::{AppError, Password};
+use gatehouse_types::{AppError, Password};
 
-/// A way to prove who one is beyond the password. `Email` is the
-/// registered address from the institution's records; the others are
-/// registered here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    Email,
-    Mobile,
-    AltEmail,
-    App,
-    Questions,
-    RecoveryCode,
-}
-
-impl Method {
-    pub const ALL: [Method; 6] = [
-        Method::Email,
-        Method::Mobile,
-        Method::AltEmail,
-        Method::App,
-        Method::Questions,
-        Method::RecoveryCode,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Email => "email",
-            Method::Mobile => "mobile",
-            Method::AltEmail => "alt_email",
-            Method::App => "app",
-            Method::Questions => "questions",
-            Method::RecoveryCode => "recovery_code",
-        }
-    }
-
-    /// Whether a code is sent for it (rather than the user holding it).
-    pub fn is_sent(self) -> bool {
-        matches!(self, Method::Email | Method::Mobile | Method::AltEmail)
-    }
-}
-
-impl std::str::FromStr for Method {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Method::ALL.into_iter().find(|m| m.as_str() == s).ok_or(())
-    }
-}
-
-/// One registered method as the page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MethodView {
-    pub method: Method,
-    /// The address or number (the user's own, shown in full), else empty.
-    pub detail: String,
-    /// Unix seconds.
-    pub added_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Question {
-    pub id: String,
-    pub en: String,
-    pub zh_hant: String,
-}
-
-#[cfg(feature = "ssr")]
-impl From<&crate::ssr::config::SecurityQuestion> for Question {
-    fn from(q: &crate::ssr::config::SecurityQuestion) -> Self {
-        Question {
-            id: q.id.clone(),
-            en: q.en.clone(),
-            zh_hant: q.zh_hant.clone(),
-        }
-    }
-}
-
-/// An enrolment waiting for its confirming code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Pending {
-    App(AppEnrolment),
-    Contact {
-        method: Method,
-        address: String,
-        seconds_left: i64,
-    },
-}
-
-/// What the page shows to enrol an authenticator app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppEnrolment {
-    /// Base32, for typing into the app by hand.
-    pub secret: String,
-    /// The `otpauth://` link the QR code holds.
-    pub url: String,
-    /// The QR code as an SVG document.
-    pub qr_svg: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecurityOverview {
-    pub login: String,
-    /// The registered methods, the default first.
-    pub methods: Vec<MethodView>,
-    pub default: Option<Method>,
-    pub two_step: bool,
-    pub two_step_required: bool,
-    /// Recovery codes not yet used; `None` before the first set.
-    pub recovery_codes_left: Option<usize>,
-    /// Empty when the deployment does not offer security questions.
-    pub questions: Vec<Question>,
-    pub questions_required: usize,
-    /// Seconds left in which changes need no password; 0: enter it first.
-    pub reauth_seconds_left: i64,
-    pub pending: Option<Pending>,
-}
+pub use gatehouse_types::security::{
+    AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview,
+};
 
 #[cfg(feature = "ssr")]
 fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {

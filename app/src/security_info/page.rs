@@ -11,8 +11,8 @@ use super::{
 };
 use crate::account::page::{format_unix, Loading};
 use crate::components::{field_aria, AccountNav, ErrorMessage, FieldProblem, PasswordInput};
-use crate::error::{AppError, Field};
 use crate::i18n::*;
+use gatehouse_types::error::{AppError, Field};
 
 #[component]
 pub fn SecurityInfoPage() -> impl IntoView {

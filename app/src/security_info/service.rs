@@ -1,16 +1,16 @@
 //! The rules of security info: every change needs a recent password,
 //! writes an audit event and tells the registered email, in one write.
 use super::{AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview};
-use crate::error::{AppError, Field, FieldError, Password, Problem};
 use crate::sign_in::service::Attempt;
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::codes::{new_code, normalize_code};
 use crate::ssr::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
 use crate::ssr::records::{check_email, check_mobile};
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
-use crate::ssr::store::{Account, EndSessions, Session};
 use crate::ssr::{notices, AppState};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::{Account, EndSessions, Session};
+use gatehouse_types::error::{AppError, Field, FieldError, Problem};
+use gatehouse_types::Password;
 
 /// Seconds left in which the session may change security info.
 fn reauth_left(state: &AppState, session: &Session) -> i64 {
@@ -81,7 +81,7 @@ pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppE
 
 pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(), AppError> {
     let (session, account) = sessions::require_enrolling(state).await?;
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, &client);
     let reserved = attempt.reserve(state, &account.login, &client).await?;
@@ -183,7 +183,7 @@ async fn commit_ending(
     also: Option<&str>,
     end_sessions: EndSessions<'_>,
 ) -> Result<(), AppError> {
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let notice =
         notices::security_changed(&state.config, account, change, state.clock.now(), &client);
     let mut mails = vec![notice.clone()];
@@ -538,7 +538,7 @@ pub async fn reset_by_admin(
 ) -> Result<(), AppError> {
     let mut stored = factors::load(state, account.id).await?;
     stored.doc = factors::SecurityDoc::default();
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let notice = notices::security_changed(
         &state.config,
         account,

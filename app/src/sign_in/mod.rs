@@ -8,29 +8,14 @@ pub mod service;
 mod verify_page;
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 pub use page::SignInPage;
 pub use verify_page::SecondStepPage;
 
-use crate::error::{AppError, Password};
-use crate::recovery::ChannelOption;
-use crate::security_info::{Method, Question};
+use crate::security_info::Method;
+use gatehouse_types::{AppError, Password};
 
-/// What the second step of a sign-in shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecondStepView {
-    /// The method asked now: the default one at first.
-    pub method: Method,
-    /// Every method the account can use, the default first, with masked
-    /// addresses ("Use another method").
-    pub options: Vec<ChannelOption>,
-    /// The account's security questions, in the order to answer them.
-    pub questions: Vec<Question>,
-    /// A code for `method` is out.
-    pub code_sent: bool,
-    pub seconds_left: i64,
-}
+pub use gatehouse_types::sign_in::SecondStepView;
 
 /// Where a signed-in browser goes: the new-password page, the e-service
 /// with its ticket, or My Profile.
@@ -39,7 +24,7 @@ async fn enter(
     state: &crate::ssr::AppState,
     signed_in: service::SignedIn,
     service: Option<String>,
-    client: &crate::ssr::request::ClientInfo,
+    client: &gatehouse_store::ClientInfo,
 ) -> Result<(), AppError> {
     use crate::ssr::{cas, sessions};
     sessions::set_cookie(state, &signed_in.token);
@@ -66,9 +51,9 @@ pub async fn sign_in(
     password: Password,
     service: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{request::ClientInfo, sessions, state, state::respond};
+    use crate::ssr::{sessions, state, state::respond};
     let state = state()?;
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let previous = sessions::current_token(&state).await;
     let result = service::sign_in(
         &state,
@@ -119,9 +104,9 @@ pub async fn second_step_verify(
     answer: Option<Vec<String>>,
 ) -> Result<(), AppError> {
     use crate::ssr::factors::Proof;
-    use crate::ssr::{request::ClientInfo, state::respond};
+    use crate::ssr::state::respond;
     let state = crate::ssr::state()?;
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     let answers = answer.unwrap_or_default();
     let proof = match method {
         Method::Questions => Proof::Answers(&answers),
@@ -144,9 +129,9 @@ pub async fn cas_service(service: String) -> Result<Option<String>, AppError> {
 
 #[server(endpoint = "sign_out", client = crate::api::Client)]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::ssr::{request::ClientInfo, sessions, state};
+    use crate::ssr::{sessions, state};
     let state = state()?;
-    let client = ClientInfo::current(&state.config).await;
+    let client = crate::ssr::request::current_client(&state.config).await;
     if let Some(token) = sessions::current_token(&state).await {
         service::sign_out(&state, &token, &client).await?;
     }

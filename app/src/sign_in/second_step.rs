@@ -4,25 +4,28 @@
 //! same throttle as wrong passwords.
 use super::service::{audit, open_session, Attempt, SignedIn};
 use super::SecondStepView;
-use crate::error::AppError;
 use crate::recovery::service::{claim_send, unclaim_send};
 use crate::recovery::ChannelOption;
 use crate::security_info::Method;
-use crate::ssr::audit::Outcome;
 use crate::ssr::codes::{new_code, normalize_code};
 use crate::ssr::factors::{self, Proof, SecurityDoc};
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{
     self, append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
 };
-use crate::ssr::store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
 use crate::ssr::AppState;
+use gatehouse_store::audit::Outcome;
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
+use gatehouse_types::error::AppError;
 
 /// `SameSite=Strict`: no other site can make the browser send it.
 pub const COOKIE: &str = "gatehouse_second_step";
 
 fn flow_key(account: &Account) -> String {
-    format!("sign-in:{}", account.login.to_lowercase())
+    format!(
+        "sign-in:{}",
+        gatehouse_types::LoginName::key_of(&account.login)
+    )
 }
 
 fn lifetime(state: &AppState) -> i64 {

@@ -2,14 +2,14 @@
 //! hash for unknown names), then a fresh session.
 use super::second_step;
 use crate::account::AccountStatus;
-use crate::error::{AppError, Password};
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sessions::{self, internal};
-use crate::ssr::store::{Account, NewSession};
 use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
 use crate::ssr::AppState;
 use crate::ssr::{factors, lifecycle};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{Account, NewSession};
+use gatehouse_types::{AppError, LoginName, Password};
 
 pub struct SignedIn {
     pub token: String,
@@ -24,9 +24,6 @@ pub enum SignInResult {
     SecondStep { token: String },
 }
 
-/// Longest login name looked up; longer input is certainly wrong.
-const MAX_LOGIN: usize = 128;
-
 #[tracing::instrument(skip(state, password, previous_token, service), fields(client = %client.addr))]
 pub async fn sign_in(
     state: &AppState,
@@ -37,12 +34,10 @@ pub async fn sign_in(
     service: Option<&str>,
 ) -> Result<SignInResult, AppError> {
     let store = state.store.as_ref();
-    let login = login.trim();
     // Certainly no login name: refused before it is counted, audited or
     // stored anywhere (its length tells nothing about any account).
-    if login.chars().count() > MAX_LOGIN {
-        return Err(AppError::BadRequest);
-    }
+    let name = LoginName::parse(login).map_err(|_| AppError::BadRequest)?;
+    let login = name.as_str();
     let attempt = Attempt::new(state, login, client);
     let reserved = attempt.reserve(state, login, client).await?;
 
@@ -50,7 +45,7 @@ pub async fn sign_in(
         let account = if login.is_empty() {
             None
         } else {
-            store.account_by_login(login).await.map_err(internal)?
+            store.account_by_login(&name).await.map_err(internal)?
         };
         let stored = account.as_ref().and_then(|a| a.password_hash.clone());
         let matched = state
@@ -182,8 +177,8 @@ impl Attempt {
         Attempt {
             login_key: login_key(login),
             address_key: address_key(&client.addr),
-            login_rule: ThrottleRule::for_login(&state.config.throttle),
-            address_rule: ThrottleRule::for_address(&state.config.throttle),
+            login_rule: crate::ssr::throttle::login_rule(&state.config.throttle),
+            address_rule: crate::ssr::throttle::address_rule(&state.config.throttle),
         }
     }
 

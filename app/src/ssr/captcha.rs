@@ -13,8 +13,8 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::ssr::sessions::{hash_token, new_token};
-use crate::ssr::store::{CaptchaMedia, StoreError, StoreResult};
 use crate::ssr::AppState;
+use gatehouse_store::{CaptchaMedia, StoreError, StoreResult};
 
 /// The font's capitals and digits without look-alikes (no 0/O, 1/I/L).
 const CHARS: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";

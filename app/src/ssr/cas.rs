@@ -9,13 +9,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use rand::Rng;
 use serde::Deserialize;
 
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
 use crate::ssr::config::CasService;
-use crate::ssr::request::ClientInfo;
 use crate::ssr::service_url::{ServicePattern, ServiceUrl};
 use crate::ssr::sessions::{self, hash_token, token_from_headers};
-use crate::ssr::store::{Account, StoreResult, Ticket};
 use crate::ssr::AppState;
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{Account, StoreResult, Ticket};
 
 /// The registered service a URL belongs to, if any: every place that
 /// trusts a `service` asks this.
@@ -145,7 +145,7 @@ pub async fn login(
                 Ok(true) => return Redirect::to("/account/security-info").into_response(),
                 Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             }
-            let client = ClientInfo::from_parts(&state.config, &headers, None);
+            let client = crate::ssr::request::client_info(&state.config, &headers, None);
             return match issue(&state, &service, &account, false, &client).await {
                 Ok(url) => Redirect::to(&url).into_response(),
                 Err(e) => {
@@ -177,7 +177,7 @@ pub async fn logout(
     Query(q): Query<LogoutQuery>,
 ) -> Response {
     if let Some(token) = token_from_headers(&headers, &state.config.session_cookie_name()) {
-        let client = ClientInfo::from_parts(&state.config, &headers, None);
+        let client = crate::ssr::request::client_info(&state.config, &headers, None);
         if let Err(e) = crate::sign_in::service::sign_out(&state, &token, &client).await {
             tracing::error!(error = ?e, "CAS logout failed");
         }
@@ -370,7 +370,7 @@ async fn validated(
     headers: &HeaderMap,
 ) -> Result<Validated, Failure> {
     let result = check(state, q).await;
-    let client = ClientInfo::from_parts(&state.config, headers, None);
+    let client = crate::ssr::request::client_info(&state.config, headers, None);
     let (subject, outcome, detail) = match &result {
         Ok(v) => (
             v.account.login.clone(),

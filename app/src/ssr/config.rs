@@ -96,6 +96,16 @@ pub struct SecurityQuestion {
     pub zh_hant: String,
 }
 
+impl From<&SecurityQuestion> for gatehouse_types::security::Question {
+    fn from(q: &SecurityQuestion) -> Self {
+        gatehouse_types::security::Question {
+            id: q.id.clone(),
+            en: q.en.clone(),
+            zh_hant: q.zh_hant.clone(),
+        }
+    }
+}
+
 impl Default for SecurityInfoConfig {
     fn default() -> Self {
         SecurityInfoConfig {

@@ -13,16 +13,16 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::AppError;
 use crate::recovery::ChannelOption;
 use crate::security_info::{Method, Question};
-use crate::ssr::audit::AuditEvent;
 use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
 use crate::ssr::mail::OutgoingMail;
 use crate::ssr::sessions::internal;
-use crate::ssr::store::{Account, EndSessions, SecuritySave, StoreError};
 use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
 use crate::ssr::{notices, AppState};
+use gatehouse_store::audit::AuditEvent;
+use gatehouse_store::{Account, EndSessions, SecuritySave, StoreError};
+use gatehouse_types::error::AppError;
 
 /// TOTP as the usual authenticator apps do it: SHA-1, 6 digits, 30 s.
 const TOTP_DIGITS: usize = 6;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::ssr::store::{StoreResult, Sweep, Swept};
 use crate::ssr::AppState;
+use gatehouse_store::{StoreResult, Sweep, Swept};
 
 /// One clean-up as of the state's clock.
 pub async fn sweep_once(state: &AppState) -> StoreResult<Swept> {

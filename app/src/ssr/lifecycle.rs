@@ -9,8 +9,8 @@ use time::{Date, Month};
 
 use crate::ssr::config::Config;
 use crate::ssr::notices;
-use crate::ssr::store::{Account, StoreResult};
 use crate::ssr::AppState;
+use gatehouse_store::{Account, StoreResult};
 
 const DAY: i64 = 86_400;
 

@@ -13,28 +13,8 @@ use tokio::sync::Notify;
 
 use crate::ssr::clock::Clock;
 use crate::ssr::config::{SmtpConfig, SmtpTls};
-use crate::ssr::store::Store;
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct OutgoingMail {
-    #[sqlx(rename = "recipient")]
-    pub to: String,
-    pub subject: String,
-    #[sqlx(rename = "body_text")]
-    pub text: String,
-    #[sqlx(rename = "body_html")]
-    pub html: String,
-}
-
-impl OutgoingMail {
-    /// The same message to another address.
-    pub fn to(&self, address: &str) -> OutgoingMail {
-        OutgoingMail {
-            to: address.to_owned(),
-            ..self.clone()
-        }
-    }
-}
+pub use gatehouse_store::OutgoingMail;
+use gatehouse_store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

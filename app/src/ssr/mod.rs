@@ -1,6 +1,5 @@
 //! Server-only machinery the flows share: state, storage, hashing,
 //! sessions, throttling, mail and audit.
-pub mod audit;
 pub mod captcha;
 pub mod cas;
 pub mod clock;
@@ -20,7 +19,6 @@ pub mod service_url;
 pub mod sessions;
 pub mod sms;
 pub mod state;
-pub mod store;
 pub mod throttle;
 
 pub use state::{state, AppState};

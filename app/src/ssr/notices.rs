@@ -5,9 +5,9 @@ use time::macros::format_description;
 use crate::i18n::*;
 use crate::ssr::config::Config;
 use crate::ssr::mail::OutgoingMail;
-use crate::ssr::request::ClientInfo;
 use crate::ssr::sms::OutgoingSms;
-use crate::ssr::store::Account;
+use gatehouse_store::Account;
+use gatehouse_store::ClientInfo;
 
 /// Which change a password notice reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

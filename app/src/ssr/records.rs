@@ -10,10 +10,10 @@ use serde::Deserialize;
 use time::macros::format_description;
 
 use crate::account::Role;
-use crate::ssr::audit::{Action, AuditEvent, Outcome};
-use crate::ssr::request::ClientInfo;
-use crate::ssr::store::{AccountRecord, ImportBatch, StoreError};
 use crate::ssr::AppState;
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
+use gatehouse_store::{AccountRecord, ImportBatch, StoreError};
 
 /// The columns of a records file, in the order the CSV header usually has.
 pub const COLUMNS: [&str; 8] = [
@@ -370,7 +370,7 @@ pub async fn import(
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
-        .map(|r| (r.login.to_lowercase(), r))
+        .map(|r| (gatehouse_types::LoginName::key_of(&r.login), r))
         .collect();
 
     let mut report = Report {
@@ -383,7 +383,7 @@ pub async fn import(
         let (login, outcome) = match row {
             Err(why) => (written, RowOutcome::Rejected(why)),
             Ok(record) => {
-                let key = record.login.to_lowercase();
+                let key = gatehouse_types::LoginName::key_of(&record.login);
                 let outcome = if let Some(first) = seen.get(&key) {
                     RowOutcome::Rejected(format!("login name already in this file on line {first}"))
                 } else {

@@ -5,47 +5,43 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::ConnectInfo;
 use http::HeaderMap;
 
-use crate::ssr::config::Config;
+pub use gatehouse_store::ClientInfo;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientInfo {
-    pub addr: String,
-    pub user_agent: String,
-}
+use crate::ssr::config::Config;
 
 /// Longest user-agent string kept; the rest is noise or abuse.
 const MAX_USER_AGENT: usize = 256;
 
-impl ClientInfo {
-    pub fn from_parts(config: &Config, headers: &HeaderMap, socket: Option<SocketAddr>) -> Self {
-        let forwarded = config
-            .client_ip_header
-            .as_deref()
-            .and_then(|name| forwarded_client(headers, name, config.trusted_proxy_hops));
-        let addr = forwarded
-            .or_else(|| socket.map(|s| s.ip()))
-            .map_or_else(|| "unknown".into(), |ip| ip.to_string());
-        let user_agent = headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("unknown")
-            .chars()
-            .take(MAX_USER_AGENT)
-            .collect();
-        ClientInfo { addr, user_agent }
-    }
+/// The client of a request: the address the trusted proxies report (or
+/// the socket's), and the browser.
+pub fn client_info(config: &Config, headers: &HeaderMap, socket: Option<SocketAddr>) -> ClientInfo {
+    let forwarded = config
+        .client_ip_header
+        .as_deref()
+        .and_then(|name| forwarded_client(headers, name, config.trusted_proxy_hops));
+    let addr = forwarded
+        .or_else(|| socket.map(|s| s.ip()))
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string());
+    let user_agent = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown")
+        .chars()
+        .take(MAX_USER_AGENT)
+        .collect();
+    ClientInfo { addr, user_agent }
+}
 
-    /// The client of the request a server function is answering.
-    pub async fn current(config: &Config) -> Self {
-        let headers = leptos_axum::extract::<HeaderMap>()
-            .await
-            .unwrap_or_default();
-        let socket = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .ok()
-            .map(|ConnectInfo(addr)| addr);
-        Self::from_parts(config, &headers, socket)
-    }
+/// The client of the request a server function is answering.
+pub async fn current_client(config: &Config) -> ClientInfo {
+    let headers = leptos_axum::extract::<HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let socket = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr);
+    client_info(config, &headers, socket)
 }
 
 /// The address `hops` places from the right of the header's list (every

@@ -8,9 +8,9 @@ use leptos_axum::ResponseOptions;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
-use crate::ssr::store::{Account, Session};
 use crate::ssr::AppState;
+use gatehouse_store::{Account, Session};
+use gatehouse_types::error::AppError;
 
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

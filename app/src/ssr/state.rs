@@ -7,7 +7,6 @@ use gatehouse_policy::Policy;
 use leptos::config::LeptosOptions;
 use tokio::sync::Notify;
 
-use crate::error::AppError;
 use crate::ssr::clock::Clock;
 use crate::ssr::codes::Keys;
 use crate::ssr::config::Config;
@@ -15,7 +14,8 @@ use crate::ssr::mail::MailTransport;
 use crate::ssr::mailbox::DemoMailbox;
 use crate::ssr::passwords::PasswordHasher;
 use crate::ssr::sms::SmsGateway;
-use crate::ssr::store::Store;
+use gatehouse_store::Store;
+use gatehouse_types::error::AppError;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -1,98 +1,33 @@
 //! Sign-in throttling: failures counted per login name and per client
 //! address, escalating delays, then a temporary lock; and the hourly
 //! quotas, reserved before the work they count.
-use crate::error::AppError;
 use crate::ssr::config::ThrottleConfig;
 use crate::ssr::sessions::internal;
 use crate::ssr::AppState;
+use gatehouse_types::error::AppError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
-pub struct ThrottleState {
-    pub failures: i64,
-    pub last_failure_at: i64,
-    pub locked_until: i64,
+pub use gatehouse_store::throttle::{ThrottleRule, ThrottleState};
+
+/// The rule for one login name (keyed by the name typed, so unknown and
+/// known names behave alike).
+pub fn login_rule(c: &ThrottleConfig) -> ThrottleRule {
+    rule_with(c, c.free_failures, c.lock_after)
 }
 
-/// When a key with a given number of recent failures may try again.
-#[derive(Debug, Clone)]
-pub struct ThrottleRule {
-    pub free_failures: i64,
-    pub base_delay_seconds: i64,
-    pub max_delay_seconds: i64,
-    pub lock_after: i64,
-    pub lock_seconds: i64,
-    pub window_seconds: i64,
+/// One address may be a whole campus behind NAT: no delays, only a lock
+/// after many failures.
+pub fn address_rule(c: &ThrottleConfig) -> ThrottleRule {
+    rule_with(c, c.address_lock_after, c.address_lock_after)
 }
 
-impl ThrottleRule {
-    /// The rule for one login name (keyed by the name typed, so unknown and
-    /// known names behave alike).
-    pub fn for_login(c: &ThrottleConfig) -> Self {
-        Self::with(c, c.free_failures, c.lock_after)
-    }
-
-    /// One address may be a whole campus behind NAT: no delays, only a lock
-    /// after many failures.
-    pub fn for_address(c: &ThrottleConfig) -> Self {
-        Self::with(c, c.address_lock_after, c.address_lock_after)
-    }
-
-    /// An hourly quota: no delays, a stop for an hour once `per_hour`
-    /// events are counted (messages sent, flows started).
-    pub fn hourly(per_hour: u32) -> Self {
-        ThrottleRule {
-            free_failures: per_hour.into(),
-            base_delay_seconds: 0,
-            max_delay_seconds: 0,
-            lock_after: per_hour.into(),
-            lock_seconds: 3600,
-            window_seconds: 3600,
-        }
-    }
-
-    fn with(c: &ThrottleConfig, free_failures: u32, lock_after: u32) -> Self {
-        ThrottleRule {
-            free_failures: free_failures.into(),
-            base_delay_seconds: c.base_delay_seconds as i64,
-            max_delay_seconds: c.max_delay_seconds as i64,
-            lock_after: lock_after.into(),
-            lock_seconds: c.lock_minutes as i64 * 60,
-            window_seconds: c.window_minutes as i64 * 60,
-        }
-    }
-
-    pub fn locked_until(&self, failures: i64, now: i64) -> i64 {
-        if failures >= self.lock_after {
-            return now + self.lock_seconds;
-        }
-        let delayed = failures - self.free_failures;
-        if delayed <= 0 || self.base_delay_seconds == 0 {
-            return now;
-        }
-        let doubling = u32::try_from(delayed - 1).unwrap_or(u32::MAX).min(20);
-        let delay = self
-            .base_delay_seconds
-            .saturating_mul(1_i64 << doubling)
-            .min(self.max_delay_seconds);
-        now + delay
-    }
-
-    /// The error to answer with while `state` holds the key back, if it does.
-    pub fn refusal(&self, state: Option<&ThrottleState>, now: i64) -> Option<AppError> {
-        let state = state?;
-        let wait = state.locked_until - now;
-        if wait <= 0 {
-            return None;
-        }
-        if state.failures >= self.lock_after {
-            Some(AppError::Locked {
-                minutes: (wait as u64).div_ceil(60),
-            })
-        } else {
-            Some(AppError::Throttled {
-                seconds: wait as u64,
-            })
-        }
+fn rule_with(c: &ThrottleConfig, free_failures: u32, lock_after: u32) -> ThrottleRule {
+    ThrottleRule {
+        free_failures: free_failures.into(),
+        base_delay_seconds: c.base_delay_seconds as i64,
+        max_delay_seconds: c.max_delay_seconds as i64,
+        lock_after: lock_after.into(),
+        lock_seconds: c.lock_minutes as i64 * 60,
+        window_seconds: c.window_minutes as i64 * 60,
     }
 }
 
@@ -147,7 +82,7 @@ pub async fn release_quotas(
 }
 
 pub fn login_key(login: &str) -> String {
-    format!("login:{}", login.trim().to_lowercase())
+    format!("login:{}", gatehouse_types::LoginName::key_of(login))
 }
 
 pub fn address_key(addr: &str) -> String {

@@ -133,7 +133,7 @@ async fn every_admin_function_refuses_anyone_but_an_administrator() {
     let account = app
         .state
         .store
-        .account_by_login("s5000001")
+        .account_by_login(&crate::helpers::login_name("s5000001"))
         .await
         .unwrap()
         .unwrap();
@@ -380,7 +380,7 @@ async fn an_uploaded_file_is_imported_and_its_report_kept() {
     assert!(app
         .state
         .store
-        .account_by_login("s5000041")
+        .account_by_login(&crate::helpers::login_name("s5000041"))
         .await
         .unwrap()
         .is_none());
@@ -389,7 +389,7 @@ async fn an_uploaded_file_is_imported_and_its_report_kept() {
     assert!(app
         .state
         .store
-        .account_by_login("s5000041")
+        .account_by_login(&crate::helpers::login_name("s5000041"))
         .await
         .unwrap()
         .is_some());
@@ -472,7 +472,7 @@ async fn an_upload_cut_off_half_way_imports_nothing() {
     assert!(app
         .state
         .store
-        .account_by_login("s5000044")
+        .account_by_login(&crate::helpers::login_name("s5000044"))
         .await
         .unwrap()
         .is_none());

@@ -252,7 +252,7 @@ async fn a_storage_failure_midway_leaves_nothing_changed() {
         .await
         .unwrap();
     assert_eq!(history, 0);
-    assert!(app.outbox_messages(0).await.is_empty());
+    assert!(app.outbox_after_waiting().await.is_empty());
 }
 
 #[tokio::test]

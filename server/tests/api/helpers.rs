@@ -319,6 +319,12 @@ impl TestApp {
     }
 
     /// The `.eml` files in the outbox, waiting briefly for the mail worker.
+    /// The outbox after waiting as long as `outbox_messages` waits for a
+    /// message: one that was sent would be there by then.
+    pub async fn outbox_after_waiting(&self) -> Vec<String> {
+        self.outbox_messages(usize::MAX).await
+    }
+
     pub async fn outbox_messages(&self, at_least: usize) -> Vec<String> {
         for _ in 0..100 {
             let messages = read_outbox(&self.outbox);
@@ -427,4 +433,9 @@ pub async fn statuses_at_once(
 /// The JSON body of an error answer.
 pub async fn error_of(response: reqwest::Response) -> serde_json::Value {
     response.json().await.unwrap()
+}
+
+/// A login name the tests know to be valid.
+pub fn login_name(name: &str) -> gatehouse_types::LoginName {
+    gatehouse_types::LoginName::parse(name).expect("a valid login name")
 }

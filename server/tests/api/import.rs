@@ -2,7 +2,7 @@
 //! all or nothing, never a password.
 use app::account::Role;
 use app::ssr::records::{self, Format, Importer, Report, RowOutcome};
-use app::ssr::request::ClientInfo;
+use gatehouse_store::ClientInfo;
 
 use crate::helpers::{spawn_app, TestApp};
 
@@ -50,7 +50,7 @@ async fn importing_the_same_file_twice_changes_nothing_the_second_time() {
     let account = app
         .state
         .store
-        .account_by_login("f9000002")
+        .account_by_login(&crate::helpers::login_name("f9000002"))
         .await
         .unwrap()
         .unwrap();
@@ -93,7 +93,7 @@ async fn a_changed_row_updates_that_account_only_and_names_the_fields() {
     let account = app
         .state
         .store
-        .account_by_login("f9000002")
+        .account_by_login(&crate::helpers::login_name("f9000002"))
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +156,7 @@ async fn bad_rows_are_rejected_with_their_reason_and_good_rows_still_import() {
         assert!(app
             .state
             .store
-            .account_by_login(login)
+            .account_by_login(&crate::helpers::login_name(login))
             .await
             .unwrap()
             .is_none());
@@ -164,7 +164,7 @@ async fn bad_rows_are_rejected_with_their_reason_and_good_rows_still_import() {
     let kept = app
         .state
         .store
-        .account_by_login("s9000011")
+        .account_by_login(&crate::helpers::login_name("s9000011"))
         .await
         .unwrap()
         .unwrap();
@@ -185,7 +185,7 @@ async fn a_dry_run_reports_and_changes_nothing() {
     assert!(app
         .state
         .store
-        .account_by_login("s9000001")
+        .account_by_login(&crate::helpers::login_name("s9000001"))
         .await
         .unwrap()
         .is_none());
@@ -210,7 +210,7 @@ async fn a_failure_part_way_leaves_the_database_as_it_was() {
     assert!(app
         .state
         .store
-        .account_by_login("s9000021")
+        .account_by_login(&crate::helpers::login_name("s9000021"))
         .await
         .unwrap()
         .is_none());
@@ -242,7 +242,7 @@ async fn json_lines_import_like_csv() {
     let account = app
         .state
         .store
-        .account_by_login("a9000031")
+        .account_by_login(&crate::helpers::login_name("a9000031"))
         .await
         .unwrap()
         .unwrap();

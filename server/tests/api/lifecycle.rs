@@ -58,7 +58,7 @@ async fn each_role_signs_in_until_its_end_date_plus_its_grace() {
         let account = app
             .state
             .store
-            .account_by_login(login)
+            .account_by_login(&crate::helpers::login_name(login))
             .await
             .unwrap()
             .unwrap();

@@ -1205,11 +1205,11 @@ async fn wrong_captchas_cannot_use_up_another_persons_starts() {
 async fn enrol_directly(app: &TestApp, login: &str, i: u32) {
     use app::security_info::Method;
     use app::ssr::factors::{Answers, AppSecret, Contact, SecurityDoc};
-    use app::ssr::store::{EndSessions, SecuritySave};
+    use gatehouse_store::{EndSessions, SecuritySave};
     let account = app
         .state
         .store
-        .account_by_login(login)
+        .account_by_login(&crate::helpers::login_name(login))
         .await
         .unwrap()
         .unwrap();

@@ -812,7 +812,7 @@ async fn an_account_disabled_during_its_reset_cannot_finish_it() {
     let before = app
         .state
         .store
-        .account_by_login("s2000045")
+        .account_by_login(&crate::helpers::login_name("s2000045"))
         .await
         .unwrap()
         .unwrap();
@@ -837,7 +837,7 @@ async fn an_account_disabled_during_its_reset_cannot_finish_it() {
     let after = app
         .state
         .store
-        .account_by_login("s2000045")
+        .account_by_login(&crate::helpers::login_name("s2000045"))
         .await
         .unwrap()
         .unwrap();

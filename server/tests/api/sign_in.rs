@@ -143,7 +143,7 @@ async fn every_sign_in_gets_a_new_session_and_ends_the_old_one() {
     let account = app
         .state
         .store
-        .account_by_login("s1000007")
+        .account_by_login(&crate::helpers::login_name("s1000007"))
         .await
         .unwrap()
         .unwrap();

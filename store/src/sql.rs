@@ -1,19 +1,36 @@
-//! PostgreSQL: for several Gatehouse instances sharing one database.
-//! Every counter is changed by one statement (or under the row lock that
-//! statement takes), never read, changed in Rust and written back.
-use std::time::Duration;
-
+//! Every query, written once for both databases: this file is compiled
+//! once for SQLite and once for PostgreSQL (see `sqlite.rs` and
+//! `postgres.rs`), with `Db` and `DIALECT` set by each. Parameters are
+//! `$N` (both drivers accept them); `IS [NOT] DISTINCT FROM`, `CAST` and
+//! `CASE` cover what the two dialects spell differently, and `DIALECT`
+//! the rest. Every counter is changed by one statement (or under the row
+//! lock that statement takes), never read, changed in Rust and written
+//! back.
 use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use gatehouse_types::admin::ImportReport;
+use gatehouse_types::{AccountStatus, LoginName};
 use sqlx::Row;
 
-use super::*;
+use super::{Db, DIALECT};
+use crate::audit::AuditEvent;
+use crate::mail::OutgoingMail;
+use crate::model::*;
+use crate::throttle::{ThrottleRule, ThrottleState};
+use crate::{
+    AccountStore, AuditLog, CaptchaStore, Dialect, FlowStore, Housekeeping, MailQueue,
+    SecurityInfoStore, SessionStore, StoreError, StoreResult, ThrottleStore, TicketStore,
+};
 
-pub struct PgStore {
-    pool: PgPool,
+/// One pool of either database, and every query on it.
+pub struct SqlStore {
+    pool: sqlx::Pool<Db>,
 }
 
-impl PgStore {
+impl SqlStore {
+    pub(super) fn new(pool: sqlx::Pool<Db>) -> Self {
+        SqlStore { pool }
+    }
+
     /// Runs a `DELETE … < $1`-style statement; how many rows went.
     async fn delete_before(&self, sql: &'static str, at: i64) -> StoreResult<u64> {
         Ok(sqlx::query(sql)
@@ -22,16 +39,39 @@ impl PgStore {
             .await?
             .rows_affected())
     }
+}
 
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
-        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
-    }
+/// `text` for a LIKE pattern with `\` as the escape character.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// An audit event as read back, with its time.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    at: i64,
+    #[sqlx(flatten)]
+    event: AuditEvent,
+}
+
+/// A queued message as read back, with its id.
+#[derive(sqlx::FromRow)]
+struct MailRow {
+    id: i64,
+    #[sqlx(flatten)]
+    mail: OutgoingMail,
+}
+
+/// An import report as read back.
+#[derive(sqlx::FromRow)]
+struct ImportReportRow {
+    at: i64,
+    actor: String,
+    dry_run: bool,
+    summary: String,
+    report: String,
 }
 
 const ACCOUNT_COLUMNS: &str =
@@ -44,7 +84,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 async fn insert_audit<'e, E>(executor: E, event: &AuditEvent, at: i64) -> Result<(), sqlx::Error>
 where
-    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+    E: sqlx::Executor<'e, Database = Db>,
 {
     sqlx::query(
         "INSERT INTO audit_events (at, actor, subject, action, outcome, client_addr, user_agent, detail) \
@@ -65,7 +105,7 @@ where
 
 async fn insert_mail<'e, E>(executor: E, mail: &OutgoingMail, now: i64) -> Result<(), sqlx::Error>
 where
-    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+    E: sqlx::Executor<'e, Database = Db>,
 {
     sqlx::query(
         "INSERT INTO mail_queue (created_at, recipient, subject, body_text, body_html, next_try_at) \
@@ -83,15 +123,15 @@ where
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl AccountStore for SqlStore {
     async fn create_account(&self, new: &NewAccount) -> StoreResult<Account> {
         let account = sqlx::query_as::<_, Account>(&format!(
             "INSERT INTO accounts (login_key, login, display_name, role, email, mobile, password_hash, \
              password_changed_at, must_change, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              RETURNING {ACCOUNT_COLUMNS}"
         ))
-        .bind(new.login.to_lowercase())
-        .bind(&new.login)
+        .bind(new.login.key())
+        .bind(new.login.as_str())
         .bind(&new.display_name)
         .bind(new.role.as_str())
         .bind(&new.email)
@@ -106,11 +146,11 @@ impl Store for PgStore {
         Ok(account)
     }
 
-    async fn account_by_login(&self, login: &str) -> StoreResult<Option<Account>> {
+    async fn account_by_login(&self, login: &LoginName) -> StoreResult<Option<Account>> {
         Ok(sqlx::query_as::<_, Account>(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login_key = $1"
         ))
-        .bind(login.trim().to_lowercase())
+        .bind(login.key())
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -140,7 +180,7 @@ impl Store for PgStore {
                 "INSERT INTO accounts (login_key, login, display_name, role, email, mobile, alt_email, \
              valid_until, language, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
-            .bind(r.login.to_lowercase())
+            .bind(LoginName::key_of(&r.login))
             .bind(&r.login)
             .bind(&r.display_name)
             .bind(r.role.as_str())
@@ -167,7 +207,7 @@ impl Store for PgStore {
             .bind(&r.alt_email)
             .bind(&r.valid_until)
             .bind(&r.language)
-            .bind(r.login.to_lowercase())
+            .bind(LoginName::key_of(&r.login))
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {
@@ -179,41 +219,6 @@ impl Store for PgStore {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn accounts_due_reminder(&self, after: i64, until: i64) -> StoreResult<Vec<Account>> {
-        Ok(sqlx::query_as::<_, Account>(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE status = 'active' AND password_changed_at > $1 AND password_changed_at <= $2 \
-             AND (password_reminded_for IS NULL OR password_reminded_for <> password_changed_at)"
-        ))
-        .bind(after)
-        .bind(until)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn record_password_reminder(
-        &self,
-        account_id: i64,
-        changed_at: i64,
-        mail: &OutgoingMail,
-        now: i64,
-    ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE accounts SET password_reminded_for = $1 WHERE id = $2 AND password_changed_at = $1 \
-             AND (password_reminded_for IS NULL OR password_reminded_for <> $1)",
-        )
-        .bind(changed_at)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_mail(&mut *tx, mail, now).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     async fn record_import_report(&self, r: &ImportReport) -> StoreResult<()> {
@@ -231,12 +236,22 @@ impl Store for PgStore {
     }
 
     async fn import_reports(&self, limit: i64) -> StoreResult<Vec<ImportReport>> {
-        Ok(sqlx::query_as::<_, ImportReport>(
+        let rows = sqlx::query_as::<_, ImportReportRow>(
             "SELECT at, actor, dry_run, summary, report FROM import_reports ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ImportReport {
+                at: r.at,
+                actor: r.actor,
+                dry_run: r.dry_run,
+                summary: r.summary,
+                report: r.report,
+            })
+            .collect())
     }
 
     async fn search_accounts(&self, text: &str, limit: i64) -> StoreResult<Vec<Account>> {
@@ -307,27 +322,39 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn audit_query(
-        &self,
-        f: &AuditFilter,
-        limit: i64,
-    ) -> StoreResult<Vec<(i64, AuditEvent)>> {
-        let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT at, actor, subject, action, outcome, client_addr, user_agent, detail FROM audit_events \
-             WHERE ($1::text IS NULL OR lower(subject) = $1) \
-             AND ($2::text IS NULL OR action = $2) \
-             AND ($3::bigint IS NULL OR at >= $3) \
-             AND ($4::bigint IS NULL OR at < $4) \
-             ORDER BY id DESC LIMIT $5",
-        )
-        .bind(f.subject.as_ref().map(|s| s.to_lowercase()))
-        .bind(&f.action)
-        .bind(f.from)
-        .bind(f.until)
-        .bind(limit)
+    async fn accounts_due_reminder(&self, after: i64, until: i64) -> StoreResult<Vec<Account>> {
+        Ok(sqlx::query_as::<_, Account>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE status = 'active' AND password_changed_at > $1 AND password_changed_at <= $2 \
+             AND (password_reminded_for IS NULL OR password_reminded_for <> password_changed_at)"
+        ))
+        .bind(after)
+        .bind(until)
         .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn record_password_reminder(
+        &self,
+        account_id: i64,
+        changed_at: i64,
+        mail: &OutgoingMail,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE accounts SET password_reminded_for = $1 WHERE id = $2 AND password_changed_at = $1 \
+             AND (password_reminded_for IS NULL OR password_reminded_for <> $1)",
+        )
+        .bind(changed_at)
+        .bind(account_id)
+        .execute(&mut *tx)
         .await?;
-        Ok(rows.into_iter().map(|r| (r.at, r.event)).collect())
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_mail(&mut *tx, mail, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn password_history(&self, account_id: i64, limit: usize) -> StoreResult<Vec<String>> {
@@ -416,6 +443,99 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn accounts_profile(&self) -> StoreResult<AccountsProfile> {
+        let domains: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT LOWER(SUBSTR(email, {at} + 1)) AS domain, COUNT(*) AS n FROM accounts \
+                 WHERE {at} > 0 GROUP BY domain ORDER BY n DESC, domain LIMIT 200",
+            at = DIALECT.position_of("'@'", "email"),
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let plain: (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(CASE WHEN mobile IS NULL OR mobile = '' THEN 1 END), \
+             COUNT(CASE WHEN mobile IS NOT NULL AND mobile <> '' THEN 1 END) FROM accounts a \
+             WHERE NOT EXISTS (SELECT 1 FROM security_info s WHERE s.account_id = a.id)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let documents: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT s.document, CASE WHEN a.mobile IS NOT NULL AND a.mobile <> '' THEN TRUE ELSE FALSE END \
+             FROM security_info s JOIN accounts a ON a.id = s.account_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(AccountsProfile {
+            domains,
+            plain,
+            documents,
+        })
+    }
+}
+
+#[async_trait]
+impl SecurityInfoStore for SqlStore {
+    async fn security_info(&self, account_id: i64) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query("SELECT document, version FROM security_info WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some((row.try_get("document")?, row.try_get("version")?)),
+            None => None,
+        })
+    }
+
+    async fn save_security_info(&self, c: &SecuritySave<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let written = match c.expected_version {
+            Some(version) => sqlx::query(
+                "UPDATE security_info SET document = $1, version = version + 1 \
+                 WHERE account_id = $2 AND version = $3",
+            )
+            .bind(c.document)
+            .bind(c.account_id)
+            .bind(version),
+            None => sqlx::query(
+                "INSERT INTO security_info (account_id, document, version) VALUES ($2, $1, 1) \
+                 ON CONFLICT (account_id) DO NOTHING",
+            )
+            .bind(c.document)
+            .bind(c.account_id),
+        }
+        .execute(&mut *tx)
+        .await?;
+        if written.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        for notice in c.notices {
+            insert_mail(&mut *tx, notice, c.now).await?;
+        }
+        if let Some(audit) = c.audit {
+            insert_audit(&mut *tx, audit, c.now).await?;
+        }
+        match c.end_sessions {
+            EndSessions::None => {}
+            EndSessions::AllBut(keep) => {
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+                    .bind(c.account_id)
+                    .bind(keep)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            EndSessions::All => {
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                    .bind(c.account_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqlStore {
     async fn create_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at) \
@@ -457,6 +577,32 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn rotate_session(
+        &self,
+        id_hash: &str,
+        new_id_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let rotated = sqlx::query(
+            "UPDATE sessions SET id_hash = $1, reauthenticated_at = $2 WHERE id_hash = $3",
+        )
+        .bind(new_id_hash)
+        .bind(now)
+        .bind(id_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(rotated.rows_affected() == 1)
+    }
+
+    async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     async fn account_sessions(
         &self,
         account_id: i64,
@@ -492,75 +638,10 @@ impl Store for PgStore {
             .await?;
         Ok(ended.rows_affected())
     }
+}
 
-    async fn sweep(&self, c: &Sweep) -> StoreResult<Swept> {
-        let sessions =
-            sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-                .bind(c.sessions_seen_before)
-                .bind(c.sessions_started_before)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-        let throttle =
-            sqlx::query("DELETE FROM throttle WHERE last_failure_at < $1 AND locked_until <= $2")
-                .bind(c.throttle_before)
-                .bind(c.now)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-        let expired = |sql| self.delete_before(sql, c.now);
-        Ok(Swept {
-            sessions,
-            flows: expired("DELETE FROM recovery_flows WHERE expires_at < $1").await?,
-            tickets: expired("DELETE FROM cas_tickets WHERE expires_at <= $1").await?,
-            captchas: expired("DELETE FROM captchas WHERE expires_at <= $1").await?,
-            throttle,
-            audit: match c.audit_before {
-                Some(before) => {
-                    self.delete_before("DELETE FROM audit_events WHERE at < $1", before)
-                        .await?
-                }
-                None => 0,
-            },
-        })
-    }
-
-    async fn accounts_profile(&self) -> StoreResult<AccountsProfile> {
-        let domains: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT LOWER(SUBSTR(email, STRPOS(email, '@') + 1)) AS domain, COUNT(*) AS n FROM accounts \
-             WHERE STRPOS(email, '@') > 0 GROUP BY domain ORDER BY n DESC, domain LIMIT 200",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let plain: (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(CASE WHEN mobile IS NULL OR mobile = '' THEN 1 END), \
-             COUNT(CASE WHEN mobile IS NOT NULL AND mobile <> '' THEN 1 END) FROM accounts a \
-             WHERE NOT EXISTS (SELECT 1 FROM security_info s WHERE s.account_id = a.id)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let documents: Vec<(String, bool)> = sqlx::query_as(
-            "SELECT s.document, CASE WHEN a.mobile IS NOT NULL AND a.mobile <> '' THEN TRUE ELSE FALSE END \
-             FROM security_info s JOIN accounts a ON a.id = s.account_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(AccountsProfile {
-            domains,
-            plain,
-            documents,
-        })
-    }
-
-    async fn count_sessions(&self, account_id: i64) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
-                .bind(account_id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
+#[async_trait]
+impl ThrottleStore for SqlStore {
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
         Ok(sqlx::query_as(
             "SELECT failures, last_failure_at, locked_until FROM throttle WHERE key = $1",
@@ -568,6 +649,14 @@ impl Store for PgStore {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn reserve_attempt(
@@ -624,9 +713,9 @@ impl Store for PgStore {
         let delay = rule.locked_until(reserved.min(rule.lock_after - 1), now);
         sqlx::query(
             "UPDATE throttle SET last_failure_at = $6, locked_until = CASE \
-               WHEN failures >= $1 THEN GREATEST(locked_until, $2) \
+               WHEN failures >= $1 THEN CASE WHEN locked_until > $2 THEN locked_until ELSE $2 END \
                WHEN $3 >= $1 THEN $4 \
-               ELSE GREATEST(locked_until, $4) END \
+               ELSE CASE WHEN locked_until > $4 THEN locked_until ELSE $4 END END \
              WHERE key = $5",
         )
         .bind(rule.lock_after)
@@ -648,8 +737,8 @@ impl Store for PgStore {
         now: i64,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE throttle SET failures = GREATEST(failures - 1, 0), \
-               locked_until = CASE WHEN $1 >= $2 THEN LEAST(locked_until, $3) ELSE locked_until END \
+            "UPDATE throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+               locked_until = CASE WHEN $1 >= $2 THEN CASE WHEN locked_until < $3 THEN locked_until ELSE $3 END ELSE locked_until END \
              WHERE key = $4",
         )
         .bind(reserved)
@@ -665,15 +754,10 @@ impl Store for PgStore {
             .await?;
         Ok(())
     }
+}
 
-    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM throttle WHERE key = $1")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
+#[async_trait]
+impl CaptchaStore for SqlStore {
     async fn create_captcha(
         &self,
         id_hash: &str,
@@ -697,6 +781,15 @@ impl Store for PgStore {
     async fn take_captcha(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
         Ok(
             sqlx::query_as("DELETE FROM captchas WHERE id_hash = $1 RETURNING answer, expires_at")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = $1")
                 .bind(id_hash)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -740,16 +833,10 @@ impl Store for PgStore {
             .await?;
         Ok(row.and_then(|(bytes,)| bytes))
     }
+}
 
-    async fn captcha_answer(&self, id_hash: &str) -> StoreResult<Option<(String, i64)>> {
-        Ok(
-            sqlx::query_as("SELECT answer, expires_at FROM captchas WHERE id_hash = $1")
-                .bind(id_hash)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
+#[async_trait]
+impl FlowStore for SqlStore {
     async fn start_flow(&self, f: &NewFlow<'_>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -864,12 +951,12 @@ impl Store for PgStore {
     async fn pass_factor(&self, p: &FactorPassed<'_>) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE recovery_flows SET \
-               state = CASE WHEN $3::text IS NULL THEN 'password' ELSE 'channel' END, \
-               first_factor = COALESCE($3::text, first_factor), \
-               last_sent_at = CASE WHEN $3::text IS NULL THEN last_sent_at ELSE NULL END, \
+               state = CASE WHEN CAST($3 AS TEXT) IS NULL THEN 'password' ELSE 'channel' END, \
+               first_factor = COALESCE(CAST($3 AS TEXT), first_factor), \
+               last_sent_at = CASE WHEN CAST($3 AS TEXT) IS NULL THEN last_sent_at ELSE NULL END, \
                code_hash = NULL \
              WHERE id_hash = $1 AND state IN ('channel', 'code') \
-               AND ($2::text IS NULL OR code_hash = $2::text)",
+               AND (CAST($2 AS TEXT) IS NULL OR code_hash = CAST($2 AS TEXT))",
         )
         .bind(p.flow)
         .bind(p.code_hash)
@@ -889,7 +976,10 @@ impl Store for PgStore {
         .await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl TicketStore for SqlStore {
     async fn create_ticket(&self, id_hash: &str, t: &Ticket) -> StoreResult<()> {
         sqlx::query("DELETE FROM cas_tickets WHERE expires_at <= $1")
             .bind(t.issued_at)
@@ -919,83 +1009,10 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await?)
     }
+}
 
-    async fn security_info(&self, account_id: i64) -> StoreResult<Option<(String, i64)>> {
-        let row = sqlx::query("SELECT document, version FROM security_info WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(row) => Some((row.try_get("document")?, row.try_get("version")?)),
-            None => None,
-        })
-    }
-
-    async fn save_security_info(&self, c: &SecuritySave<'_>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        let written = match c.expected_version {
-            Some(version) => sqlx::query(
-                "UPDATE security_info SET document = $1, version = version + 1 \
-                 WHERE account_id = $2 AND version = $3",
-            )
-            .bind(c.document)
-            .bind(c.account_id)
-            .bind(version),
-            None => sqlx::query(
-                "INSERT INTO security_info (account_id, document, version) VALUES ($2, $1, 1) \
-                 ON CONFLICT (account_id) DO NOTHING",
-            )
-            .bind(c.document)
-            .bind(c.account_id),
-        }
-        .execute(&mut *tx)
-        .await?;
-        if written.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
-        }
-        for notice in c.notices {
-            insert_mail(&mut *tx, notice, c.now).await?;
-        }
-        if let Some(audit) = c.audit {
-            insert_audit(&mut *tx, audit, c.now).await?;
-        }
-        match c.end_sessions {
-            EndSessions::None => {}
-            EndSessions::AllBut(keep) => {
-                sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
-                    .bind(c.account_id)
-                    .bind(keep)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            EndSessions::All => {
-                sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                    .bind(c.account_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn rotate_session(
-        &self,
-        id_hash: &str,
-        new_id_hash: &str,
-        now: i64,
-    ) -> StoreResult<bool> {
-        let rotated = sqlx::query(
-            "UPDATE sessions SET id_hash = $1, reauthenticated_at = $2 WHERE id_hash = $3",
-        )
-        .bind(new_id_hash)
-        .bind(now)
-        .bind(id_hash)
-        .execute(&self.pool)
-        .await?;
-        Ok(rotated.rows_affected() == 1)
-    }
-
+#[async_trait]
+impl AuditLog for SqlStore {
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {
         insert_audit(&self.pool, event, at).await?;
         Ok(())
@@ -1013,6 +1030,32 @@ impl Store for PgStore {
         Ok(rows.into_iter().map(|r| (r.at, r.event)).collect())
     }
 
+    async fn audit_query(
+        &self,
+        f: &AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, AuditEvent)>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT at, actor, subject, action, outcome, client_addr, user_agent, detail FROM audit_events \
+             WHERE (CAST($1 AS TEXT) IS NULL OR lower(subject) = $1) \
+             AND (CAST($2 AS TEXT) IS NULL OR action = $2) \
+             AND (CAST($3 AS BIGINT) IS NULL OR at >= $3) \
+             AND (CAST($4 AS BIGINT) IS NULL OR at < $4) \
+             ORDER BY id DESC LIMIT $5",
+        )
+        .bind(f.subject.as_ref().map(|s| s.to_lowercase()))
+        .bind(&f.action)
+        .bind(f.from)
+        .bind(f.until)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.at, r.event)).collect())
+    }
+}
+
+#[async_trait]
+impl MailQueue for SqlStore {
     async fn queue_mail(&self, mail: &OutgoingMail, now: i64) -> StoreResult<()> {
         insert_mail(&self.pool, mail, now).await?;
         Ok(())
@@ -1034,13 +1077,20 @@ impl Store for PgStore {
     }
 
     async fn due_mail(&self, now: i64, limit: i64) -> StoreResult<Vec<(i64, OutgoingMail)>> {
-        let rows: Vec<MailRow> = sqlx::query_as(
+        let rows: Vec<MailRow> = sqlx::query_as(match DIALECT {
             // Claimed for a minute, so another instance's worker skips them.
-            "UPDATE mail_queue SET next_try_at = $1 + 60 WHERE id IN \
-               (SELECT id FROM mail_queue WHERE sent_at IS NULL AND next_try_at <= $1 \
-                ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, recipient, subject, body_text, body_html",
-        )
+            Dialect::Postgres => {
+                "UPDATE mail_queue SET next_try_at = $1 + 60 WHERE id IN \
+                       (SELECT id FROM mail_queue WHERE sent_at IS NULL AND next_try_at <= $1 \
+                        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                     RETURNING id, recipient, subject, body_text, body_html"
+            }
+            // One file has one worker's instance.
+            Dialect::Sqlite => {
+                "SELECT id, recipient, subject, body_text, body_html FROM mail_queue \
+                     WHERE sent_at IS NULL AND next_try_at <= $1 ORDER BY id LIMIT $2"
+            }
+        })
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -1066,5 +1116,40 @@ impl Store for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Housekeeping for SqlStore {
+    async fn sweep(&self, c: &Sweep) -> StoreResult<Swept> {
+        let sessions =
+            sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                .bind(c.sessions_seen_before)
+                .bind(c.sessions_started_before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let throttle =
+            sqlx::query("DELETE FROM throttle WHERE last_failure_at < $1 AND locked_until <= $2")
+                .bind(c.throttle_before)
+                .bind(c.now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let expired = |sql| self.delete_before(sql, c.now);
+        Ok(Swept {
+            sessions,
+            flows: expired("DELETE FROM recovery_flows WHERE expires_at < $1").await?,
+            tickets: expired("DELETE FROM cas_tickets WHERE expires_at <= $1").await?,
+            captchas: expired("DELETE FROM captchas WHERE expires_at <= $1").await?,
+            throttle,
+            audit: match c.audit_before {
+                Some(before) => {
+                    self.delete_before("DELETE FROM audit_events WHERE at < $1", before)
+                        .await?
+                }
+                None => 0,
+            },
+        })
     }
 }

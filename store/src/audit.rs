@@ -2,7 +2,13 @@
 //! carry no secret: no password, hash, code or session token.
 use std::str::FromStr;
 
-use crate::ssr::request::ClientInfo;
+/// Who is asking: the client address and browser, as audit events and
+/// notices report them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub addr: String,
+    pub user_agent: String,
+}
 
 macro_rules! string_enum {
     ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -19,6 +25,14 @@ macro_rules! string_enum {
             type Err = ();
             fn from_str(s: &str) -> Result<Self, ()> {
                 match s { $($text => Ok($name::$variant),)+ _ => Err(()) }
+            }
+        }
+
+        /// Read back from its stored name; an unknown one is a decoding error.
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                value.parse().map_err(|_| format!("unknown stored value {value:?}"))
             }
         }
     };

@@ -1,9 +1,9 @@
 //! The one error type server functions return: user-facing variants carry
 //! what the page needs to say; internal failures say nothing more.
 use gatehouse_policy::Rule;
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -177,41 +177,9 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// A password as it travels in a server-function argument: its `Debug`
-/// never shows the value, so no log line or panic message can leak it.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Password(String);
-
-impl Password {
-    pub fn new(value: impl Into<String>) -> Self {
-        Password(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_debug_prints_no_secret() {
-        let p = Password::new("Harbour7Lights");
-        assert_eq!(format!("{p:?}"), "Password(***)");
-    }
 
     #[test]
     fn a_server_side_failure_reaches_the_browser_without_its_text() {

@@ -1,0 +1,347 @@
+//! The records the store reads and writes, and the changes it applies in
+//! one transaction each.
+use gatehouse_types::{AccountStatus, LoginName, Role};
+
+use crate::audit::AuditEvent;
+use crate::mail::OutgoingMail;
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub email: String,
+    pub alt_email: Option<String>,
+    pub mobile: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
+    pub valid_until: Option<String>,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<i64>,
+    pub must_change: bool,
+    pub language: String,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("login", &self.login)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .field("must_change", &self.must_change)
+            .finish_non_exhaustive()
+    }
+}
+
+pub struct NewAccount {
+    pub login: LoginName,
+    pub display_name: String,
+    pub role: Role,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub password_hash: Option<String>,
+    pub must_change: bool,
+    pub now: i64,
+}
+
+/// What the institution's records say of an account: the fields an import
+/// sets. Never a password, never the status an administrator set.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRecord {
+    pub login: String,
+    pub display_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub alt_email: Option<String>,
+    /// ISO date, inclusive.
+    pub valid_until: Option<String>,
+    pub language: String,
+}
+
+/// An import's changes, applied in one transaction: all of them or none.
+pub struct ImportBatch<'a> {
+    pub create: &'a [AccountRecord],
+    pub update: &'a [AccountRecord],
+    pub audit: &'a [AuditEvent],
+    pub now: i64,
+}
+
+/// An administrator's action on one account, applied in one transaction
+/// with its audit event and the notice to the user.
+pub struct AdminChange<'a> {
+    pub account_id: i64,
+    pub status: Option<AccountStatus>,
+    /// Require a password change at the next sign-in.
+    pub must_change: bool,
+    pub end_sessions: bool,
+    /// A throttle key whose failures and lock are cleared.
+    pub clear_throttle: Option<&'a str>,
+    pub notice: Option<&'a OutgoingMail>,
+    pub audit: &'a AuditEvent,
+    pub now: i64,
+}
+
+/// Which audit events to read; unset fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The account the event is about (login name, lower case).
+    pub subject: Option<String>,
+    pub action: Option<String>,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub until: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Session {
+    pub id_hash: String,
+    pub account_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// When the password was last entered in this session.
+    pub reauthenticated_at: Option<i64>,
+}
+
+/// A session as its owner sees it listed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ListedSession {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub account_id: i64,
+    pub now: i64,
+    pub client_addr: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Everything a password change writes, applied in one transaction.
+pub struct PasswordChange<'a> {
+    pub account_id: i64,
+    /// The hash the change was checked against; if it changed meanwhile the
+    /// whole change is refused.
+    pub expected_hash: Option<&'a str>,
+    pub new_hash: &'a str,
+    pub history_depth: usize,
+    /// The session that made the change stays; every other one ends.
+    pub keep_session: Option<&'a str>,
+    pub notice: &'a OutgoingMail,
+    pub audit: &'a AuditEvent,
+    /// A forgot-password flow this change completes: it must still be
+    /// waiting for its new password, and is marked done.
+    pub complete_flow: Option<&'a str>,
+    /// A throttle key whose failures and lock the change clears.
+    pub clear_throttle: Option<&'a str>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowState {
+    /// Identified; choosing where the code goes.
+    Channel,
+    /// A code is out.
+    Code,
+    /// The code was right; waiting for the new password.
+    Password,
+    Done,
+    Void,
+}
+
+impl FlowState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowState::Channel => "channel",
+            FlowState::Code => "code",
+            FlowState::Password => "password",
+            FlowState::Done => "done",
+            FlowState::Void => "void",
+        }
+    }
+}
+
+impl std::str::FromStr for FlowState {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "channel" => FlowState::Channel,
+            "code" => FlowState::Code,
+            "password" => FlowState::Password,
+            "done" => FlowState::Done,
+            "void" => FlowState::Void,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// A forgot-password or first-time flow.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Flow {
+    pub id_hash: String,
+    pub login_key: String,
+    /// `None` for a login name with no account: such a flow looks the same
+    /// from outside but never sends anything.
+    pub account_id: Option<i64>,
+    #[sqlx(try_from = "String")]
+    pub state: FlowState,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub channel: Option<String>,
+    pub code_hash: Option<String>,
+    pub code_expires_at: Option<i64>,
+    pub codes_sent: i64,
+    pub last_sent_at: Option<i64>,
+    pub wrong_codes: i64,
+    /// The channel a reset already proved, when 2-step verification asks
+    /// for one more.
+    pub first_factor: Option<String>,
+    /// The CAS e-service a sign-in's second step is for.
+    pub service: Option<String>,
+}
+
+pub struct NewFlow<'a> {
+    pub id_hash: &'a str,
+    pub login_key: &'a str,
+    pub account_id: Option<i64>,
+    pub now: i64,
+    pub expires_at: i64,
+    pub service: Option<&'a str>,
+}
+
+/// A factor proved on a flow.
+pub struct FactorPassed<'a> {
+    pub flow: &'a str,
+    /// The code that was checked: the flow must still hold it, and it is
+    /// used up. `None` for a factor checked elsewhere (authenticator app,
+    /// security questions, recovery code).
+    pub code_hash: Option<&'a str>,
+    /// `Some(channel)`: one more factor is needed, so the flow goes back to
+    /// choosing a channel; `None`: the flow moves on to its last step.
+    pub first_factor: Option<&'a str>,
+}
+
+/// A new version of an account's security info, written only if the
+/// stored one is still `expected_version` (`None`: none stored yet),
+/// with its notices and audit event, in one transaction.
+pub struct SecuritySave<'a> {
+    pub account_id: i64,
+    pub expected_version: Option<i64>,
+    pub document: &'a str,
+    pub notices: &'a [OutgoingMail],
+    pub audit: Option<&'a AuditEvent>,
+    /// Sessions of the account that end in the same write.
+    pub end_sessions: EndSessions<'a>,
+    pub now: i64,
+}
+
+/// What the accounts look like as a whole (no login name in it).
+#[derive(Default)]
+pub struct AccountsProfile {
+    /// Email domains, most used first, with how many accounts use each.
+    pub domains: Vec<(String, i64)>,
+    /// Accounts with no security info: how many have no mobile number in
+    /// the records, and how many have one.
+    pub plain: (i64, i64),
+    /// The security-info documents, each with whether the records hold a
+    /// mobile number for its account.
+    pub documents: Vec<(String, bool)>,
+}
+
+/// What a clean-up deletes: everything expired by `now`, and what is
+/// older than the cut-offs.
+pub struct Sweep {
+    pub now: i64,
+    /// Sessions last seen before this (idle) or started before this
+    /// (absolute lifetime).
+    pub sessions_seen_before: i64,
+    pub sessions_started_before: i64,
+    /// Throttle rows whose last count is older than this and whose lock
+    /// is over.
+    pub throttle_before: i64,
+    /// Audit events before this; `None` keeps them all.
+    pub audit_before: Option<i64>,
+}
+
+/// How many rows a clean-up deleted, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions: u64,
+    pub flows: u64,
+    pub tickets: u64,
+    pub captchas: u64,
+    pub throttle: u64,
+    pub audit: u64,
+}
+
+/// The two ways a CAPTCHA challenge is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptchaMedia {
+    Image,
+    Audio,
+}
+
+/// Which of an account's sessions a change ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSessions<'a> {
+    None,
+    /// Every one but this (the session making the change).
+    AllBut(&'a str),
+    All,
+}
+
+/// A code that went out, as recorded on its flow.
+pub struct CodeSent<'a> {
+    pub flow: &'a str,
+    pub channel: &'a str,
+    pub code_hash: &'a str,
+    pub code_expires_at: i64,
+    /// The count read before the send was claimed; the claim made it one
+    /// more.
+    pub codes_sent_before: i64,
+    pub now: i64,
+}
+
+/// The next code of a flow, claimed before it is sent.
+pub struct SendClaim<'a> {
+    pub flow: &'a str,
+    /// The count and the last send as read; another claim made meanwhile
+    /// wins.
+    pub codes_sent_before: i64,
+    pub last_sent_before: Option<i64>,
+    pub max_codes: i64,
+    pub cooldown_seconds: i64,
+    pub now: i64,
+}
+
+/// A CAS service ticket as stored (its id only as a hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Ticket {
+    pub service: String,
+    pub account_id: i64,
+    pub from_new_login: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+/// Flow states are stored as their names; an unknown one read back is a
+/// decoding error.
+impl TryFrom<String> for FlowState {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        value
+            .parse()
+            .map_err(|_| format!("unknown stored value {value:?}"))
+    }
+}
