@@ -27,6 +27,9 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+echo "== formatting (cargo fmt --check)"
+cargo fmt --all --check
+
 echo "== unit, property and integration tests (SQLite)"
 # `frontend` is left out: it is only the wasm entry points (its `hydrate`
 # and `csr` features cannot share one build with the server's `ssr`). The SMTP test is
