@@ -176,7 +176,10 @@ async fn both_migration_folders_make_the_same_schema() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = sqlite_schema(&format!("sqlite://{}/parity.db", dir.path().display())).await;
 
-    let name = format!("gatehouse_parity_{:016x}", std::process::id() as u64 ^ 0x9e37_79b9);
+    let name = format!(
+        "gatehouse_parity_{:016x}",
+        std::process::id() as u64 ^ 0x9e37_79b9
+    );
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
     admin
         .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
@@ -186,7 +189,9 @@ async fn both_migration_folders_make_the_same_schema() {
         .execute(format!("CREATE DATABASE {name}").as_str())
         .await
         .unwrap();
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(b, _)| b);
     let postgres = postgres_schema(&format!("{base}/{name}")).await;
     admin
         .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
@@ -195,7 +200,8 @@ async fn both_migration_folders_make_the_same_schema() {
 
     assert!(!sqlite.tables.is_empty(), "the migrations made no table");
     assert_eq!(sqlite.tables, postgres.tables, "tables");
-    let only = |a: &BTreeSet<Column>, b: &BTreeSet<Column>| a.difference(b).cloned().collect::<Vec<_>>();
+    let only =
+        |a: &BTreeSet<Column>, b: &BTreeSet<Column>| a.difference(b).cloned().collect::<Vec<_>>();
     assert!(
         sqlite.columns == postgres.columns,
         "columns only in SQLite: {:?}\ncolumns only in PostgreSQL: {:?}",
