@@ -27,14 +27,6 @@ macro_rules! string_enum {
                 match s { $($text => Ok($name::$variant),)+ _ => Err(()) }
             }
         }
-
-        /// Read back from its stored name; an unknown one is a decoding error.
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(value: String) -> Result<Self, String> {
-                value.parse().map_err(|_| format!("unknown stored value {value:?}"))
-            }
-        }
     };
 }
 
@@ -62,6 +54,8 @@ string_enum!(Outcome {
     Failure => "failure",
     Refused => "refused",
 });
+
+gatehouse_types::stored_as_name!(Action, Outcome);
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEvent {

@@ -335,13 +335,4 @@ pub struct Ticket {
     pub expires_at: i64,
 }
 
-/// Flow states are stored as their names; an unknown one read back is a
-/// decoding error.
-impl TryFrom<String> for FlowState {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        value
-            .parse()
-            .map_err(|_| format!("unknown stored value {value:?}"))
-    }
-}
+gatehouse_types::stored_as_name!(FlowState);

@@ -98,8 +98,10 @@ pub struct Me {
     pub password_due_in_days: Option<i64>,
 }
 
-/// Roles and statuses are stored as their names; an unknown one read back
-/// is a decoding error.
+/// Names stored as text (role, status, and the store's flow states and
+/// audit actions) read back as their enums; an unknown one is a decoding
+/// error. The enum must implement `FromStr`.
+#[macro_export]
 macro_rules! stored_as_name {
     ($($name:ty),+) => {$(
         impl TryFrom<String> for $name {
