@@ -9,18 +9,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::ssr::cas;
-use app::ssr::clock::Clock;
-use app::ssr::codes::Keys;
-use app::ssr::config::Config;
-use app::ssr::config::{Mode, Transport};
-use app::ssr::mail::{spawn_worker, FileOutbox, MailTransport, SmtpMail};
-use app::ssr::mailbox::{DemoMailbox, Recorded};
-use app::ssr::passwords::PasswordHasher;
-use app::ssr::sms::{HttpSmsGateway, SmsGateway, SmsOutbox};
+use app::ssr::notice_texts::Translations;
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::routing::get;
 use axum::Router;
+use gatehouse_core::clock::Clock;
+use gatehouse_core::codes::Keys;
+use gatehouse_core::config::Config;
+use gatehouse_core::config::{Mode, Transport};
+use gatehouse_core::mail::{spawn_worker, FileOutbox, MailTransport, SmtpMail};
+use gatehouse_core::mailbox::{DemoMailbox, Recorded};
+use gatehouse_core::passwords::PasswordHasher;
+use gatehouse_core::sms::{HttpSmsGateway, SmsGateway, SmsOutbox};
+use gatehouse_core::Core;
 use gatehouse_policy::Policy;
 use gatehouse_store::{PgStore, SqliteStore, Store};
 use leptos::config::LeptosOptions;
@@ -73,7 +75,7 @@ pub async fn build_state(
             clock: clock.clone(),
         });
     }
-    Ok(AppState {
+    let core = Core {
         config: Arc::new(config),
         policy: Arc::new(policy),
         store,
@@ -84,9 +86,13 @@ pub async fn build_state(
         sms,
         mailbox,
         keys: Arc::new(keys),
-        leptos_options,
         send_times: Arc::default(),
         decoys: Arc::default(),
+        texts: Arc::new(Translations),
+    };
+    Ok(AppState {
+        core,
+        leptos_options,
     })
 }
 
@@ -201,8 +207,8 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         state.clock.clone(),
         state.mail_wakeup.clone(),
     );
-    app::ssr::lifecycle::spawn_reminders(Arc::new(state.clone()));
-    app::ssr::housekeeping::spawn(Arc::new(state.clone()));
+    gatehouse_core::lifecycle::spawn_reminders(Arc::new(state.core.clone()));
+    gatehouse_core::housekeeping::spawn(Arc::new(state.core.clone()));
     tracing::info!(
         "Gatehouse listening on http://{}",
         listener.local_addr().unwrap_or(addr)

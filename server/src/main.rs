@@ -3,9 +3,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use app::ssr::clock::SystemClock;
-use app::ssr::records::{self, Format, Importer};
 use clap::{Parser, Subcommand};
+use gatehouse_core::clock::SystemClock;
+use gatehouse_core::records::{self, Format, Importer};
 use gatehouse_store::ClientInfo;
 use server::accounts::{self, AccountInput};
 use server::{build_state, serve, settings};

@@ -149,7 +149,7 @@ pub async fn set_language(
     let next = q
         .next
         .as_deref()
-        .and_then(app::ssr::service_url::local_path)
+        .and_then(gatehouse_core::service_url::local_path)
         .unwrap_or("/")
         .to_owned();
     // The cookie the i18n library reads on the server and writes in the browser.

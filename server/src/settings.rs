@@ -3,9 +3,9 @@
 //! `GATEHOUSE_POLICY__PRESET=standards`).
 use std::path::Path;
 
-use app::ssr::config::Config;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use gatehouse_core::config::Config;
 use gatehouse_policy::Policy;
 
 pub fn load(file: Option<&Path>) -> Result<(Config, Policy), String> {

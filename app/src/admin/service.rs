@@ -154,9 +154,9 @@ pub async fn act(
     }
     let notice = match action {
         AdminAction::Unlock => None,
-        AdminAction::SendReset => Some(notices::reset_invitation(&state.config, &account)),
+        AdminAction::SendReset => Some(notices::reset_invitation(&state.core, &account)),
         _ => Some(notices::admin_action(
-            &state.config,
+            &state.core,
             &account,
             action.as_str(),
         )),

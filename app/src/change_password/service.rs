@@ -87,7 +87,7 @@ pub async fn change_password(
         .await
         .map_err(internal)?;
     let notice = notices::password_changed(
-        &state.config,
+        &state.core,
         account,
         state.clock.now(),
         client,

@@ -86,7 +86,7 @@ pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Res
         .collect();
     if !accounts.is_empty() {
         let now = state.clock.now();
-        let mail = notices::login_names(&state.config, email, &accounts, now, client);
+        let mail = notices::login_names(&state.core, email, &accounts, now, client);
         let events: Vec<AuditEvent> = accounts
             .iter()
             .map(|a| AuditEvent::about(&a.login, Action::LoginNamesSent, Outcome::Success, client))

@@ -864,7 +864,7 @@ pub async fn reset(
 
     let new_hash = state.hasher.hash(new.expose()).await.map_err(internal)?;
     let notice = notices::password_changed(
-        &state.config,
+        &state.core,
         &account,
         state.clock.now(),
         client,

@@ -185,7 +185,7 @@ async fn commit_ending(
 ) -> Result<(), AppError> {
     let client = crate::ssr::request::current_client(&state.config).await;
     let notice =
-        notices::security_changed(&state.config, account, change, state.clock.now(), &client);
+        notices::security_changed(&state.core, account, change, state.clock.now(), &client);
     let mut mails = vec![notice.clone()];
     if let Some(old) = also.filter(|old| !old.eq_ignore_ascii_case(&account.email)) {
         mails.push(notice.to(old));
@@ -540,7 +540,7 @@ pub async fn reset_by_admin(
     stored.doc = factors::SecurityDoc::default();
     let client = crate::ssr::request::current_client(&state.config).await;
     let notice = notices::security_changed(
-        &state.config,
+        &state.core,
         account,
         "two_step_reset",
         state.clock.now(),

@@ -1,24 +1,17 @@
-//! Server-only machinery the flows share: state, storage, hashing,
-//! sessions, throttling, mail and audit.
+//! Server-only glue between HTTP and the core services: the state the
+//! server functions reach, the request's client and cookies, the content
+//! security policy, the CAS endpoints and the CAPTCHA media. The services
+//! themselves are `gatehouse_core`'s, re-exported here under their names.
 pub mod captcha;
 pub mod cas;
-pub mod clock;
-pub mod codes;
-pub mod config;
 pub mod csp;
-pub mod factors;
-pub mod housekeeping;
-pub mod lifecycle;
-pub mod mail;
-pub mod mailbox;
-pub mod notices;
-pub mod passwords;
-pub mod records;
+pub mod notice_texts;
 pub mod request;
-pub mod service_url;
 pub mod sessions;
-pub mod sms;
 pub mod state;
-pub mod throttle;
 
+pub use gatehouse_core::{
+    clock, codes, config, factors, housekeeping, lifecycle, mail, mailbox, notices, passwords,
+    records, service_url, sms, throttle,
+};
 pub use state::{state, AppState};

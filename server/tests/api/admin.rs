@@ -83,7 +83,7 @@ async fn post_upload(
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_admin_function_refuses_anyone_but_an_administrator() {
     let app = spawn_app().await;
     let student = app.student("s5000001").await;
@@ -140,7 +140,7 @@ async fn every_admin_function_refuses_anyone_but_an_administrator() {
     assert_eq!(account.status, app::account::AccountStatus::Active);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_admin_finds_accounts_by_login_name_or_email() {
     let app = spawn_app().await;
     let admin = app.admin("a5000010").await;
@@ -176,7 +176,7 @@ async fn an_admin_finds_accounts_by_login_name_or_email() {
     assert!(found.as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn each_action_takes_effect_is_audited_and_told_to_the_user() {
     let app = spawn_app().await;
     let admin = app.admin("a5000020").await;
@@ -301,7 +301,7 @@ async fn each_action_takes_effect_is_audited_and_told_to_the_user() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_audit_log_filters_by_account_action_and_date_and_exports_csv() {
     let app = spawn_app().await;
     app.admin("a5000030").await;
@@ -370,7 +370,7 @@ async fn the_audit_log_filters_by_account_action_and_date_and_exports_csv() {
     assert!(!text.contains(NEW));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_uploaded_file_is_imported_and_its_report_kept() {
     let app = spawn_app().await;
     let admin = app.admin("a5000040").await;
@@ -419,7 +419,7 @@ async fn an_uploaded_file_is_imported_and_its_report_kept() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_audit_export_never_hands_a_spreadsheet_a_formula() {
     // Arrange: a failed sign-in under a login name that is a formula.
     let app = spawn_app().await;
@@ -447,7 +447,7 @@ async fn the_audit_export_never_hands_a_spreadsheet_a_formula() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_upload_cut_off_half_way_imports_nothing() {
     // Arrange: a records file whose multipart stream stops before its end
     // (no closing boundary), as a dropped connection leaves it.

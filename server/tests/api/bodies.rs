@@ -56,7 +56,7 @@ fn bad_bodies() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     ]
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_server_function_answers_a_malformed_body_with_a_4xx() {
     // Arrange
     let app = spawn_app().await;
@@ -90,7 +90,7 @@ async fn every_server_function_answers_a_malformed_body_with_a_4xx() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_malformed_body_gets_the_bad_request_error_and_no_server_error_log() {
     let app = spawn_app().await;
 
@@ -139,7 +139,7 @@ pub(crate) async fn oneshot(
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_twenty_megabyte_body_answers_413_declared_or_streamed() {
     let app = spawn_app().await;
     let big = 20 * 1024 * 1024;
@@ -157,7 +157,7 @@ async fn a_twenty_megabyte_body_answers_413_declared_or_streamed() {
     assert_eq!((status, error.as_str()), (413, "\"TooLarge\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_well_formed_request_still_reaches_its_server_function() {
     let app = spawn_app().await;
     let password = app.create_account("s6100001").await;

@@ -1,6 +1,6 @@
 //! Gatehouse as a CAS 3.0 server: every endpoint, its error codes, ticket
 //! reuse and expiry (fake clock), renew, gateway, logout.
-use app::ssr::config::CasService;
+use gatehouse_core::config::CasService;
 use serde_json::Value;
 
 use crate::helpers::{spawn_app_with, TestApp};
@@ -69,7 +69,7 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_signed_in_user_gets_a_ticket_that_validates_once() {
     let app = cas_app().await;
     let client = app.cas_user("s5000001").await;
@@ -102,7 +102,7 @@ async fn a_signed_in_user_gets_a_ticket_that_validates_once() {
     assert!(actions.contains(&("cas.ticket_validated".into(), "success".into())));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_validation_endpoint_speaks_its_format() {
     let app = cas_app().await;
     let client = app.cas_user("s5000002").await;
@@ -149,7 +149,7 @@ async fn every_validation_endpoint_speaks_its_format() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn failures_answer_with_the_protocol_codes() {
     let app = cas_app().await;
     let client = app.cas_user("s5000003").await;
@@ -201,7 +201,7 @@ async fn failures_answer_with_the_protocol_codes() {
         .contains("cas:user"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unregistered_service_gets_a_refusal_and_never_a_ticket() {
     let app = cas_app().await;
     let client = app.cas_user("s5000004").await;
@@ -239,7 +239,7 @@ async fn an_unregistered_service_gets_a_refusal_and_never_a_ticket() {
     assert_eq!(r.headers()["location"], "/login");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn without_a_session_login_asks_for_the_password_unless_gateway() {
     let app = cas_app().await;
     let client = app.client();
@@ -289,7 +289,7 @@ async fn without_a_session_login_asks_for_the_password_unless_gateway() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn renew_asks_for_the_password_again() {
     let app = cas_app().await;
     let client = app.cas_user("s5000007").await;
@@ -313,7 +313,7 @@ async fn renew_asks_for_the_password_again() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn no_ticket_before_an_initial_password_is_changed() {
     let app = cas_app().await;
     let initial = app.create_account("s5000008").await;
@@ -336,7 +336,7 @@ async fn no_ticket_before_an_initial_password_is_changed() {
     assert_eq!(r.headers()["location"], "/account/password");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn logout_ends_single_sign_on_and_returns_to_the_service() {
     let app = cas_app().await;
     let client = app.cas_user("s5000009").await;
@@ -354,7 +354,7 @@ async fn logout_ends_single_sign_on_and_returns_to_the_service() {
         .starts_with("/login?service="));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_password_change_elsewhere_ends_single_sign_on() {
     let app = cas_app().await;
     let client = app.cas_user("s5000010").await;
@@ -399,7 +399,7 @@ fn assert_schema_valid(xml: &str) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_answer_follows_the_cas_3_schema() {
     let app = cas_app().await;
     let client = app.cas_user("s5000030").await;
@@ -424,7 +424,7 @@ async fn every_answer_follows_the_cas_3_schema() {
     assert_schema_valid(&proxy.text().await.unwrap());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_attributes_come_in_the_order_the_schema_fixes() {
     let app = cas_app().await;
     let client = app.cas_user("s5000031").await;
@@ -441,7 +441,7 @@ async fn the_attributes_come_in_the_order_the_schema_fixes() {
     assert!(at("isFromNewLogin") < at("display_name"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn tickets_use_only_the_letters_digits_and_hyphen_of_the_protocol() {
     let app = cas_app().await;
     let client = app.cas_user("s5000032").await;
@@ -457,7 +457,7 @@ async fn tickets_use_only_the_letters_digits_and_hyphen_of_the_protocol() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_service_url_with_dot_segments_gets_no_ticket() {
     let app = cas_app().await;
     let client = app.cas_user("s5000033").await;
@@ -493,7 +493,7 @@ async fn a_service_url_with_dot_segments_gets_no_ticket() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_wildcard_never_reaches_across_a_slash_to_another_host() {
     let app = spawn_app_with(|c| {
         c.cas.services = vec![CasService {

@@ -2,7 +2,7 @@ use crate::helpers::*;
 
 const NEW: &str = "Harbour7Lights";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_change_replaces_the_password_everywhere_at_once() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000001").await;
@@ -22,7 +22,7 @@ async fn a_change_replaces_the_password_everywhere_at_once() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_change_clears_the_must_change_flag() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000002").await;
@@ -32,7 +32,7 @@ async fn a_change_clears_the_must_change_flag() {
     assert_eq!(app.whoami(&client).await["must_change"], false);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_change_ends_every_other_session_and_keeps_this_one() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000003").await;
@@ -43,7 +43,7 @@ async fn a_change_ends_every_other_session_and_keeps_this_one() {
     assert_eq!(app.whoami(&this).await["login"], "s2000003");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_change_writes_a_bilingual_notice_with_no_password_in_it() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000004").await;
@@ -59,7 +59,7 @@ async fn a_change_writes_a_bilingual_notice_with_no_password_in_it() {
     assert!(!mail.contains(NEW) && !mail.contains(&initial));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_change_is_audited() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000005").await;
@@ -72,7 +72,7 @@ async fn a_change_is_audited() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_current_password_changes_nothing() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000006").await;
@@ -95,7 +95,7 @@ async fn a_wrong_current_password_changes_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_mismatched_re_entry_is_refused() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000007").await;
@@ -109,7 +109,7 @@ async fn a_mismatched_re_entry_is_refused() {
     assert_eq!(error["Invalid"][0]["problem"]["problem"], "mismatch");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn empty_fields_are_each_reported() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000008").await;
@@ -127,7 +127,7 @@ async fn empty_fields_are_each_reported() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_server_checks_every_policy_rule_itself() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000009").await;
@@ -152,7 +152,7 @@ async fn the_server_checks_every_policy_rule_itself() {
     assert!(rules.contains(&"required_class".to_owned()), "{rules:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_current_password_cannot_be_kept() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000010").await;
@@ -165,7 +165,7 @@ async fn the_current_password_cannot_be_kept() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn none_of_the_last_three_passwords_may_return() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000011").await;
@@ -216,14 +216,14 @@ async fn none_of_the_last_three_passwords_may_return() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_change_without_a_session_is_refused() {
     let app = spawn_app().await;
     let response = app.change_password(&app.client(), "x", NEW, NEW).await;
     assert_eq!(response.status(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_storage_failure_midway_leaves_nothing_changed() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000012").await;
@@ -255,7 +255,7 @@ async fn a_storage_failure_midway_leaves_nothing_changed() {
     assert!(app.outbox_after_waiting().await.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn no_password_ever_reaches_a_log_line() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000013").await;

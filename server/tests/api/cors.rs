@@ -26,7 +26,7 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_trusted_origin_signs_in_with_credentials_and_sees_the_redirect() {
     let app = trusting_the_bundle().await;
     let password = app.create_account("s1000301").await;
@@ -69,7 +69,7 @@ async fn a_trusted_origin_signs_in_with_credentials_and_sees_the_redirect() {
     assert_eq!(me["login"], "s1000301");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn any_other_origin_gets_no_cors_and_its_writes_are_refused() {
     let app = trusting_the_bundle().await;
     let password = app.create_account("s1000302").await;
@@ -99,7 +99,7 @@ async fn any_other_origin_gets_no_cors_and_its_writes_are_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn with_no_origin_configured_the_bundle_is_refused() {
     let app = spawn_app().await;
     let password = app.create_account("s1000303").await;

@@ -1,7 +1,7 @@
 //! The help page and "Forgot your login name?": what the page tells is
 //! what the settings enforce, and the reminder reaches a registered
 //! address only, under its limits, with the same answer either way.
-use app::ssr::config::CasService;
+use gatehouse_core::config::CasService;
 use serde_json::Value;
 use server::accounts::{self, AccountInput};
 
@@ -68,7 +68,7 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_registered_address_is_sent_every_login_name_it_holds_and_an_unknown_one_nothing() {
     let app = spawn_app().await;
     app.account_with_email("t4000001", "Wong Siu Ming", "wong.sm@example.edu")
@@ -129,7 +129,7 @@ async fn a_registered_address_is_sent_every_login_name_it_holds_and_an_unknown_o
         .any(|(action, _)| action == "recovery.login_names_sent"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn reminders_fired_at_once_stop_at_the_limits_per_email_and_per_address() {
     let app = spawn_app_with(|c| {
         c.recovery.login_names_per_email_per_hour = 2;
@@ -202,7 +202,7 @@ async fn reminders_fired_at_once_stop_at_the_limits_per_email_and_per_address() 
     assert_eq!(app.queued_mail_to("chan.tm@example.edu").await, 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_or_wrong_field_is_named_and_sends_nothing() {
     let app = spawn_app().await;
     app.account_with_email("t4000020", "Chan Tai Man", "chan@example.edu")
@@ -288,7 +288,7 @@ async fn a_missing_or_wrong_field_is_named_and_sends_nothing() {
     assert_eq!(app.queued_mail_to("chan@example.edu").await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_plain_form_post_comes_back_to_the_page_that_says_it_was_sent() {
     let app = spawn_app().await;
     let client = app.client();
@@ -311,7 +311,7 @@ async fn a_plain_form_post_comes_back_to_the_page_that_says_it_was_sent() {
     assert!(!page.contains("id=\"login-name-form\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_help_page_tells_the_rules_enforced_the_e_services_and_whom_to_contact() {
     let app = spawn_app_with(|c| {
         c.cas.services = vec![
@@ -381,7 +381,7 @@ async fn the_help_page_tells_the_rules_enforced_the_e_services_and_whom_to_conta
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_page_links_to_help_and_the_sign_in_page_to_the_login_name_reminder() {
     let app = spawn_app().await;
     let client = app.client();
@@ -405,7 +405,7 @@ async fn every_page_links_to_help_and_the_sign_in_page_to_the_login_name_reminde
     assert!(wizard.contains("<title>Forgot Password / First Time User (1/4) · Gatehouse</title>"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_reminder_that_cannot_be_queued_answers_like_an_unknown_address() {
     let app = spawn_app().await;
     app.account_with_email("t4000030", "Chan Tai Man", "chan.30@example.edu")

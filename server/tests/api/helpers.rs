@@ -3,10 +3,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use app::ssr::clock::ManualClock;
-use app::ssr::config::{Config, Mode, Secret};
-use app::ssr::mailbox::{DemoMailbox, Recorded};
 use app::ssr::AppState;
+use gatehouse_core::clock::ManualClock;
+use gatehouse_core::config::{Config, Mode, Secret};
+use gatehouse_core::mailbox::{DemoMailbox, Recorded};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ORIGIN};
 use server::accounts::{self, AccountInput};
 
@@ -168,7 +168,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    app::ssr::mail::spawn_worker(
+    gatehouse_core::mail::spawn_worker(
         state.store.clone(),
         state.mail.clone(),
         state.clock.clone(),
@@ -211,6 +211,9 @@ pub fn browser(origin: &str) -> reqwest::Client {
         .cookie_store(true)
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
+        // A request that is never answered fails its test, naming the URL,
+        // instead of holding the whole suite.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }

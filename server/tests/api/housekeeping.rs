@@ -1,6 +1,6 @@
 //! The periodic clean-up deletes what has expired, twice safely, and keeps
 //! the audit log unless a retention is set.
-use app::ssr::housekeeping::sweep_once;
+use gatehouse_core::housekeeping::sweep_once;
 
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
@@ -13,7 +13,7 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn expired_rows_go_and_live_ones_stay() {
     // Arrange: a session, a reset flow with its CAPTCHA used, a ticket-less
     // failure count; then a day passes, and a fresh session starts.
@@ -56,7 +56,7 @@ async fn expired_rows_go_and_live_ones_stay() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn audit_events_older_than_the_retention_go_and_no_others() {
     let app = spawn_app_with(|c| c.housekeeping.audit_retention_days = Some(30)).await;
     app.sign_in(&app.client(), "ghost-user", "Wrong-guess-1")

@@ -1,7 +1,7 @@
 //! Importing the institution's records: idempotent, row by row checked,
 //! all or nothing, never a password.
 use app::account::Role;
-use app::ssr::records::{self, Format, Importer, Report, RowOutcome};
+use gatehouse_core::records::{self, Format, Importer, Report, RowOutcome};
 use gatehouse_store::ClientInfo;
 
 use crate::helpers::{spawn_app, TestApp};
@@ -38,7 +38,7 @@ fn three_people() -> String {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn importing_the_same_file_twice_changes_nothing_the_second_time() {
     let app = spawn_app().await;
     let first = import(&app, &three_people(), false).await.unwrap();
@@ -73,7 +73,7 @@ async fn importing_the_same_file_twice_changes_nothing_the_second_time() {
     assert_eq!(app.audit_actions("f9000002").await.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_changed_row_updates_that_account_only_and_names_the_fields() {
     let app = spawn_app().await;
     import(&app, &three_people(), false).await.unwrap();
@@ -106,7 +106,7 @@ async fn a_changed_row_updates_that_account_only_and_names_the_fields() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_import_never_touches_a_password_or_an_administrators_status() {
     let app = spawn_app().await;
     let password = app.create_account("s9000001").await;
@@ -124,7 +124,7 @@ async fn an_import_never_touches_a_password_or_an_administrators_status() {
     assert_eq!(app.whoami(&client).await["must_change"], true);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_rows_are_rejected_with_their_reason_and_good_rows_still_import() {
     let app = spawn_app().await;
     let content = format!(
@@ -171,7 +171,7 @@ async fn bad_rows_are_rejected_with_their_reason_and_good_rows_still_import() {
     assert_eq!(kept.display_name, "Good One");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_reports_and_changes_nothing() {
     let app = spawn_app().await;
     let report = import(&app, &three_people(), true).await.unwrap();
@@ -192,7 +192,7 @@ async fn a_dry_run_reports_and_changes_nothing() {
     assert!(app.state.store.account_records().await.unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failure_part_way_leaves_the_database_as_it_was() {
     let app = spawn_app().await;
     import(&app, &three_people(), false).await.unwrap();
@@ -217,7 +217,7 @@ async fn a_failure_part_way_leaves_the_database_as_it_was() {
     assert!(app.audit_actions("t9000003").await.len() == 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_file_with_an_unknown_column_is_refused_whole() {
     let app = spawn_app().await;
     let err = import(
@@ -231,7 +231,7 @@ async fn a_file_with_an_unknown_column_is_refused_whole() {
     assert!(app.state.store.account_records().await.unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn json_lines_import_like_csv() {
     let app = spawn_app().await;
     let content = "{\"login\":\"a9000031\",\"display_name\":\"Ho Wing\",\"role\":\"applicant\",\"email\":\"a9000031@example.edu\",\"valid_until\":\"2027-01-31\"}\n";

@@ -1,6 +1,6 @@
 //! Account end dates with each role's grace, and password age: banner,
 //! reminder, forced change. The clock is moved by hand.
-use app::ssr::lifecycle;
+use gatehouse_core::lifecycle;
 
 use crate::helpers::{error_of, spawn_app, spawn_app_with, TestApp};
 
@@ -31,7 +31,7 @@ async fn statuses(app: &TestApp, login: &str, password: &str) -> (u16, u16) {
     (right, wrong)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn each_role_signs_in_until_its_end_date_plus_its_grace() {
     // Today is 2026-11-22.
     let app = spawn_app().await;
@@ -66,7 +66,7 @@ async fn each_role_signs_in_until_its_end_date_plus_its_grace() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_ended_account_is_told_whom_to_contact_and_the_refusal_is_audited() {
     let app = spawn_app().await;
     let password = app.create_account("s4000011").await;
@@ -84,7 +84,7 @@ async fn an_ended_account_is_told_whom_to_contact_and_the_refusal_is_audited() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_password_nearing_its_maximum_age_shows_a_banner_and_gets_one_reminder() {
     let app = spawn_app_with(|c| {
         c.password_max_age_days = Some(90);

@@ -3,7 +3,7 @@
 //! message captured.
 use std::sync::{Arc, Mutex};
 
-use app::ssr::config::{Mode, SmtpTls, Transport};
+use gatehouse_core::config::{Mode, SmtpTls, Transport};
 use serde_json::Value;
 use server::accounts::{self, AccountInput};
 
@@ -131,7 +131,7 @@ fn code_in(text: &str) -> String {
     text[start..start + 6].to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
     let app = spawn_app().await;
     let old = app.create_account("s3000001").await;
@@ -212,7 +212,7 @@ async fn a_forgotten_password_is_reset_and_everything_around_it_follows() {
     assert_eq!(app.step(&client).await, "Done");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_first_time_user_sets_a_password_and_can_sign_in() {
     let app = spawn_app().await;
     app.create_first_time("t3000002", None).await;
@@ -233,7 +233,7 @@ async fn a_first_time_user_sets_a_password_and_can_sign_in() {
             && e.detail.as_deref() == Some("first_time")));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_code_expires_exactly_at_its_lifetime() {
     let app = spawn_app().await;
     app.create_account("s3000003").await;
@@ -251,7 +251,7 @@ async fn a_code_expires_exactly_at_its_lifetime() {
     assert_eq!(app.verify(&other, &code).await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn regenerating_voids_the_old_code_with_a_cooldown_and_a_cap() {
     let app = spawn_app().await;
     app.create_account("s3000004").await;
@@ -293,7 +293,7 @@ async fn regenerating_voids_the_old_code_with_a_cooldown_and_a_cap() {
     assert_eq!(app.verify(&client, &third).await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn five_wrong_codes_void_the_flow() {
     let app = spawn_app().await;
     app.create_account("s3000005").await;
@@ -319,7 +319,7 @@ async fn five_wrong_codes_void_the_flow() {
     assert!(app.step(&client).await.get("Identify").is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_code_works_only_in_its_own_flow_and_a_new_flow_voids_the_old() {
     let app = spawn_app().await;
     app.create_account("s3000006").await;
@@ -339,7 +339,7 @@ async fn a_code_works_only_in_its_own_flow_and_a_new_flow_voids_the_old() {
     assert_eq!(app.verify(&a, &code_a).await.status(), 410);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn leaving_the_page_voids_the_flow() {
     let app = spawn_app().await;
     app.create_account("s3000008").await;
@@ -358,7 +358,7 @@ async fn leaving_the_page_voids_the_flow() {
     assert_eq!(app.verify(&other, &code).await.status(), 410);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_captcha_answer_is_good_for_one_try() {
     let app = spawn_app().await;
     app.create_account("s3000009").await;
@@ -419,7 +419,7 @@ async fn a_captcha_answer_is_good_for_one_try() {
     assert_eq!(app.post(&late, "recovery_start", &form).await.status(), 422);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_fields_are_named() {
     let app = spawn_app().await;
     let client = app.client();
@@ -475,7 +475,7 @@ async fn page(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_login_name_looks_exactly_like_a_known_one() {
     let app = spawn_app().await;
     let pool = app.pool().await;
@@ -538,7 +538,7 @@ async fn an_unknown_login_name_looks_exactly_like_a_known_one() {
     assert_eq!(masks(&again), um);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn starts_are_limited_per_login_name_and_per_address() {
     let app = spawn_app_with(|c| {
         c.recovery.starts_per_login_per_hour = 3;
@@ -575,7 +575,7 @@ async fn starts_are_limited_per_login_name_and_per_address() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn codes_sent_for_one_account_are_capped_per_hour() {
     let app = spawn_app_with(|c| c.recovery.messages_per_account_per_hour = 2).await;
     app.create_account("s3000013").await;
@@ -592,7 +592,7 @@ async fn codes_sent_for_one_account_are_capped_per_hour() {
     assert_eq!(app.codes_sent(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failing_smtp_server_leaves_nothing_half_done() {
     // Nothing listens on port 9 here: every connection is refused.
     let app = spawn_app_with(|c| {
@@ -630,7 +630,7 @@ async fn a_failing_smtp_server_leaves_nothing_half_done() {
         .contains(&("recovery.code_sent".into(), "failure".into())));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_storage_failure_while_resetting_changes_nothing() {
     let app = spawn_app().await;
     let old = app.create_account("s3000015").await;
@@ -658,7 +658,7 @@ async fn a_storage_failure_while_resetting_changes_nothing() {
     assert_eq!(app.reset(&client, NEW, NEW).await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_new_password_the_policy_refuses_changes_nothing() {
     let app = spawn_app().await;
     let old = app.create_account("s3000016").await;
@@ -680,7 +680,7 @@ async fn a_new_password_the_policy_refuses_changes_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_account_past_its_end_is_told_only_after_proving_its_channel() {
     let app = spawn_app().await;
     app.create_account("t3000017").await;
@@ -712,7 +712,7 @@ async fn an_account_past_its_end_is_told_only_after_proving_its_channel() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_code_by_text_message_goes_through_the_http_gateway() {
     let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let captured = received.clone();
@@ -738,7 +738,7 @@ async fn a_code_by_text_message_goes_through_the_http_gateway() {
     let app = spawn_app_with(|c| {
         c.sms.transport = Transport::Http;
         c.sms.http.url = url;
-        c.sms.http.authorization = app::ssr::config::Secret::new("Bearer gateway-token");
+        c.sms.http.authorization = gatehouse_core::config::Secret::new("Bearer gateway-token");
     })
     .await;
     app.create_first_time("t3000018", Some("+852 9123 4567"))
@@ -763,7 +763,7 @@ async fn a_code_by_text_message_goes_through_the_http_gateway() {
     assert!(!captured_logs().contains("gateway-token"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_captcha_is_served_as_an_image_and_as_audio() {
     let app = spawn_app().await;
     let client = app.client();
@@ -797,7 +797,7 @@ async fn the_captcha_is_served_as_an_image_and_as_audio() {
     assert_eq!(missing.status(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_demo_mailbox_exists_in_demo_mode_only() {
     let app = spawn_app().await;
     let response = app.post(&app.client(), "dev_mailbox", &[]).await;
@@ -824,7 +824,7 @@ async fn the_demo_mailbox_exists_in_demo_mode_only() {
     assert!(entries[0]["text"].as_str().unwrap().contains(&code));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_registered_email_is_asked_for_where_configured() {
     let app = spawn_app_with(|c| c.recovery.ask_email = true).await;
     app.create_account("s3000020").await;
@@ -862,7 +862,7 @@ async fn the_registered_email_is_asked_for_where_configured() {
     assert_eq!(app.codes_sent(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn no_code_reaches_a_log_line_or_the_database() {
     let app = spawn_app().await;
     app.create_account("s3000021").await;
@@ -879,7 +879,7 @@ async fn no_code_reaches_a_log_line_or_the_database() {
     assert!(!captured_logs().contains(&code));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
     let app = spawn_app().await;
     app.create_account("s3000022").await;
@@ -901,7 +901,7 @@ async fn a_plain_form_post_comes_back_to_the_page_at_the_next_step() {
 }
 
 /// Against a real SMTP server: scripts/test.sh starts maildev and says where.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the SMTP server scripts/test.sh starts (maildev)"]
 async fn a_code_arrives_through_a_real_smtp_server() {
     let port: u16 = std::env::var("E2E_SMTP_PORT")
@@ -941,7 +941,7 @@ async fn a_code_arrives_through_a_real_smtp_server() {
     assert_eq!(app.verify(&client, &code).await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn captcha_challenges_are_limited_per_address() {
     let app = spawn_app_with(|c| c.captcha.per_address_per_hour = 2).await;
     let client = app.client();
@@ -962,7 +962,7 @@ async fn captcha_challenges_are_limited_per_address() {
     assert_eq!(response.status(), 429);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_staff_account_resets_during_its_grace_and_not_after() {
     let app = spawn_app().await;
     app.create_account("f3000031").await;
@@ -985,7 +985,7 @@ async fn a_staff_account_resets_during_its_grace_and_not_after() {
     assert!(step.get("Unavailable").is_some(), "{step}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn wrong_codes_sent_all_at_once_are_checked_no_more_than_the_limit() {
     // Arrange: a flow waiting for its emailed code.
     let app = spawn_app().await;
@@ -1013,7 +1013,7 @@ async fn wrong_codes_sent_all_at_once_are_checked_no_more_than_the_limit() {
     assert_eq!(checked, max, "exactly {max} codes were checked");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn sends_fired_all_at_once_send_one_message() {
     // Arrange: a flow at the channel step.
     let app = spawn_app().await;
@@ -1050,7 +1050,7 @@ async fn sends_fired_all_at_once_send_one_message() {
     assert_eq!(sent, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_captcha_is_drawn_once_whoever_asks_and_however_often() {
     let app = spawn_app().await;
     let client = app.client();
@@ -1128,7 +1128,7 @@ async fn slow_smtp(delay: std::time::Duration) -> u16 {
     port
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_slow_mail_server_does_not_tell_which_names_exist() {
     // Arrange: every delivery takes 3 s; the floor alone is far shorter.
     let port = slow_smtp(std::time::Duration::from_secs(3)).await;
@@ -1167,7 +1167,7 @@ async fn a_slow_mail_server_does_not_tell_which_names_exist() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn wrong_captchas_cannot_use_up_another_persons_starts() {
     // An attacker elsewhere tries to start resets for a victim's name
     // without solving the CAPTCHA, more often than the name's quota.
@@ -1204,7 +1204,7 @@ async fn wrong_captchas_cannot_use_up_another_persons_starts() {
 /// would leave it (only which methods exist matters to the channel step).
 async fn enrol_directly(app: &TestApp, login: &str, i: u32) {
     use app::security_info::Method;
-    use app::ssr::factors::{Answers, AppSecret, Contact, SecurityDoc};
+    use gatehouse_core::factors::{Answers, AppSecret, Contact, SecurityDoc};
     use gatehouse_store::{EndSessions, SecuritySave};
     let account = app
         .state
@@ -1290,7 +1290,7 @@ fn best_split<T: PartialEq + Clone>(a: &[T], b: &[T]) -> f64 {
     worst
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_channel_step_tells_a_real_name_from_an_unknown_one_no_better_than_chance() {
     // Arrange: 200 accounts the way records import them (two email domains,
     // most with a mobile number), and 200 names with no account.

@@ -148,7 +148,7 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with_one_step_of_drift()
 {
     let app = spawn_app().await;
@@ -223,7 +223,7 @@ async fn an_authenticator_app_is_enrolled_encrypted_and_its_codes_work_once_with
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn wrong_second_step_codes_count_toward_the_same_throttle_as_passwords() {
     let app = spawn_app_with(|c| c.recovery.max_wrong_codes = 50).await;
     let client = app.newcomer("s2000002", "student").await;
@@ -264,7 +264,7 @@ async fn wrong_second_step_codes_count_toward_the_same_throttle_as_passwords() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_alternate_email_counts_only_after_its_code_and_the_old_address_is_told_of_a_change() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000003", "student").await;
@@ -322,7 +322,7 @@ async fn an_alternate_email_counts_only_after_its_code_and_the_old_address_is_to
     assert_eq!(app.security_notices("s2000003@example.edu"), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn changes_need_the_password_entered_within_the_window() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000004", "student").await;
@@ -347,7 +347,7 @@ async fn changes_need_the_password_entered_within_the_window() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_last_method_stays_while_two_step_is_on_and_the_default_moves_on_removal() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000005", "student").await;
@@ -397,7 +397,7 @@ async fn the_last_method_stays_while_two_step_is_on_and_the_default_moves_on_rem
     assert_eq!(app.delivered_to("s2000005@example.edu", 8).await.len(), 8);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn recovery_codes_sign_in_once_each_and_a_new_set_voids_the_old() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000006", "student").await;
@@ -472,7 +472,7 @@ async fn recovery_codes_sign_in_once_each_and_a_new_set_voids_the_old() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn security_answers_are_normalised_hashed_and_asked_at_sign_in() {
     let app = spawn_app_with(|c| c.security_info.questions.enabled = true).await;
     let client = app.newcomer("s2000007", "student").await;
@@ -531,7 +531,7 @@ async fn security_answers_are_normalised_hashed_and_asked_at_sign_in() {
     assert_eq!(answer("ST. PAUL'S", "momo", " tutor ").await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_reset_with_two_step_on_needs_a_second_factor_and_lists_every_method() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000008", "student").await;
@@ -599,7 +599,7 @@ async fn a_reset_with_two_step_on_needs_a_second_factor_and_lists_every_method()
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_administrator_resets_two_step_for_a_user_who_lost_every_method() {
     let app = spawn_app().await;
     let admin = app.admin("a2000009").await;
@@ -632,7 +632,7 @@ async fn an_administrator_resets_two_step_for_a_user_who_lost_every_method() {
         .any(|m| m.text.contains("an administrator removed every method")));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_role_that_requires_two_step_cannot_turn_it_off() {
     let app = spawn_app_with(|c| c.security_info.required_roles = vec!["staff".into()]).await;
     let client = app.newcomer("t2000010", "staff").await;
@@ -644,7 +644,7 @@ async fn a_role_that_requires_two_step_cannot_turn_it_off() {
     app.first_step("t2000010").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn wrong_second_step_codes_sent_all_at_once_are_checked_no_more_than_the_limit() {
     // Arrange: the flow's limit (5) is what holds, not the name's throttle.
     let app = spawn_app_with(|c| {
@@ -679,7 +679,7 @@ async fn wrong_second_step_codes_sent_all_at_once_are_checked_no_more_than_the_l
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn second_step_codes_asked_for_all_at_once_send_one_message() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000041", "student").await;
@@ -715,7 +715,7 @@ async fn second_step_codes_asked_for_all_at_once_send_one_message() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn contact_codes_asked_for_all_at_once_send_one_message() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000042", "student").await;
@@ -741,7 +741,7 @@ async fn contact_codes_asked_for_all_at_once_send_one_message() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_alternate_email_cannot_be_the_registered_one() {
     let app = spawn_app().await;
     let client = app.newcomer("s2000043", "student").await;
@@ -763,7 +763,7 @@ async fn the_alternate_email_cannot_be_the_registered_one() {
     assert!(app.delivered_to("S2000043@Example.edu", 1).await.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_account_disabled_during_its_second_step_cannot_finish_it() {
     // Arrange: a sign-in waiting for its app code.
     let app = spawn_app().await;
@@ -797,7 +797,7 @@ async fn an_account_disabled_during_its_second_step_cannot_finish_it() {
     assert!(app.whoami(&client).await.is_null());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_account_disabled_during_its_reset_cannot_finish_it() {
     // Arrange: a reset that proved the emailed code and waits for the new password.
     let app = spawn_app().await;
@@ -874,7 +874,7 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(str::to_owned)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn entering_the_password_again_gives_the_session_a_new_token() {
     // Arrange: a session whose cookie we hold, past the re-entry window.
     let app = spawn_app().await;
@@ -910,7 +910,7 @@ async fn entering_the_password_again_gives_the_session_a_new_token() {
     assert_eq!(whoami(old).await, Value::Null);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn weakening_a_factor_ends_every_other_session() {
     // Arrange: two sessions of one account, the second through 2-step.
     let app = spawn_app().await;
@@ -953,13 +953,13 @@ async fn weakening_a_factor_ends_every_other_session() {
     assert_eq!(app.whoami(&client).await["login"], "s2000046");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a_method() {
     // Arrange: administrators must use 2-step verification; a new one has
     // no method yet.
     let app = spawn_app_with(|c| {
         c.security_info.required_roles = vec!["admin".into()];
-        c.cas.services = vec![app::ssr::config::CasService {
+        c.cas.services = vec![gatehouse_core::config::CasService {
             name: "Portal".into(),
             url_pattern: "http://127.0.0.1:9/**".into(),
             attributes: vec![],
@@ -997,7 +997,7 @@ async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_name_is_offered_what_accounts_hold_and_its_answers_count_the_same() {
     // Arrange: the only account holds an app and security questions.
     let app = spawn_app_with(|c| c.security_info.questions.enabled = true).await;
@@ -1115,7 +1115,7 @@ async fn an_unknown_name_is_offered_what_accounts_hold_and_its_answers_count_the
         let held = app
             .state
             .store
-            .throttle_state(&app::ssr::throttle::login_key(login))
+            .throttle_state(&gatehouse_core::throttle::login_key(login))
             .await
             .unwrap()
             .unwrap();

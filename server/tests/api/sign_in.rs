@@ -1,6 +1,6 @@
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_right_password_signs_in_with_an_httponly_samesite_cookie() {
     let app = spawn_app().await;
     let password = app.create_account("s1000001").await;
@@ -17,7 +17,7 @@ async fn the_right_password_signs_in_with_an_httponly_samesite_cookie() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_login_name_is_found_whatever_its_case() {
     let app = spawn_app().await;
     let password = app.create_account("s1000002").await;
@@ -25,7 +25,7 @@ async fn the_login_name_is_found_whatever_its_case() {
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_password_and_an_unknown_name_get_the_same_answer() {
     let app = spawn_app().await;
     app.create_account("s1000003").await;
@@ -42,7 +42,7 @@ async fn a_wrong_password_and_an_unknown_name_get_the_same_answer() {
     assert_eq!(wrong, "\"InvalidCredentials\"");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn failures_beyond_the_free_ones_are_delayed_then_locked() {
     let app = spawn_app_with(|c| {
         c.throttle.free_failures = 2;
@@ -93,7 +93,7 @@ async fn failures_beyond_the_free_ones_are_delayed_then_locked() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_name_is_throttled_exactly_like_a_known_one() {
     let app = spawn_app_with(|c| {
         c.throttle.free_failures = 1;
@@ -112,7 +112,7 @@ async fn an_unknown_name_is_throttled_exactly_like_a_known_one() {
     assert_eq!(known, unknown);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn one_client_address_is_locked_after_many_failures_across_names() {
     let app = spawn_app_with(|c| {
         c.throttle.address_lock_after = 5;
@@ -129,7 +129,7 @@ async fn one_client_address_is_locked_after_many_failures_across_names() {
     assert_eq!(refused.status(), 429);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_sign_in_gets_a_new_session_and_ends_the_old_one() {
     let app = spawn_app().await;
     let password = app.create_account("s1000007").await;
@@ -150,7 +150,7 @@ async fn every_sign_in_gets_a_new_session_and_ends_the_old_one() {
     assert_eq!(app.state.store.count_sessions(account.id).await.unwrap(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     let password = app.create_account("s1000008").await;
@@ -161,7 +161,7 @@ async fn logout_ends_the_session() {
     assert!(app.whoami(&client).await.is_null());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_idle_session_ends() {
     let app = spawn_app().await;
     let password = app.create_account("s1000009").await;
@@ -170,7 +170,7 @@ async fn an_idle_session_ends() {
     assert!(app.whoami(&client).await.is_null());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_initial_password_sends_the_user_to_change_it_first() {
     let app = spawn_app().await;
     let password = app.create_account("s1000010").await;
@@ -188,7 +188,7 @@ async fn an_initial_password_sends_the_user_to_change_it_first() {
     assert_eq!(profile.headers()["location"], "/account/password");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_expired_password_must_be_changed_before_anything_else() {
     let app = spawn_app_with(|c| c.password_max_age_days = Some(90)).await;
     let initial = app.create_account("s1000011").await;
@@ -203,7 +203,7 @@ async fn an_expired_password_must_be_changed_before_anything_else() {
     assert_eq!(app.whoami(&client).await["must_change"], true);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn sign_in_successes_and_failures_are_audited() {
     let app = spawn_app().await;
     let password = app.create_account("s1000012").await;
@@ -221,7 +221,7 @@ async fn sign_in_successes_and_failures_are_audited() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_post_from_another_site_is_refused() {
     let app = spawn_app().await;
     let password = app.create_account("s1000013").await;
@@ -235,7 +235,7 @@ async fn a_post_from_another_site_is_refused() {
     assert_eq!(response.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn pages_carry_a_nonce_csp_and_refuse_framing() {
     let app = spawn_app().await;
     let response = app
@@ -260,7 +260,7 @@ async fn pages_carry_a_nonce_csp_and_refuse_framing() {
     assert!(body.contains("Login name") && body.contains("Passwords are case sensitive"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_language_cookie_switches_pages_to_traditional_chinese() {
     let app = spawn_app().await;
     let client = app.client();
@@ -280,18 +280,18 @@ async fn the_language_cookie_switches_pages_to_traditional_chinese() {
     assert!(body.contains("登入名稱"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn in_production_every_cookie_is_host_only_and_secure() {
     // Arrange: a server in production mode.
     let app = spawn_app_with(|c| {
-        c.mode = app::ssr::config::Mode::Production;
+        c.mode = gatehouse_core::config::Mode::Production;
         c.public_url = "https://login.example.edu".into();
         c.captcha.fixed_answer = None;
         // Real transports (nothing here sends a message).
-        c.mail.transport = app::ssr::config::Transport::Smtp;
+        c.mail.transport = gatehouse_core::config::Transport::Smtp;
         c.mail.smtp.host = "127.0.0.1".into();
         c.mail.smtp.port = 9;
-        c.sms.transport = app::ssr::config::Transport::Http;
+        c.sms.transport = gatehouse_core::config::Transport::Http;
         c.sms.http.url = "https://sms.example.edu/send".into();
     })
     .await;
@@ -372,7 +372,7 @@ async fn in_production_every_cookie_is_host_only_and_secure() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_language_switch_never_redirects_off_site() {
     let app = spawn_app().await;
     let response = app
@@ -399,7 +399,7 @@ async fn the_language_switch_never_redirects_off_site() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn guesses_sent_all_at_once_never_pass_the_lock() {
     // Arrange: the default throttle (10 failures lock the name).
     let app = spawn_app().await;
@@ -452,7 +452,7 @@ async fn guesses_sent_all_at_once_never_pass_the_lock() {
     println!("120 simultaneous sign-ins: {hashed_wrong} answered 401, the rest 429");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_right_password_sent_alone_after_a_burst_gives_its_attempt_back() {
     let app = spawn_app_with(|c| c.throttle.free_failures = 10).await;
     let password = app.create_account("s1000021").await;
@@ -488,7 +488,7 @@ async fn a_right_password_sent_alone_after_a_burst_gives_its_attempt_back() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_forged_forwarded_address_never_escapes_the_address_lock() {
     // Arrange: behind one proxy that appends the address it saw.
     let app = spawn_app_with(|c| {
@@ -532,7 +532,7 @@ async fn a_forged_forwarded_address_never_escapes_the_address_lock() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_locked_campus_address_can_still_reset_a_password() {
     // One NAT address for a whole campus, locked by others' failures.
     let app = spawn_app_with(|c| c.throttle.address_lock_after = 3).await;
@@ -572,7 +572,7 @@ async fn database_bytes(app: &TestApp) -> i64 {
         .sum()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_huge_login_names_stores_nothing() {
     // Arrange: the address is locked already.
     let app = spawn_app_with(|c| c.throttle.address_lock_after = 3).await;
@@ -611,7 +611,7 @@ async fn a_flood_of_huge_login_names_stores_nothing() {
     assert!(logged.is_empty(), "a refused login name is not audited");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_user_sees_their_sessions_and_signs_the_others_out() {
     // Arrange: three sessions of one account, one of another's.
     let app = spawn_app().await;

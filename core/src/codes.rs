@@ -7,7 +7,7 @@ use rand::Rng;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::security_info::Method;
+use gatehouse_types::security::Method;
 
 /// 31 symbols without look-alikes (no 0/O, 1/I/L): six of them carry
 /// about 29.7 bits.

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use gatehouse_policy::{Policy, PolicyOverrides, Preset};
 use serde::{Deserialize, Serialize};
 
-use crate::ssr::service_url::ServicePattern;
+use crate::service_url::ServicePattern;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -831,7 +831,7 @@ impl Config {
             .lifecycle
             .grace
             .keys()
-            .find(|r| r.parse::<crate::account::Role>().is_err())
+            .find(|r| r.parse::<gatehouse_types::account::Role>().is_err())
         {
             return Err(format!("lifecycle.grace: unknown role {role:?}"));
         }
@@ -874,7 +874,7 @@ impl Config {
             return Err("security_info.recovery_codes must be 5 to 20".into());
         }
         for role in &s.required_roles {
-            if role.parse::<crate::account::Role>().is_err() {
+            if role.parse::<gatehouse_types::account::Role>().is_err() {
                 return Err(format!(
                     "security_info.required_roles: unknown role {role:?}"
                 ));

@@ -7,9 +7,9 @@ use std::time::Duration;
 use time::macros::format_description;
 use time::{Date, Month};
 
-use crate::ssr::config::Config;
-use crate::ssr::notices;
-use crate::ssr::AppState;
+use crate::config::Config;
+use crate::notices;
+use crate::Core;
 use gatehouse_store::{Account, StoreResult};
 
 const DAY: i64 = 86_400;
@@ -46,20 +46,20 @@ fn add_months(date: Date, months: u32) -> Date {
 }
 
 /// Past its last day: no sign-in, no reset.
-pub fn ended(state: &AppState, account: &Account) -> bool {
+pub fn ended(state: &Core, account: &Account) -> bool {
     last_day(&state.config, account).is_some_and(|last| state.clock.now().date() > last)
 }
 
 /// Whole days until the password is due (negative once overdue); None
 /// without a maximum age or a password.
-pub fn password_days_left(state: &AppState, account: &Account) -> Option<i64> {
+pub fn password_days_left(state: &Core, account: &Account) -> Option<i64> {
     let max = i64::from(state.config.password_max_age_days?);
     let changed = account.password_changed_at?;
     Some((changed + max * DAY - state.clock.unix()).div_euclid(DAY))
 }
 
 /// The days left when the "password due soon" banner shows.
-pub fn reminder_days_left(state: &AppState, account: &Account) -> Option<i64> {
+pub fn reminder_days_left(state: &Core, account: &Account) -> Option<i64> {
     let window = i64::from(state.config.lifecycle.password_reminder_days);
     password_days_left(state, account).filter(|left| (0..window).contains(left))
 }
@@ -68,7 +68,7 @@ pub fn reminder_days_left(state: &AppState, account: &Account) -> Option<i64> {
 /// due within the reminder window and has not had one for this password.
 /// Safe to run on several instances at once: each reminder is claimed in
 /// the database. Returns how many were queued.
-pub async fn send_password_reminders(state: &AppState) -> StoreResult<usize> {
+pub async fn send_password_reminders(state: &Core) -> StoreResult<usize> {
     let Some(max) = state.config.password_max_age_days.map(i64::from) else {
         return Ok(0);
     };
@@ -86,7 +86,7 @@ pub async fn send_password_reminders(state: &AppState) -> StoreResult<usize> {
         ) else {
             continue;
         };
-        let mail = notices::password_reminder(&state.config, &account, left);
+        let mail = notices::password_reminder(state, &account, left);
         if state
             .store
             .record_password_reminder(account.id, changed, &mail, now)
@@ -102,7 +102,7 @@ pub async fn send_password_reminders(state: &AppState) -> StoreResult<usize> {
 }
 
 /// Looks for due reminders every hour while the server runs.
-pub fn spawn_reminders(state: Arc<AppState>) {
+pub fn spawn_reminders(state: Arc<Core>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -11,8 +11,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
-use crate::ssr::clock::Clock;
-use crate::ssr::config::{SmtpConfig, SmtpTls};
+use crate::clock::Clock;
+use crate::config::{SmtpConfig, SmtpTls};
 pub use gatehouse_store::OutgoingMail;
 use gatehouse_store::Store;
 

@@ -1,9 +1,9 @@
 //! Sign-in throttling: failures counted per login name and per client
 //! address, escalating delays, then a temporary lock; and the hourly
 //! quotas, reserved before the work they count.
-use crate::ssr::config::ThrottleConfig;
-use crate::ssr::sessions::internal;
-use crate::ssr::AppState;
+use crate::config::ThrottleConfig;
+use crate::sessions::internal;
+use crate::Core;
 use gatehouse_types::error::AppError;
 
 pub use gatehouse_store::throttle::{ThrottleRule, ThrottleState};
@@ -34,7 +34,7 @@ fn rule_with(c: &ThrottleConfig, free_failures: u32, lock_after: u32) -> Throttl
 /// Counts one event against each quota before the work, or refuses with
 /// the minutes to wait (giving back what it counted) if any is used up.
 pub async fn reserve_quotas(
-    state: &AppState,
+    state: &Core,
     keys: &[(String, ThrottleRule)],
 ) -> Result<Vec<i64>, AppError> {
     let now = state.clock.unix();
@@ -66,7 +66,7 @@ pub async fn reserve_quotas(
 
 /// Gives back what `reserve_quotas` counted, for work that did not happen.
 pub async fn release_quotas(
-    state: &AppState,
+    state: &Core,
     keys: &[(String, ThrottleRule)],
     reserved: &[i64],
 ) -> Result<(), AppError> {

@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use time::macros::format_description;
 
-use crate::account::Role;
-use crate::ssr::AppState;
+use crate::Core;
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
 use gatehouse_store::{AccountRecord, ImportBatch, StoreError};
+use gatehouse_types::account::Role;
 
 /// The columns of a records file, in the order the CSV header usually has.
 pub const COLUMNS: [&str; 8] = [
@@ -357,7 +357,7 @@ pub struct Importer<'a> {
 /// import. Never sets a password: new accounts get theirs through the
 /// first-time flow.
 pub async fn import(
-    state: &AppState,
+    state: &Core,
     content: &str,
     format: Format,
     dry_run: bool,

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::ssr::AppState;
+use crate::Core;
 use gatehouse_store::{StoreResult, Sweep, Swept};
 
 /// One clean-up as of the state's clock.
-pub async fn sweep_once(state: &AppState) -> StoreResult<Swept> {
+pub async fn sweep_once(state: &Core) -> StoreResult<Swept> {
     let now = state.clock.unix();
     let c = &state.config;
     let idle = i64::from(c.session.idle_minutes) * 60;
@@ -31,7 +31,7 @@ pub async fn sweep_once(state: &AppState) -> StoreResult<Swept> {
     state.store.sweep(&sweep).await
 }
 
-pub fn spawn(state: Arc<AppState>) {
+pub fn spawn(state: Arc<Core>) {
     tokio::spawn(async move {
         let minutes = u64::from(state.config.housekeeping.interval_minutes);
         let mut every = tokio::time::interval(Duration::from_secs(minutes * 60));

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
-use crate::ssr::config::SmsHttpConfig;
+use crate::config::SmsHttpConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OutgoingSms {

@@ -13,16 +13,16 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::recovery::ChannelOption;
-use crate::security_info::{Method, Question};
-use crate::ssr::codes::{mask_email, mask_mobile, normalize_code, random_code};
-use crate::ssr::mail::OutgoingMail;
-use crate::ssr::sessions::internal;
-use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
-use crate::ssr::{notices, AppState};
+use crate::codes::{mask_email, mask_mobile, normalize_code, random_code};
+use crate::mail::OutgoingMail;
+use crate::sessions::internal;
+use crate::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
+use crate::{notices, Core};
 use gatehouse_store::audit::AuditEvent;
 use gatehouse_store::{Account, EndSessions, SecuritySave, StoreError};
 use gatehouse_types::error::AppError;
+use gatehouse_types::recovery::ChannelOption;
+use gatehouse_types::security::{Method, Question};
 
 /// TOTP as the usual authenticator apps do it: SHA-1, 6 digits, 30 s.
 const TOTP_DIGITS: usize = 6;
@@ -192,7 +192,7 @@ impl SecurityDoc {
 }
 
 /// Whether the account's role must use 2-step verification.
-pub fn required_by_role(state: &AppState, account: &Account) -> bool {
+pub fn required_by_role(state: &Core, account: &Account) -> bool {
     state
         .config
         .security_info
@@ -203,7 +203,7 @@ pub fn required_by_role(state: &AppState, account: &Account) -> bool {
 
 /// Whether sign-in and reset ask for a second factor: on (chosen or
 /// required) and at least one method to ask.
-pub fn two_step_on(state: &AppState, account: &Account, doc: &SecurityDoc) -> bool {
+pub fn two_step_on(state: &Core, account: &Account, doc: &SecurityDoc) -> bool {
     (doc.two_step || required_by_role(state, account)) && !doc.registered().is_empty()
 }
 
@@ -213,7 +213,7 @@ pub struct Stored {
     version: Option<i64>,
 }
 
-pub async fn load(state: &AppState, account_id: i64) -> Result<Stored, AppError> {
+pub async fn load(state: &Core, account_id: i64) -> Result<Stored, AppError> {
     match state
         .store
         .security_info(account_id)
@@ -236,7 +236,7 @@ impl Stored {
     /// if another request changed it since it was read.
     pub async fn save(
         &self,
-        state: &AppState,
+        state: &Core,
         account_id: i64,
         notices: &[OutgoingMail],
         audit: Option<&AuditEvent>,
@@ -248,7 +248,7 @@ impl Stored {
     /// As `save`, ending sessions of the account in the same write.
     pub async fn save_ending(
         &self,
-        state: &AppState,
+        state: &Core,
         account_id: i64,
         notices: &[OutgoingMail],
         audit: Option<&AuditEvent>,
@@ -277,7 +277,7 @@ impl Stored {
     }
 }
 
-fn seal_key(state: &AppState) -> Result<[u8; 32], AppError> {
+fn seal_key(state: &Core) -> Result<[u8; 32], AppError> {
     let configured = &state.config.security_info.encryption_key;
     if configured.is_empty() {
         return Ok(state.keys.derive("authenticator-secret-key", ""));
@@ -291,7 +291,7 @@ fn seal_key(state: &AppState) -> Result<[u8; 32], AppError> {
 
 /// Encrypts an authenticator secret with AES-256-GCM, bound to its account:
 /// base64 of nonce and ciphertext.
-pub fn seal(state: &AppState, account_id: i64, secret: &[u8]) -> Result<String, AppError> {
+pub fn seal(state: &Core, account_id: i64, secret: &[u8]) -> Result<String, AppError> {
     let key = seal_key(state)?;
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -310,7 +310,7 @@ pub fn seal(state: &AppState, account_id: i64, secret: &[u8]) -> Result<String, 
     Ok(STANDARD.encode(out))
 }
 
-pub fn open(state: &AppState, account_id: i64, sealed: &str) -> Result<Vec<u8>, AppError> {
+pub fn open(state: &Core, account_id: i64, sealed: &str) -> Result<Vec<u8>, AppError> {
     let key = seal_key(state)?;
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
     let bytes = STANDARD.decode(sealed).map_err(internal)?;
@@ -336,7 +336,7 @@ pub fn new_totp_secret() -> Vec<u8> {
     secret
 }
 
-pub fn totp(state: &AppState, account: &Account, secret: Vec<u8>) -> Result<TOTP, AppError> {
+pub fn totp(state: &Core, account: &Account, secret: Vec<u8>) -> Result<TOTP, AppError> {
     TOTP::new(
         Algorithm::SHA1,
         TOTP_DIGITS,
@@ -357,7 +357,7 @@ pub struct StepWindow {
 }
 
 impl StepWindow {
-    pub fn of(state: &AppState) -> Self {
+    pub fn of(state: &Core) -> Self {
         let c = &state.config.security_info;
         StepWindow {
             before: c.totp_steps_before.into(),
@@ -398,7 +398,7 @@ pub fn normalize_answer(answer: &str) -> String {
 }
 
 /// A new set of recovery codes (as shown: `ABCDE-FGHJK`) and their hashes.
-pub fn new_recovery_codes(state: &AppState, account_id: i64) -> (Vec<String>, Vec<String>) {
+pub fn new_recovery_codes(state: &Core, account_id: i64) -> (Vec<String>, Vec<String>) {
     (0..state.config.security_info.recovery_codes)
         .map(|_| {
             let code = random_code(RECOVERY_CODE_LENGTH);
@@ -410,7 +410,7 @@ pub fn new_recovery_codes(state: &AppState, account_id: i64) -> (Vec<String>, Ve
 
 /// `salt:mac`: a random salt of its own for each code (ASVS 6.5.2), the
 /// MAC keyed with the server's secret and bound to the account.
-fn recovery_code_hash(state: &AppState, account_id: i64, code: &str) -> String {
+fn recovery_code_hash(state: &Core, account_id: i64, code: &str) -> String {
     let salt = random_code(RECOVERY_CODE_LENGTH);
     let mac = state
         .keys
@@ -420,7 +420,7 @@ fn recovery_code_hash(state: &AppState, account_id: i64, code: &str) -> String {
 
 /// Whether `stored` (a salted hash, or an unsalted one written before
 /// salts) is the hash of `code`, in constant time.
-fn recovery_code_matches(state: &AppState, account_id: i64, code: &str, stored: &str) -> bool {
+fn recovery_code_matches(state: &Core, account_id: i64, code: &str, stored: &str) -> bool {
     match stored.split_once(':') {
         Some((salt, mac)) => {
             state
@@ -443,7 +443,7 @@ pub enum Proof<'a> {
 /// questions, recovery code); an accepted TOTP step or recovery code is
 /// used up in the same write. False for a wrong proof or a lost race.
 pub async fn check(
-    state: &AppState,
+    state: &Core,
     account: &Account,
     method: Method,
     proof: Proof<'_>,
@@ -515,21 +515,21 @@ pub async fn check(
 /// security-info page and the sign-in's second step may send; refuses
 /// when it is used up. The count is given back (`uncount_message`) if the
 /// message cannot go.
-pub async fn count_message(state: &AppState, account: &Account) -> Result<i64, AppError> {
+pub async fn count_message(state: &Core, account: &Account) -> Result<i64, AppError> {
     let quota = [message_quota(state, account)];
     let counted = reserve_quotas(state, &quota).await?;
     Ok(counted.into_iter().next().unwrap_or_default())
 }
 
 pub async fn uncount_message(
-    state: &AppState,
+    state: &Core,
     account: &Account,
     counted: i64,
 ) -> Result<(), AppError> {
     release_quotas(state, &[message_quota(state, account)], &[counted]).await
 }
 
-fn message_quota(state: &AppState, account: &Account) -> (String, ThrottleRule) {
+fn message_quota(state: &Core, account: &Account) -> (String, ThrottleRule) {
     (
         format!("security-send:{}", login_key(&account.login)),
         ThrottleRule::hourly(state.config.recovery.messages_per_account_per_hour),
@@ -539,7 +539,7 @@ fn message_quota(state: &AppState, account: &Account) -> (String, ThrottleRule) 
 /// Counts a message, sends the code, and gives the count back if it could
 /// not go.
 pub async fn count_and_send(
-    state: &AppState,
+    state: &Core,
     account: &Account,
     method: Method,
     address: &str,
@@ -556,7 +556,7 @@ pub async fn count_and_send(
 
 /// Sends a verification code to `address` by email or text message.
 pub async fn send_code(
-    state: &AppState,
+    state: &Core,
     account: &Account,
     method: Method,
     address: &str,
@@ -567,12 +567,12 @@ pub async fn send_code(
     let sent = match method {
         Method::Mobile => state
             .sms
-            .send(&notices::code_sms(account, address, code, until))
+            .send(&notices::code_sms(state, account, address, code, until))
             .await
             .map_err(|e| e.to_string()),
         _ => state
             .mail
-            .deliver(&notices::code_email(account, address, code, until))
+            .deliver(&notices::code_email(state, account, address, code, until))
             .await
             .map_err(|e| e.to_string()),
     };
@@ -583,7 +583,7 @@ pub async fn send_code(
 }
 
 /// The questions an account answered, in order, as the pages show them.
-pub fn questions_of(state: &AppState, doc: &SecurityDoc) -> Vec<Question> {
+pub fn questions_of(state: &Core, doc: &SecurityDoc) -> Vec<Question> {
     let list = &state.config.security_info.questions.list;
     doc.questions
         .iter()

@@ -9,7 +9,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
-use crate::ssr::config::Argon2Config;
+use crate::config::Argon2Config;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {

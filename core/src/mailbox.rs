@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::dev_mailbox::MailboxEntry;
-use crate::ssr::clock::Clock;
-use crate::ssr::mail::{MailError, MailTransport, OutgoingMail};
-use crate::ssr::sms::{OutgoingSms, SmsError, SmsGateway};
+use crate::clock::Clock;
+use crate::mail::{MailError, MailTransport, OutgoingMail};
+use crate::sms::{OutgoingSms, SmsError, SmsGateway};
+use gatehouse_types::mailbox::MailboxEntry;
 
 /// Messages kept; older ones drop off.
 const KEPT: usize = 200;

@@ -1,0 +1,26 @@
+//! Gatehouse's services without HTTP: what every flow shares, whether a
+//! page, a server function or a protocol endpoint calls it. Nothing here
+//! reads a cookie or a header; time, randomness, mail and SMS are injected
+//! through [`Core`].
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod captcha;
+pub mod cas;
+pub mod clock;
+pub mod codes;
+pub mod config;
+pub mod factors;
+pub mod housekeeping;
+pub mod lifecycle;
+pub mod mail;
+pub mod mailbox;
+pub mod notices;
+pub mod passwords;
+pub mod records;
+pub mod service_url;
+pub mod sessions;
+pub mod sms;
+pub mod state;
+pub mod throttle;
+
+pub use state::{Core, SendTimes};
