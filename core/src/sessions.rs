@@ -6,7 +6,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::Core;
+use crate::{Browser, Cookie, Core};
 use gatehouse_store::{Account, Session};
 use gatehouse_types::account::AccountStatus;
 use gatehouse_types::error::AppError;
@@ -83,6 +83,55 @@ pub async fn enrolment_pending(state: &Core, account: &Account) -> Result<bool, 
     }
     let doc = crate::factors::load(state, account.id).await?.doc;
     Ok(doc.registered().is_empty())
+}
+
+/// The signed-in session and account of the browser, if it holds a live
+/// one; an idle or too-old session is ended here.
+pub async fn current(
+    state: &Core,
+    browser: &Browser,
+) -> Result<Option<(Session, Account)>, AppError> {
+    match browser.token(Cookie::Session) {
+        Some(token) => live(state, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// The signed-in account, or `Unauthenticated`; unless the caller is the
+/// change-password flow, an account that must change its password is
+/// refused too, and so is one whose role requires 2-step verification
+/// while it has no method yet (it may only add one: `require_enrolling`).
+pub async fn require(
+    state: &Core,
+    browser: &Browser,
+    allow_must_change: bool,
+) -> Result<(Session, Account), AppError> {
+    let (session, account) = current(state, browser)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if !allow_must_change && must_change(state, &account) {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    // Changing the password comes first; enrolment after it.
+    if !allow_must_change && enrolment_pending(state, &account).await? {
+        return Err(AppError::EnrolmentRequired);
+    }
+    Ok((session, account))
+}
+
+/// As `require`, for the security-info page, where an account that must
+/// still add its first method does so.
+pub async fn require_enrolling(
+    state: &Core,
+    browser: &Browser,
+) -> Result<(Session, Account), AppError> {
+    let (session, account) = current(state, browser)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if must_change(state, &account) {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok((session, account))
 }
 
 pub fn internal(e: impl std::fmt::Display) -> AppError {

@@ -1,12 +1,12 @@
 //! `gatehouse account create`: an account with a random initial password
 //! that must be changed at first sign-in (ASVS 6.4.1), or, for a first-time
 //! user, with no password until they set one on the forgot-password page.
-use app::account::Role;
 use app::ssr::AppState;
 use gatehouse_core::records;
 use gatehouse_policy::{check, Context, Reuse};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::{NewAccount, StoreError};
+use gatehouse_types::account::Role;
 use rand::distributions::{Alphanumeric, DistString};
 
 pub struct AccountInput {

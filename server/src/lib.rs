@@ -1,14 +1,16 @@
 //! Wiring: settings, storage and the mail worker brought up, and the axum
 //! router with the Leptos routes, server functions and security layers.
 pub mod accounts;
+pub mod audit_csv;
 pub mod bodies;
+pub mod captcha;
+pub mod cas;
 pub mod security;
 pub mod settings;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::ssr::cas;
 use app::ssr::notice_texts::Translations;
 use app::ssr::AppState;
 use app::{shell, App};
@@ -158,8 +160,8 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/lang/{code}", get(security::set_language))
-        .route("/captcha/{id}/image.png", get(app::ssr::captcha::image))
-        .route("/captcha/{id}/audio.wav", get(app::ssr::captcha::audio))
+        .route("/captcha/{id}/image.png", get(captcha::image))
+        .route("/captcha/{id}/audio.wav", get(captcha::audio))
         .route("/cas/login", get(cas::login))
         .route("/cas/logout", get(cas::logout))
         .route("/cas/validate", get(cas::validate))
@@ -168,10 +170,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cas/proxyValidate", get(cas::proxy_validate))
         .route("/cas/p3/proxyValidate", get(cas::proxy_validate))
         .route("/cas/proxy", get(cas::proxy))
-        .route(
-            "/admin/audit.csv",
-            get(app::admin::service::audit_csv_download),
-        )
+        .route("/admin/audit.csv", get(audit_csv::audit_csv_download))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -113,3 +113,16 @@ macro_rules! stored_as_name {
     )+};
 }
 stored_as_name!(Role, AccountStatus);
+
+/// One open session, as its owner sees it on My Profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Names the session in "Sign out this session" (the stored hash of
+    /// its token, never the token).
+    pub reference: String,
+    pub current: bool,
+    pub browser: String,
+    pub address: String,
+    pub started: i64,
+    pub last_seen: i64,
+}

@@ -13,7 +13,8 @@ pub use gatehouse_types::account::{AccountStatus, Me, Role};
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     use crate::ssr::{sessions, state};
     let state = state()?;
-    let Some((_, account)) = sessions::current(&state).await? else {
+    let browser = sessions::browser(&state).await;
+    let Some((_, account)) = sessions::current(&state, &browser).await? else {
         return Ok(None);
     };
     Ok(Some(Me {

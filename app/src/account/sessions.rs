@@ -1,120 +1,42 @@
 //! "Where you are signed in" on My Profile: the user's own open sessions,
 //! each with "Sign out this session", and "Sign out everywhere else".
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::page::format_unix;
 use crate::i18n::*;
 use gatehouse_types::error::AppError;
 
-/// One open session, as its owner sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SessionView {
-    /// Names the session in "Sign out this session" (the stored hash of
-    /// its token, never the token).
-    pub reference: String,
-    pub current: bool,
-    pub browser: String,
-    pub address: String,
-    pub started: i64,
-    pub last_seen: i64,
-}
+pub use gatehouse_types::account::SessionView;
 
 #[server(endpoint = "my_sessions", client = crate::api::Client)]
 pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
-    let state = crate::ssr::state()?;
-    service::list(&state)
-        .await
-        .map_err(crate::ssr::state::respond)
+    use crate::ssr::{sessions, state};
+    let state = state()?;
+    let browser = sessions::browser(&state).await;
+    let result = gatehouse_core::my_sessions::list(&state, &browser).await;
+    sessions::answer(&state, &browser, result)
 }
 
 /// Ends one of the user's sessions; ending this one signs out here.
 #[server(endpoint = "end_session", client = crate::api::Client)]
 pub async fn end_session(reference: String) -> Result<(), AppError> {
-    let state = crate::ssr::state()?;
-    service::end(&state, &reference)
-        .await
-        .map_err(crate::ssr::state::respond)
+    use crate::ssr::{sessions, state};
+    let state = state()?;
+    let browser = sessions::browser(&state).await;
+    let result = gatehouse_core::my_sessions::end(&state, &browser, &reference).await;
+    if let Ok(true) = result {
+        leptos_axum::redirect("/login");
+    }
+    sessions::answer(&state, &browser, result.map(|_| ()))
 }
 
 #[server(endpoint = "end_other_sessions", client = crate::api::Client)]
 pub async fn end_other_sessions() -> Result<(), AppError> {
-    let state = crate::ssr::state()?;
-    service::end_others(&state)
-        .await
-        .map_err(crate::ssr::state::respond)
-}
-
-#[cfg(feature = "ssr")]
-mod service {
-    use super::SessionView;
-    use crate::ssr::sessions::{self, internal};
-    use crate::ssr::AppState;
-    use gatehouse_store::audit::{Action, AuditEvent, Outcome};
-
-    use gatehouse_types::error::AppError;
-
-    pub async fn list(state: &AppState) -> Result<Vec<SessionView>, AppError> {
-        let (session, account) = sessions::require(state, false).await?;
-        let now = state.clock.unix();
-        let idle = i64::from(state.config.session.idle_minutes) * 60;
-        let absolute = i64::from(state.config.session.absolute_hours) * 3600;
-        let listed = state
-            .store
-            .account_sessions(account.id, now - idle, now - absolute)
-            .await
-            .map_err(internal)?;
-        Ok(listed
-            .into_iter()
-            .map(|s| SessionView {
-                current: s.id_hash == session.id_hash,
-                reference: s.id_hash,
-                browser: s.user_agent,
-                address: s.client_addr,
-                started: s.created_at,
-                last_seen: s.last_seen_at,
-            })
-            .collect())
-    }
-
-    pub async fn end(state: &AppState, reference: &str) -> Result<(), AppError> {
-        let (session, account) = sessions::require(state, false).await?;
-        let ended = state
-            .store
-            .end_account_session(account.id, reference)
-            .await
-            .map_err(internal)?;
-        if !ended {
-            return Err(AppError::NotFound);
-        }
-        audit(state, &account.login, "session_ended").await?;
-        if reference == session.id_hash {
-            sessions::clear_cookie(state);
-            leptos_axum::redirect("/login");
-        }
-        Ok(())
-    }
-
-    pub async fn end_others(state: &AppState) -> Result<(), AppError> {
-        let (session, account) = sessions::require(state, false).await?;
-        state
-            .store
-            .end_other_sessions(account.id, &session.id_hash)
-            .await
-            .map_err(internal)?;
-        audit(state, &account.login, "other_sessions_ended").await
-    }
-
-    async fn audit(state: &AppState, login: &str, detail: &str) -> Result<(), AppError> {
-        let client = crate::ssr::request::current_client(&state.config).await;
-        let event =
-            AuditEvent::by_user(login, Action::SignOut, Outcome::Success, &client).detail(detail);
-        state
-            .store
-            .record_audit(&event, state.clock.unix())
-            .await
-            .map_err(internal)
-    }
+    use crate::ssr::{sessions, state};
+    let state = state()?;
+    let browser = sessions::browser(&state).await;
+    let result = gatehouse_core::my_sessions::end_others(&state, &browser).await;
+    sessions::answer(&state, &browser, result)
 }
 
 /// The list on My Profile, with its buttons (plain forms: they work

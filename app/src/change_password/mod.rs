@@ -1,8 +1,6 @@
 //! Change password while signed in: the form with its live checklist, the
 //! confirmation page, and the server function that makes the change.
 mod page;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 use leptos::prelude::*;
 
@@ -16,7 +14,8 @@ pub use gatehouse_types::password::PasswordForm;
 pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
     use crate::ssr::{sessions, state};
     let state = state()?;
-    let Some((_, account)) = sessions::current(&state).await? else {
+    let browser = sessions::browser(&state).await;
+    let Some((_, account)) = sessions::current(&state, &browser).await? else {
         return Ok(None);
     };
     Ok(Some(PasswordForm {
@@ -33,18 +32,22 @@ pub async fn change_password(
     new_password: Password,
     confirm_password: Password,
 ) -> Result<(), AppError> {
-    use crate::ssr::{sessions, state, state::respond};
+    use crate::ssr::{sessions, state};
+    use gatehouse_core::change_password::{self, ChangeRequest};
     let state = state()?;
-    let (session, account) = sessions::require(&state, true).await.map_err(respond)?;
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let form = service::ChangeRequest {
-        current: &current_password,
-        new: &new_password,
-        confirm: &confirm_password,
+    let browser = sessions::browser(&state).await;
+    let changing = async {
+        let (session, account) = sessions::require(&state, &browser, true).await?;
+        let form = ChangeRequest {
+            current: &current_password,
+            new: &new_password,
+            confirm: &confirm_password,
+        };
+        change_password::change_password(&state, &session, &account, &form, &browser.client)
+            .await?;
+        leptos_axum::redirect("/account/password/done");
+        Ok(())
     };
-    service::change_password(&state, &session, &account, &form, &client)
-        .await
-        .map_err(respond)?;
-    leptos_axum::redirect("/account/password/done");
-    Ok(())
+    let result = changing.await;
+    sessions::answer(&state, &browser, result)
 }

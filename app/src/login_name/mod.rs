@@ -2,8 +2,6 @@
 //! the login names registered to that address go to it by email. The page
 //! answers the same whether or not the address is registered.
 mod page;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 use leptos::prelude::*;
 
@@ -22,14 +20,15 @@ pub async fn send_login_names(
     captcha: String,
 ) -> Result<(), AppError> {
     use crate::ssr::state::{is_form_post, respond};
+    use gatehouse_core::login_name::{self, Form};
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let form = service::Form {
+    let browser = crate::ssr::sessions::browser(&state).await;
+    let form = Form {
         email: &email,
         captcha_id: &captcha_id,
         captcha: &captcha,
     };
-    service::send(&state, &form, &client)
+    login_name::send(&state, &form, &browser.client)
         .await
         .map_err(respond)?;
     if is_form_post() {

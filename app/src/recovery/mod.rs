@@ -3,8 +3,6 @@
 //! carry; each server function answers with the step to show next.
 mod countdown;
 mod page;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 use leptos::prelude::*;
 
@@ -21,16 +19,17 @@ pub const RESUME_PATH: &str = "/forgot-password?resume=1";
 #[server(endpoint = "recovery_step", client = crate::api::Client)]
 pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    service::current_step(&state, resume)
-        .await
-        .map_err(crate::ssr::state::respond)
+    let browser = crate::ssr::sessions::browser(&state).await;
+    let step = gatehouse_core::recovery::current_step(&state, &browser, resume).await;
+    crate::ssr::sessions::answer(&state, &browser, step)
 }
 
 /// A new CAPTCHA challenge ("Display another Security Code").
 #[server(endpoint = "recovery_captcha", client = crate::api::Client)]
 pub async fn recovery_captcha() -> Result<String, AppError> {
     let state = crate::ssr::state()?;
-    service::new_captcha(&state)
+    let browser = crate::ssr::sessions::browser(&state).await;
+    gatehouse_core::recovery::new_captcha(&state, &browser.client)
         .await
         .map_err(crate::ssr::state::respond)
 }
@@ -43,24 +42,24 @@ pub async fn recovery_start(
     captcha: String,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let form = service::StartForm {
+    let browser = crate::ssr::sessions::browser(&state).await;
+    let form = gatehouse_core::recovery::StartForm {
         login: &login,
         email: email.as_deref().unwrap_or_default(),
         captcha_id: &captcha_id,
         captcha: &captcha,
     };
-    let step = service::start(&state, &form, &client).await;
-    after(step)
+    let step = gatehouse_core::recovery::start(&state, &form, &browser).await;
+    after(&state, &browser, step)
 }
 
 /// Sends a code to the chosen channel; also "Regenerate Verification Code".
 #[server(endpoint = "recovery_send", client = crate::api::Client)]
 pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let step = service::send_code(&state, channel, &client).await;
-    after(step)
+    let browser = crate::ssr::sessions::browser(&state).await;
+    let step = gatehouse_core::recovery::send_code(&state, channel, &browser).await;
+    after(&state, &browser, step)
 }
 
 /// Checks the code that was sent, or with `channel` a factor the user
@@ -73,24 +72,25 @@ pub async fn recovery_verify(
     answer: Option<Vec<String>>,
 ) -> Result<Step, AppError> {
     use crate::ssr::factors::Proof;
+    use gatehouse_core::recovery::{verify_code, verify_held};
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::current_client(&state.config).await;
+    let browser = crate::ssr::sessions::browser(&state).await;
     let code = code.unwrap_or_default();
     let step = match channel.filter(|c| !c.is_sent()) {
         Some(Channel::Questions) => {
             let answers = answer.unwrap_or_default();
-            service::verify_held(
+            verify_held(
                 &state,
                 Channel::Questions,
                 Proof::Answers(&answers),
-                &client,
+                &browser,
             )
             .await
         }
-        Some(held) => service::verify_held(&state, held, Proof::Code(&code), &client).await,
-        None => service::verify_code(&state, &code, &client).await,
+        Some(held) => verify_held(&state, held, Proof::Code(&code), &browser).await,
+        None => verify_code(&state, &code, &browser).await,
     };
-    after(step)
+    after(&state, &browser, step)
 }
 
 #[server(endpoint = "recovery_reset", client = crate::api::Client)]
@@ -99,24 +99,31 @@ pub async fn recovery_reset(
     confirm_password: Password,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let step = service::reset(&state, &new_password, &confirm_password, &client).await;
-    after(step)
+    let browser = crate::ssr::sessions::browser(&state).await;
+    let step =
+        gatehouse_core::recovery::reset(&state, &new_password, &confirm_password, &browser).await;
+    after(&state, &browser, step)
 }
 
 /// Ends this browser's flow: the page calls it when it is left.
 #[server(endpoint = "recovery_abandon", client = crate::api::Client)]
 pub async fn recovery_abandon() -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    service::abandon(&state).await
+    let browser = crate::ssr::sessions::browser(&state).await;
+    let result = gatehouse_core::recovery::abandon(&state, &browser).await;
+    crate::ssr::sessions::answer(&state, &browser, result)
 }
 
 /// A step's answer: errors get their status; a plain form post is sent
 /// back to the page, which shows the flow's new step.
 #[cfg(feature = "ssr")]
-fn after(step: Result<Step, AppError>) -> Result<Step, AppError> {
-    use crate::ssr::state::{is_form_post, respond};
-    let step = step.map_err(respond)?;
+fn after(
+    state: &crate::ssr::AppState,
+    browser: &gatehouse_core::Browser,
+    step: Result<Step, AppError>,
+) -> Result<Step, AppError> {
+    use crate::ssr::state::is_form_post;
+    let step = crate::ssr::sessions::answer(state, browser, step)?;
     if is_form_post() {
         leptos_axum::redirect(RESUME_PATH);
     }

@@ -2,7 +2,6 @@
 //! report them.
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::ConnectInfo;
 use http::HeaderMap;
 
 pub use gatehouse_store::ClientInfo;
@@ -30,18 +29,6 @@ pub fn client_info(config: &Config, headers: &HeaderMap, socket: Option<SocketAd
         .take(MAX_USER_AGENT)
         .collect();
     ClientInfo { addr, user_agent }
-}
-
-/// The client of the request a server function is answering.
-pub async fn current_client(config: &Config) -> ClientInfo {
-    let headers = leptos_axum::extract::<HeaderMap>()
-        .await
-        .unwrap_or_default();
-    let socket = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr);
-    client_info(config, &headers, socket)
 }
 
 /// The address `hops` places from the right of the header's list (every

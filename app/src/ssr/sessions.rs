@@ -1,14 +1,23 @@
-//! The session cookie of a request: read, set and cleared here; what it
-//! names is checked by `gatehouse_core::sessions`.
+//! The browser of a request, as core sees it: its client and Gatehouse's
+//! cookies read from the headers, and the cookies a service set written
+//! back as `Set-Cookie` headers. What a cookie names is checked by
+//! `gatehouse_core::sessions`.
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use leptos_axum::ResponseOptions;
 
+use crate::ssr::config::Config;
+use crate::ssr::request::client_info;
+use crate::ssr::state::respond;
 use crate::ssr::AppState;
 pub use gatehouse_core::sessions::{
-    enrolment_pending, hash_token, in_good_standing, internal, live, must_change, new_token,
+    current, enrolment_pending, hash_token, in_good_standing, internal, live, must_change,
+    new_token, require, require_enrolling,
 };
-use gatehouse_store::{Account, Session};
+use gatehouse_core::{Browser, Cookie};
 use gatehouse_types::error::AppError;
 
 pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
@@ -22,95 +31,46 @@ pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<Stri
         .map(|(_, value)| value.to_owned())
 }
 
-/// A `Set-Cookie` value for one of Gatehouse's cookies: always
-/// `HttpOnly` on `/`, `Secure` over HTTPS.
-pub fn cookie(
+/// The browser of a request with these headers, from this socket.
+pub fn browser_of(config: &Config, headers: &HeaderMap, socket: Option<SocketAddr>) -> Browser {
+    let cookies = Cookie::ALL.into_iter().filter_map(|cookie| {
+        token_from_headers(headers, &cookie.name(config)).map(|token| (cookie, token))
+    });
+    Browser::new(client_info(config, headers, socket), cookies)
+}
+
+/// The browser of the request a server function is answering.
+pub async fn browser(state: &AppState) -> Browser {
+    let headers = leptos_axum::extract::<HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let socket = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr);
+    browser_of(&state.config, &headers, socket)
+}
+
+/// The `Set-Cookie` values of the cookies a service set, in order.
+pub fn set_cookie_values(state: &AppState, browser: &Browser) -> Vec<HeaderValue> {
+    browser
+        .to_set()
+        .iter()
+        .filter_map(|set| HeaderValue::from_str(&set.header_value(&state.config)).ok())
+        .collect()
+}
+
+/// A service's answer to a server function: the cookies it set go into
+/// the response, and an error gets its status.
+pub fn answer<T>(
     state: &AppState,
-    name: &str,
-    value: &str,
-    same_site: &str,
-    max_age: Option<i64>,
-) -> String {
-    let name = state.config.cookie_name(name);
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
-    if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
+    browser: &Browser,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Some(options) = leptos::prelude::use_context::<ResponseOptions>() {
+        for value in set_cookie_values(state, browser) {
+            options.append_header(SET_COOKIE, value);
+        }
     }
-    if state.config.secure_cookie() {
-        c.push_str("; Secure");
-    }
-    c
-}
-
-/// The session cookie: its value is `token`, or with `max_age` 0 it is
-/// removed.
-pub fn session_cookie(state: &AppState, token: &str, max_age: Option<i64>) -> String {
-    cookie(
-        state,
-        &state.config.session.cookie_name,
-        token,
-        "Lax",
-        max_age,
-    )
-}
-
-pub fn set_cookie(state: &AppState, token: &str) {
-    append_set_cookie(session_cookie(state, token, None));
-}
-
-pub fn clear_cookie(state: &AppState) {
-    append_set_cookie(session_cookie(state, "", Some(0)));
-}
-
-pub fn append_set_cookie(value: String) {
-    if let (Some(options), Ok(value)) = (
-        leptos::prelude::use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&value),
-    ) {
-        options.append_header(SET_COOKIE, value);
-    }
-}
-
-/// The token the current request carries, if any.
-pub async fn current_token(state: &AppState) -> Option<String> {
-    let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
-    token_from_headers(&headers, &state.config.session_cookie_name())
-}
-
-/// The signed-in session and account of the current request, if it has a
-/// live one; an idle or too-old session is ended here.
-pub async fn current(state: &AppState) -> Result<Option<(Session, Account)>, AppError> {
-    match current_token(state).await {
-        Some(token) => live(state, &token).await,
-        None => Ok(None),
-    }
-}
-
-/// The signed-in account, or `Unauthenticated`; unless the caller is the
-/// change-password flow, an account that must change its password is
-/// refused too, and so is one whose role requires 2-step verification
-/// while it has no method yet (it may only add one: `require_enrolling`).
-pub async fn require(
-    state: &AppState,
-    allow_must_change: bool,
-) -> Result<(Session, Account), AppError> {
-    let (session, account) = current(state).await?.ok_or(AppError::Unauthenticated)?;
-    if !allow_must_change && must_change(state, &account) {
-        return Err(AppError::PasswordChangeRequired);
-    }
-    // Changing the password comes first; enrolment after it.
-    if !allow_must_change && enrolment_pending(state, &account).await? {
-        return Err(AppError::EnrolmentRequired);
-    }
-    Ok((session, account))
-}
-
-/// As `require`, for the security-info page, where an account that must
-/// still add its first method does so.
-pub async fn require_enrolling(state: &AppState) -> Result<(Session, Account), AppError> {
-    let (session, account) = current(state).await?.ok_or(AppError::Unauthenticated)?;
-    if must_change(state, &account) {
-        return Err(AppError::PasswordChangeRequired);
-    }
-    Ok((session, account))
+    result.map_err(respond)
 }

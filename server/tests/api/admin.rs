@@ -137,7 +137,10 @@ async fn every_admin_function_refuses_anyone_but_an_administrator() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(account.status, app::account::AccountStatus::Active);
+    assert_eq!(
+        account.status,
+        gatehouse_types::account::AccountStatus::Active
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

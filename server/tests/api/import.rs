@@ -1,8 +1,8 @@
 //! Importing the institution's records: idempotent, row by row checked,
 //! all or nothing, never a password.
-use app::account::Role;
 use gatehouse_core::records::{self, Format, Importer, Report, RowOutcome};
 use gatehouse_store::ClientInfo;
+use gatehouse_types::account::Role;
 
 use crate::helpers::{spawn_app, TestApp};
 

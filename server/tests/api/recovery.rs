@@ -1203,9 +1203,9 @@ async fn wrong_captchas_cannot_use_up_another_persons_starts() {
 /// Writes security info for `login` straight to the store, as enrolment
 /// would leave it (only which methods exist matters to the channel step).
 async fn enrol_directly(app: &TestApp, login: &str, i: u32) {
-    use app::security_info::Method;
     use gatehouse_core::factors::{Answers, AppSecret, Contact, SecurityDoc};
     use gatehouse_store::{EndSessions, SecuritySave};
+    use gatehouse_types::security::Method;
     let account = app
         .state
         .store

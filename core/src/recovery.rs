@@ -4,44 +4,29 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::{Channel, ChannelOption, CodeStep, Step};
-use crate::account::AccountStatus;
-use crate::change_password::service::check_new_password;
-use crate::security_info::Question;
-use crate::sign_in::service::Attempt;
-use crate::ssr::codes::{decoy_channels, decoy_questions, new_code, normalize_code, DecoyModel};
-use crate::ssr::factors::{self, Proof, SecurityDoc};
-use crate::ssr::sessions::{
-    append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
-};
-use crate::ssr::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
-use crate::ssr::{captcha, notices, AppState};
+use crate::change_password::check_new_password;
+use crate::codes::{decoy_channels, decoy_questions, new_code, normalize_code, DecoyModel};
+use crate::factors::{self, Proof, SecurityDoc};
+use crate::sessions::{hash_token, internal, new_token};
+use crate::sign_in::Attempt;
+use crate::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
+use crate::{captcha, notices, Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
 use gatehouse_store::{
     Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow, PasswordChange, SendClaim,
     StoreError,
 };
+use gatehouse_types::account::AccountStatus;
 use gatehouse_types::error::{AppError, Field, FieldError, Problem};
+use gatehouse_types::recovery::{Channel, ChannelOption, CodeStep, Step};
+use gatehouse_types::security::Question;
 use gatehouse_types::LoginName;
 use gatehouse_types::Password;
 
-/// The cookie that ties a browser to its flow. `SameSite=Strict`: no other
-/// site can make the browser send it.
-pub const COOKIE: &str = "gatehouse_recovery";
-
-fn set_flow_cookie(state: &AppState, token: &str, max_age: i64) {
-    append_set_cookie(cookie(state, COOKIE, token, "Strict", Some(max_age)));
-}
-
-async fn flow_token(state: &AppState) -> Option<String> {
-    let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
-    token_from_headers(&headers, &state.config.cookie_name(COOKIE)).filter(|t| !t.is_empty())
-}
-
 /// This browser's flow, if it has one that is still open.
-async fn open_flow(state: &AppState) -> Result<Option<Flow>, AppError> {
-    let Some(token) = flow_token(state).await else {
+async fn open_flow(state: &Core, browser: &Browser) -> Result<Option<Flow>, AppError> {
+    let Some(token) = browser.token(Cookie::Recovery) else {
         return Ok(None);
     };
     let flow = state
@@ -53,14 +38,18 @@ async fn open_flow(state: &AppState) -> Result<Option<Flow>, AppError> {
 }
 
 /// This browser's open flow, or the error that says to start again.
-async fn require_flow(state: &AppState, expected: &[FlowState]) -> Result<Flow, AppError> {
-    match open_flow(state).await? {
+async fn require_flow(
+    state: &Core,
+    browser: &Browser,
+    expected: &[FlowState],
+) -> Result<Flow, AppError> {
+    match open_flow(state, browser).await? {
         Some(flow) if expected.contains(&flow.state) => Ok(flow),
         _ => Err(AppError::FlowVoid),
     }
 }
 
-async fn account_of(state: &AppState, flow: &Flow) -> Result<Option<Account>, AppError> {
+async fn account_of(state: &Core, flow: &Flow) -> Result<Option<Account>, AppError> {
     match flow.account_id {
         Some(id) => state.store.account_by_id(id).await.map_err(internal),
         None => Ok(None),
@@ -69,18 +58,18 @@ async fn account_of(state: &AppState, flow: &Flow) -> Result<Option<Account>, Ap
 
 /// Whether the account may set its password here: active and not past
 /// its end date and its role's grace.
-fn may_reset(state: &AppState, account: &Account) -> bool {
-    account.status == AccountStatus::Active && !crate::ssr::lifecycle::ended(state, account)
+fn may_reset(state: &Core, account: &Account) -> bool {
+    account.status == AccountStatus::Active && !crate::lifecycle::ended(state, account)
 }
 
-fn unavailable(state: &AppState) -> Step {
+fn unavailable(state: &Core) -> Step {
     Step::Unavailable {
         phone: state.config.contact.phone.clone(),
         email: state.config.contact.email.clone(),
     }
 }
 
-fn identify(state: &AppState, captcha: String, restarted: bool) -> Step {
+fn identify(state: &Core, captcha: String, restarted: bool) -> Step {
     Step::Identify {
         captcha,
         ask_email: state.config.recovery.ask_email,
@@ -88,14 +77,17 @@ fn identify(state: &AppState, captcha: String, restarted: bool) -> Step {
     }
 }
 
-async fn new_identify(state: &AppState, restarted: bool) -> Result<Step, AppError> {
-    let id = new_captcha(state).await?;
+async fn new_identify(
+    state: &Core,
+    client: &ClientInfo,
+    restarted: bool,
+) -> Result<Step, AppError> {
+    let id = new_captcha(state, client).await?;
     Ok(identify(state, id, restarted))
 }
 
 /// A new CAPTCHA challenge, within the hourly number per client address.
-pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
-    let client = crate::ssr::request::current_client(&state.config).await;
+pub async fn new_captcha(state: &Core, client: &ClientInfo) -> Result<String, AppError> {
     let quotas = [(
         format!("captcha:addr:{}", client.addr),
         ThrottleRule::hourly(state.config.captcha.per_address_per_hour),
@@ -110,7 +102,7 @@ pub async fn new_captcha(state: &AppState) -> Result<String, AppError> {
 /// recovery codes, not the proved one); for an unknown name, the masks its
 /// secret-derived decoy would show.
 async fn channels(
-    state: &AppState,
+    state: &Core,
     login_key: &str,
     account: Option<(&Account, &SecurityDoc)>,
     first: Option<&str>,
@@ -144,7 +136,7 @@ fn has_mobile(account: &Account) -> bool {
 }
 
 /// How the real accounts look, read again every ten minutes.
-async fn decoy_model(state: &AppState) -> Result<DecoyModel, AppError> {
+async fn decoy_model(state: &Core) -> Result<DecoyModel, AppError> {
     const FRESH_FOR: i64 = 600;
     let now = state.clock.unix();
     let mut cached = state.decoys.lock().await;
@@ -178,7 +170,7 @@ async fn decoy_model(state: &AppState) -> Result<DecoyModel, AppError> {
 
 /// A flow's account with its security info.
 async fn security_of(
-    state: &AppState,
+    state: &Core,
     account: Option<Account>,
 ) -> Result<Option<(Account, SecurityDoc)>, AppError> {
     match account {
@@ -195,7 +187,7 @@ fn as_refs(found: &Option<(Account, SecurityDoc)>) -> Option<(&Account, &Securit
 }
 
 async fn code_step(
-    state: &AppState,
+    state: &Core,
     flow: &Flow,
     found: Option<(&Account, &SecurityDoc)>,
 ) -> Result<Step, AppError> {
@@ -232,7 +224,7 @@ async fn code_step(
     }))
 }
 
-fn password_step(state: &AppState, account: &Account) -> Step {
+fn password_step(state: &Core, account: &Account) -> Step {
     Step::NewPassword {
         policy: (*state.policy).clone(),
         login: account.login.clone(),
@@ -241,7 +233,7 @@ fn password_step(state: &AppState, account: &Account) -> Step {
 }
 
 /// The step a flow is at.
-async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
+async fn step_of(state: &Core, client: &ClientInfo, flow: &Flow) -> Result<Step, AppError> {
     let found = security_of(state, account_of(state, flow).await?).await?;
     let account = found.as_ref().map(|(a, _)| a.clone());
     Ok(match flow.state {
@@ -262,15 +254,15 @@ async fn step_of(state: &AppState, flow: &Flow) -> Result<Step, AppError> {
             None => return Err(AppError::FlowVoid),
         },
         FlowState::Done => Step::Done,
-        FlowState::Void => new_identify(state, true).await?,
+        FlowState::Void => new_identify(state, client, true).await?,
     })
 }
 
-pub async fn current_step(state: &AppState, resume: bool) -> Result<Step, AppError> {
-    let token = flow_token(state).await;
+pub async fn current_step(state: &Core, browser: &Browser, resume: bool) -> Result<Step, AppError> {
+    let token = browser.token(Cookie::Recovery);
     if resume {
-        if let Some(flow) = open_flow(state).await? {
-            return step_of(state, &flow).await;
+        if let Some(flow) = open_flow(state, browser).await? {
+            return step_of(state, &browser.client, &flow).await;
         }
     } else if let Some(token) = &token {
         state
@@ -280,19 +272,19 @@ pub async fn current_step(state: &AppState, resume: bool) -> Result<Step, AppErr
             .map_err(internal)?;
     }
     if token.is_some() {
-        set_flow_cookie(state, "", 0);
+        browser.clear(Cookie::Recovery);
     }
-    new_identify(state, resume && token.is_some()).await
+    new_identify(state, &browser.client, resume && token.is_some()).await
 }
 
-pub async fn abandon(state: &AppState) -> Result<(), AppError> {
-    if let Some(token) = flow_token(state).await {
+pub async fn abandon(state: &Core, browser: &Browser) -> Result<(), AppError> {
+    if let Some(token) = browser.token(Cookie::Recovery) {
         state
             .store
             .void_flow(&hash_token(&token))
             .await
             .map_err(internal)?;
-        set_flow_cookie(state, "", 0);
+        browser.clear(Cookie::Recovery);
     }
     Ok(())
 }
@@ -305,10 +297,11 @@ pub struct StartForm<'a> {
 }
 
 pub async fn start(
-    state: &AppState,
+    state: &Core,
     form: &StartForm<'_>,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<Step, AppError> {
+    let client = &browser.client;
     let r = &state.config.recovery;
     let login = form.login.trim();
     let mut errors = Vec::new();
@@ -394,7 +387,11 @@ pub async fn start(
         .record_audit(&event, now)
         .await
         .map_err(internal)?;
-    set_flow_cookie(state, &token, i64::from(r.flow_lifetime_minutes) * 60);
+    browser.set(
+        Cookie::Recovery,
+        &token,
+        Some(i64::from(r.flow_lifetime_minutes) * 60),
+    );
     let found = security_of(state, account).await?;
     Ok(Step::Channel {
         options: channels(state, &flow_key, as_refs(&found), None).await?,
@@ -403,13 +400,14 @@ pub async fn start(
 }
 
 pub async fn send_code(
-    state: &AppState,
+    state: &Core,
     channel: Channel,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<Step, AppError> {
+    let client = &browser.client;
     let started = Instant::now();
     let r = &state.config.recovery;
-    let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
+    let flow = require_flow(state, browser, &[FlowState::Channel, FlowState::Code]).await?;
     let now = state.clock.unix();
     let found = security_of(state, account_of(state, &flow).await?).await?;
     if !channels(
@@ -525,7 +523,7 @@ pub async fn send_code(
 }
 
 fn held_step(
-    state: &AppState,
+    state: &Core,
     flow: &Flow,
     channel: Channel,
     found: Option<(&Account, &SecurityDoc)>,
@@ -549,7 +547,7 @@ fn held_step(
 
 /// Refuses another code on a flow (a reset's or a sign-in's second step)
 /// past its number of codes or within the cooldown after the last one.
-pub fn may_send(state: &AppState, flow: &Flow) -> Result<(), AppError> {
+pub fn may_send(state: &Core, flow: &Flow) -> Result<(), AppError> {
     let r = &state.config.recovery;
     if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
         return Err(AppError::ResendCapReached);
@@ -568,7 +566,7 @@ pub fn may_send(state: &AppState, flow: &Flow) -> Result<(), AppError> {
 /// Claims the flow's next code before anything is sent: of sends arriving
 /// together one wins, the others wait for the cooldown. The claim is
 /// given back (`unclaim`) if the message cannot go.
-pub async fn claim_send(state: &AppState, flow: &Flow) -> Result<i64, AppError> {
+pub async fn claim_send(state: &Core, flow: &Flow) -> Result<i64, AppError> {
     may_send(state, flow)?;
     let r = &state.config.recovery;
     let now = state.clock.unix();
@@ -586,7 +584,7 @@ pub async fn claim_send(state: &AppState, flow: &Flow) -> Result<i64, AppError> 
     }
 }
 
-pub async fn unclaim_send(state: &AppState, flow: &Flow, claimed_at: i64) -> Result<(), AppError> {
+pub async fn unclaim_send(state: &Core, flow: &Flow, claimed_at: i64) -> Result<(), AppError> {
     state
         .store
         .release_code_send(&send_claim(state, flow, claimed_at))
@@ -594,7 +592,7 @@ pub async fn unclaim_send(state: &AppState, flow: &Flow, claimed_at: i64) -> Res
         .map_err(internal)
 }
 
-fn send_claim<'a>(state: &AppState, flow: &'a Flow, now: i64) -> SendClaim<'a> {
+fn send_claim<'a>(state: &Core, flow: &'a Flow, now: i64) -> SendClaim<'a> {
     let r = &state.config.recovery;
     SendClaim {
         flow: &flow.id_hash,
@@ -609,7 +607,7 @@ fn send_claim<'a>(state: &AppState, flow: &'a Flow, now: i64) -> SendClaim<'a> {
 /// Answers no sooner than the configured floor, nor sooner than the
 /// slowest recent delivery took, so the time a real send takes tells
 /// nothing about whether the name exists.
-pub(crate) async fn wait_for_floor(state: &AppState, started: Instant) {
+pub(crate) async fn wait_for_floor(state: &Core, started: Instant) {
     let floor =
         Duration::from_millis(state.config.recovery.send_floor_ms).max(state.send_times.slowest());
     if let Some(rest) = floor.checked_sub(started.elapsed()) {
@@ -617,12 +615,8 @@ pub(crate) async fn wait_for_floor(state: &AppState, started: Instant) {
     }
 }
 
-pub async fn verify_code(
-    state: &AppState,
-    code: &str,
-    client: &ClientInfo,
-) -> Result<Step, AppError> {
-    let flow = require_flow(state, &[FlowState::Code]).await?;
+pub async fn verify_code(state: &Core, code: &str, browser: &Browser) -> Result<Step, AppError> {
+    let flow = require_flow(state, browser, &[FlowState::Code]).await?;
     let code = normalize_code(code);
     if code.is_empty() {
         return Err(AppError::Invalid(vec![FieldError {
@@ -635,9 +629,9 @@ pub async fn verify_code(
         return Err(AppError::CodeExpired);
     }
     let stored = flow.code_hash.clone().unwrap_or_default();
-    let tried = reserve_check(state, &flow).await?;
+    let tried = reserve_check(state, browser, &flow).await?;
     if !state.keys.code_matches(&flow.id_hash, &code, &stored) {
-        return Err(wrong(state, &flow, tried, client).await?);
+        return Err(wrong(state, &flow, tried, browser).await?);
     }
     release_check(state, &flow).await?;
     let channel = flow
@@ -645,18 +639,19 @@ pub async fn verify_code(
         .as_deref()
         .and_then(|c| c.parse().ok())
         .unwrap_or(Channel::Email);
-    proved(state, flow, channel, Some(&stored), client).await
+    proved(state, flow, channel, Some(&stored), browser).await
 }
 
 /// Checks a factor the user holds: authenticator app, recovery code or
 /// security questions.
 pub async fn verify_held(
-    state: &AppState,
+    state: &Core,
     channel: Channel,
     proof: Proof<'_>,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<Step, AppError> {
-    let flow = require_flow(state, &[FlowState::Channel, FlowState::Code]).await?;
+    let client = &browser.client;
+    let flow = require_flow(state, browser, &[FlowState::Channel, FlowState::Code]).await?;
     let found = security_of(state, account_of(state, &flow).await?).await?;
     let offered = channels(
         state,
@@ -687,7 +682,7 @@ pub async fn verify_held(
     let attempt = Attempt::new(state, login, client);
     let reserved = attempt.reserve(state, login, client).await?;
     let (tried, reserved) = attempt
-        .made(state, reserved, reserve_check(state, &flow))
+        .made(state, reserved, reserve_check(state, browser, &flow))
         .await?;
     let checked = match &found {
         Some((account, _)) => factors::check(state, account, channel, proof).await,
@@ -703,16 +698,16 @@ pub async fn verify_held(
     };
     if !right {
         attempt.fail(state, reserved).await?;
-        return Err(wrong(state, &flow, tried, client).await?);
+        return Err(wrong(state, &flow, tried, browser).await?);
     }
     attempt.release(state, reserved).await?;
     release_check(state, &flow).await?;
-    proved(state, flow, channel, None, client).await
+    proved(state, flow, channel, None, browser).await
 }
 
 /// An unknown name's check: the work an account's would do (a hash per
 /// answer), and never right.
-async fn decoy_check(state: &AppState, proof: Proof<'_>) -> Result<bool, AppError> {
+async fn decoy_check(state: &Core, proof: Proof<'_>) -> Result<bool, AppError> {
     if let Proof::Answers(given) = proof {
         if given.len() == state.config.security_info.questions.required {
             for answer in given {
@@ -730,7 +725,7 @@ async fn decoy_check(state: &AppState, proof: Proof<'_>) -> Result<bool, AppErro
 /// Counts a code or answer check on the flow before it is made: once the
 /// flow's wrong answers are used up (or reserved by checks under way) it
 /// is over, however many arrive together.
-async fn reserve_check(state: &AppState, flow: &Flow) -> Result<i64, AppError> {
+async fn reserve_check(state: &Core, browser: &Browser, flow: &Flow) -> Result<i64, AppError> {
     let max = i64::from(state.config.recovery.max_wrong_codes);
     match state
         .store
@@ -740,14 +735,14 @@ async fn reserve_check(state: &AppState, flow: &Flow) -> Result<i64, AppError> {
     {
         Some(tried) => Ok(tried),
         None => {
-            set_flow_cookie(state, "", 0);
+            browser.clear(Cookie::Recovery);
             Err(AppError::FlowVoid)
         }
     }
 }
 
 /// A right answer gives its reserved check back.
-async fn release_check(state: &AppState, flow: &Flow) -> Result<(), AppError> {
+async fn release_check(state: &Core, flow: &Flow) -> Result<(), AppError> {
     state
         .store
         .release_code_check(&flow.id_hash)
@@ -758,11 +753,12 @@ async fn release_check(state: &AppState, flow: &Flow) -> Result<(), AppError> {
 /// A wrong code or answer (its check already counted as `tried`): the
 /// error to show, or at the limit the flow is void.
 async fn wrong(
-    state: &AppState,
+    state: &Core,
     flow: &Flow,
     tried: i64,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<AppError, AppError> {
+    let client = &browser.client;
     let max = i64::from(state.config.recovery.max_wrong_codes);
     let void = tried >= max;
     if void {
@@ -785,7 +781,7 @@ async fn wrong(
         .await
         .map_err(internal)?;
     if void {
-        set_flow_cookie(state, "", 0);
+        browser.clear(Cookie::Recovery);
         return Ok(AppError::FlowVoid);
     }
     Ok(AppError::CodeWrong {
@@ -797,12 +793,13 @@ async fn wrong(
 /// is on and this was the first channel, back to choose one more (a reset
 /// never bypasses 2-step verification).
 async fn proved(
-    state: &AppState,
+    state: &Core,
     flow: Flow,
     channel: Channel,
     code_hash: Option<&str>,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<Step, AppError> {
+    let client = &browser.client;
     let found = security_of(state, account_of(state, &flow).await?).await?;
     let needs_second = flow.first_factor.is_none()
         && found
@@ -842,16 +839,17 @@ async fn proved(
             ..flow
         }
     };
-    step_of(state, &flow).await
+    step_of(state, client, &flow).await
 }
 
 pub async fn reset(
-    state: &AppState,
+    state: &Core,
     new: &Password,
     confirm: &Password,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<Step, AppError> {
-    let flow = require_flow(state, &[FlowState::Password]).await?;
+    let client = &browser.client;
+    let flow = require_flow(state, browser, &[FlowState::Password]).await?;
     let account = match account_of(state, &flow).await? {
         Some(a) if may_reset(state, &a) => a,
         Some(_) => return Ok(unavailable(state)),
@@ -864,7 +862,7 @@ pub async fn reset(
 
     let new_hash = state.hasher.hash(new.expose()).await.map_err(internal)?;
     let notice = notices::password_changed(
-        &state.core,
+        state,
         &account,
         state.clock.now(),
         client,

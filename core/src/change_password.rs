@@ -3,10 +3,10 @@
 //! sessions, queues the notice and records the audit event.
 use gatehouse_policy::{check, Context, Reuse, Status};
 
-use crate::sign_in::service::Attempt;
-use crate::ssr::notices;
-use crate::ssr::sessions::internal;
-use crate::ssr::AppState;
+use crate::notices;
+use crate::sessions::internal;
+use crate::sign_in::Attempt;
+use crate::Core;
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
 use gatehouse_store::{Account, PasswordChange, Session, StoreError};
@@ -21,7 +21,7 @@ pub struct ChangeRequest<'a> {
 
 #[tracing::instrument(skip_all, fields(login = %account.login))]
 pub async fn change_password(
-    state: &AppState,
+    state: &Core,
     session: &Session,
     account: &Account,
     form: &ChangeRequest<'_>,
@@ -87,7 +87,7 @@ pub async fn change_password(
         .await
         .map_err(internal)?;
     let notice = notices::password_changed(
-        &state.core,
+        state,
         account,
         state.clock.now(),
         client,
@@ -120,7 +120,7 @@ pub async fn change_password(
         Err(e) => return Err(internal(e)),
     }
     store
-        .clear_failures(&crate::ssr::throttle::login_key(&account.login))
+        .clear_failures(&crate::throttle::login_key(&account.login))
         .await
         .map_err(internal)?;
     state.mail_wakeup.notify_one();
@@ -131,7 +131,7 @@ pub async fn change_password(
 /// present, equal, and within the policy (reuse included when
 /// `check_reuse`, which needs hashing against the current and earlier ones).
 pub async fn check_new_password(
-    state: &AppState,
+    state: &Core,
     account: &Account,
     new: &Password,
     confirm: &Password,
@@ -181,7 +181,7 @@ pub async fn check_new_password(
 }
 
 /// Whether the new password repeats the current one or one of the last N.
-async fn reuse_of(state: &AppState, account: &Account, new: &Password) -> Result<Reuse, AppError> {
+async fn reuse_of(state: &Core, account: &Account, new: &Password) -> Result<Reuse, AppError> {
     let mut earlier: Vec<String> = account.password_hash.iter().cloned().collect();
     let current = earlier.len();
     earlier.extend(

@@ -1,16 +1,17 @@
 //! What the console's server functions do, behind the role check.
-use leptos::server_fn::codec::MultipartData;
 use time::macros::format_description;
 
-use super::{AccountDetail, AccountSummary, AdminAction, AuditEntry, AuditQuery, ImportReport};
-use crate::account::{AccountStatus, Role};
-use crate::ssr::records::{self, Format, Importer};
-use crate::ssr::sessions::{self, internal};
-use crate::ssr::throttle::login_key;
-use crate::ssr::{lifecycle, notices, state, AppState};
+use crate::records::{self, Format, Importer};
+use crate::sessions::{self, internal};
+use crate::throttle::login_key;
+use crate::{lifecycle, notices, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
 use gatehouse_store::{Account, AdminChange, AuditFilter};
+use gatehouse_types::account::{AccountStatus, Role};
+use gatehouse_types::admin::{
+    AccountDetail, AccountSummary, AdminAction, AuditEntry, AuditQuery, ImportReport,
+};
 use gatehouse_types::error::AppError;
 use gatehouse_types::LoginName;
 
@@ -19,31 +20,22 @@ const SEARCH_LIMIT: i64 = 50;
 /// Audit events a page (and an export) holds at most.
 pub const AUDIT_LIMIT: i64 = 1000;
 /// The largest records file the upload page takes.
-const MAX_UPLOAD: usize = 32 * 1024 * 1024;
-
-/// The signed-in administrator, or a refusal: 401 for nobody signed in,
-/// 403 (audited) for any other role.
-pub async fn admin() -> Result<(AppState, Account, ClientInfo), AppError> {
-    let state = state()?;
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let (_, account) = sessions::require(&state, false).await?;
-    authorize(&state, account, client).await
-}
+pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
 
 /// Lets an administrator through; audits and refuses anyone else.
 pub async fn authorize(
-    state: &AppState,
+    state: &Core,
     account: Account,
-    client: ClientInfo,
-) -> Result<(AppState, Account, ClientInfo), AppError> {
+    client: &ClientInfo,
+) -> Result<Account, AppError> {
     if account.role == Role::Admin {
-        return Ok((state.clone(), account, client));
+        return Ok(account);
     }
     let event = AuditEvent::by_user(
         &account.login,
         Action::AdminDenied,
         Outcome::Refused,
-        &client,
+        client,
     );
     state
         .store
@@ -63,7 +55,7 @@ fn summary(account: &Account) -> AccountSummary {
     }
 }
 
-pub async fn search(state: &AppState, query: &str) -> Result<Vec<AccountSummary>, AppError> {
+pub async fn search(state: &Core, query: &str) -> Result<Vec<AccountSummary>, AppError> {
     if query.trim().is_empty() {
         return Ok(vec![]);
     }
@@ -75,7 +67,7 @@ pub async fn search(state: &AppState, query: &str) -> Result<Vec<AccountSummary>
     Ok(found.iter().map(summary).collect())
 }
 
-async fn account(state: &AppState, login: &str) -> Result<Account, AppError> {
+async fn account(state: &Core, login: &str) -> Result<Account, AppError> {
     state
         .store
         .account_by_login(&LoginName::parse(login).map_err(|_| AppError::NotFound)?)
@@ -97,7 +89,7 @@ fn entry((at, e): (i64, AuditEvent)) -> AuditEntry {
     }
 }
 
-pub async fn detail(state: &AppState, login: &str) -> Result<AccountDetail, AppError> {
+pub async fn detail(state: &Core, login: &str) -> Result<AccountDetail, AppError> {
     let account = account(state, login).await?;
     let store = state.store.as_ref();
     let throttle = store
@@ -132,7 +124,7 @@ pub async fn detail(state: &AppState, login: &str) -> Result<AccountDetail, AppE
 }
 
 pub async fn act(
-    state: &AppState,
+    state: &Core,
     admin: &Account,
     client: &ClientInfo,
     login: &str,
@@ -150,16 +142,12 @@ pub async fn act(
         detail: Some(action.as_str().to_owned()),
     };
     if action == AdminAction::ResetTwoStep {
-        return crate::security_info::service::reset_by_admin(state, &account, &audit).await;
+        return crate::security_info::reset_by_admin(state, client, &account, &audit).await;
     }
     let notice = match action {
         AdminAction::Unlock => None,
-        AdminAction::SendReset => Some(notices::reset_invitation(&state.core, &account)),
-        _ => Some(notices::admin_action(
-            &state.core,
-            &account,
-            action.as_str(),
-        )),
+        AdminAction::SendReset => Some(notices::reset_invitation(state, &account)),
+        _ => Some(notices::admin_action(state, &account, action.as_str())),
     };
     let change = AdminChange {
         account_id: account.id,
@@ -215,7 +203,7 @@ pub fn filter(query: &AuditQuery) -> Result<AuditFilter, AppError> {
     })
 }
 
-pub async fn audit(state: &AppState, query: &AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn audit(state: &Core, query: &AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
     let rows = state
         .store
         .audit_query(&filter(query)?, AUDIT_LIMIT)
@@ -270,31 +258,25 @@ fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A records file as uploaded: its name (which tells the format), its
+/// bytes (at most [`MAX_UPLOAD`]) and whether only a dry run is asked.
+pub struct Upload {
+    pub name: String,
+    pub content: Vec<u8>,
+    pub dry_run: bool,
+}
+
 pub async fn import_upload(
-    state: &AppState,
+    state: &Core,
     admin: &Account,
     client: &ClientInfo,
-    data: MultipartData,
+    upload: Upload,
 ) -> Result<(), AppError> {
-    let mut data = data.into_inner().ok_or(AppError::BadRequest)?;
-    let (mut content, mut name, mut dry_run) = (Vec::new(), String::new(), false);
-    // A stream that breaks off is refused whole: nothing of what arrived is
-    // imported.
-    while let Some(mut field) = data.next_field().await.map_err(|_| AppError::BadRequest)? {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                name = field.file_name().unwrap_or_default().to_owned();
-                while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest)? {
-                    if content.len() + chunk.len() > MAX_UPLOAD {
-                        return Err(AppError::TooLarge);
-                    }
-                    content.extend_from_slice(&chunk);
-                }
-            }
-            "dry_run" => dry_run = true,
-            _ => {}
-        }
-    }
+    let Upload {
+        name,
+        content,
+        dry_run,
+    } = upload;
     let by = Importer {
         actor: &admin.login,
         client,
@@ -326,7 +308,7 @@ pub async fn import_upload(
         .map_err(internal)
 }
 
-pub async fn imports(state: &AppState) -> Result<Vec<ImportReport>, AppError> {
+pub async fn imports(state: &Core) -> Result<Vec<ImportReport>, AppError> {
     state.store.import_reports(10).await.map_err(internal)
 }
 
@@ -337,47 +319,4 @@ pub fn path_segment(login: &str) -> String {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
         .collect()
-}
-
-/// `GET /admin/audit.csv?account=&action=&from=&to=`: the audit page's
-/// events as a CSV download, for administrators only (others: 401 or an
-/// audited 403).
-pub async fn audit_csv_download(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::ConnectInfo(socket): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    headers: http::HeaderMap,
-    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let answer = async {
-        let client = crate::ssr::request::client_info(&state.config, &headers, Some(socket));
-        let token = sessions::token_from_headers(&headers, &state.config.session_cookie_name())
-            .ok_or(AppError::Unauthenticated)?;
-        let (_, account) = sessions::live(&state, &token)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if sessions::must_change(&state, &account) {
-            return Err(AppError::PasswordChangeRequired);
-        }
-        let (state, _, _) = authorize(&state, account, client).await?;
-        audit_csv(&audit(&state, &query).await?)
-    };
-    match answer.await {
-        Ok(csv) => (
-            [
-                (http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    http::header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"gatehouse-audit.csv\"",
-                ),
-            ],
-            csv,
-        )
-            .into_response(),
-        Err(e) => (
-            http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::FORBIDDEN),
-            e.to_string(),
-        )
-            .into_response(),
-    }
 }

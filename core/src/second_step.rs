@@ -2,24 +2,18 @@
 //! password a flow starts (keyed by a cookie of its own); the session is
 //! made only when a second factor is proved. Wrong codes count toward the
 //! same throttle as wrong passwords.
-use super::service::{audit, open_session, Attempt, SignedIn};
-use super::SecondStepView;
-use crate::recovery::service::{claim_send, unclaim_send};
-use crate::recovery::ChannelOption;
-use crate::security_info::Method;
-use crate::ssr::codes::{new_code, normalize_code};
-use crate::ssr::factors::{self, Proof, SecurityDoc};
-use crate::ssr::sessions::{
-    self, append_set_cookie, cookie, hash_token, internal, new_token, token_from_headers,
-};
-use crate::ssr::AppState;
+use crate::codes::{new_code, normalize_code};
+use crate::factors::{self, Proof, SecurityDoc};
+use crate::recovery::{claim_send, unclaim_send};
+use crate::sessions::{self, hash_token, internal, new_token};
+use crate::sign_in::{audit, open_session, Attempt, SignedIn};
+use crate::{Browser, Cookie, Core};
 use gatehouse_store::audit::Outcome;
-use gatehouse_store::ClientInfo;
 use gatehouse_store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
 use gatehouse_types::error::AppError;
-
-/// `SameSite=Strict`: no other site can make the browser send it.
-pub const COOKIE: &str = "gatehouse_second_step";
+use gatehouse_types::recovery::ChannelOption;
+use gatehouse_types::security::Method;
+use gatehouse_types::sign_in::SecondStepView;
 
 fn flow_key(account: &Account) -> String {
     format!(
@@ -28,28 +22,19 @@ fn flow_key(account: &Account) -> String {
     )
 }
 
-fn lifetime(state: &AppState) -> i64 {
+fn lifetime(state: &Core) -> i64 {
     i64::from(state.config.recovery.flow_lifetime_minutes) * 60
 }
 
-pub fn set_cookie(state: &AppState, token: &str) {
-    append_set_cookie(cookie(
-        state,
-        COOKIE,
-        token,
-        "Strict",
-        Some(lifetime(state)),
-    ));
-}
-
-fn clear_cookie(state: &AppState) {
-    append_set_cookie(cookie(state, COOKIE, "", "Strict", Some(0)));
+/// Gives the browser the token of its second step.
+pub fn hand_over(state: &Core, browser: &Browser, token: &str) {
+    browser.set(Cookie::SecondStep, token, Some(lifetime(state)));
 }
 
 /// Starts the second step; a code goes out at once when the default
 /// method is one that is sent.
 pub async fn begin(
-    state: &AppState,
+    state: &Core,
     account: &Account,
     doc: &SecurityDoc,
     service: Option<&str>,
@@ -83,13 +68,8 @@ pub async fn begin(
 }
 
 /// This browser's open second step and its account.
-async fn open(state: &AppState) -> Result<Option<(Flow, Account)>, AppError> {
-    let headers = leptos_axum::extract::<http::HeaderMap>()
-        .await
-        .unwrap_or_default();
-    let Some(token) =
-        token_from_headers(&headers, &state.config.cookie_name(COOKIE)).filter(|t| !t.is_empty())
-    else {
+async fn open(state: &Core, browser: &Browser) -> Result<Option<(Flow, Account)>, AppError> {
+    let Some(token) = browser.token(Cookie::SecondStep) else {
         return Ok(None);
     };
     let Some(flow) = state
@@ -112,8 +92,8 @@ async fn open(state: &AppState) -> Result<Option<(Flow, Account)>, AppError> {
     Ok(account.map(|a| (flow, a)))
 }
 
-async fn require(state: &AppState) -> Result<(Flow, Account), AppError> {
-    open(state).await?.ok_or(AppError::FlowVoid)
+async fn require(state: &Core, browser: &Browser) -> Result<(Flow, Account), AppError> {
+    open(state, browser).await?.ok_or(AppError::FlowVoid)
 }
 
 /// The methods this account can use now, the default first; recovery
@@ -123,7 +103,7 @@ fn options(account: &Account, doc: &SecurityDoc) -> Vec<ChannelOption> {
 }
 
 fn step(
-    state: &AppState,
+    state: &Core,
     flow: &Flow,
     account: &Account,
     doc: &SecurityDoc,
@@ -145,8 +125,8 @@ fn step(
     }
 }
 
-pub async fn current(state: &AppState) -> Result<Option<SecondStepView>, AppError> {
-    let Some((flow, account)) = open(state).await? else {
+pub async fn current(state: &Core, browser: &Browser) -> Result<Option<SecondStepView>, AppError> {
+    let Some((flow, account)) = open(state, browser).await? else {
         return Ok(None);
     };
     let doc = factors::load(state, account.id).await?.doc;
@@ -160,7 +140,7 @@ pub async fn current(state: &AppState) -> Result<Option<SecondStepView>, AppErro
 }
 
 async fn send(
-    state: &AppState,
+    state: &Core,
     flow: &Flow,
     account: &Account,
     doc: &SecurityDoc,
@@ -196,8 +176,12 @@ async fn send(
 
 /// Switches to `method` ("Use another method"); a code goes out for a
 /// method that is sent.
-pub async fn choose(state: &AppState, method: Method) -> Result<SecondStepView, AppError> {
-    let (flow, account) = require(state).await?;
+pub async fn choose(
+    state: &Core,
+    browser: &Browser,
+    method: Method,
+) -> Result<SecondStepView, AppError> {
+    let (flow, account) = require(state, browser).await?;
     let doc = factors::load(state, account.id).await?.doc;
     if !options(&account, &doc).iter().any(|o| o.channel == method) {
         return Err(AppError::BadRequest);
@@ -218,7 +202,7 @@ pub async fn choose(state: &AppState, method: Method) -> Result<SecondStepView, 
 /// Whether the proof is right; an error for a request that cannot be
 /// checked at all (no code sent by that method, or it expired).
 async fn check_proof(
-    state: &AppState,
+    state: &Core,
     flow: &Flow,
     account: &Account,
     method: Method,
@@ -248,12 +232,13 @@ async fn check_proof(
 /// Checks the second factor; when right, the session starts. Returns it
 /// and the e-service the sign-in is for.
 pub async fn verify(
-    state: &AppState,
+    state: &Core,
     method: Method,
     proof: Proof<'_>,
-    client: &ClientInfo,
+    browser: &Browser,
 ) -> Result<(SignedIn, Option<String>), AppError> {
-    let (flow, account) = require(state).await?;
+    let (flow, account) = require(state, browser).await?;
+    let client = &browser.client;
     let store = state.store.as_ref();
     let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, client);
@@ -268,7 +253,7 @@ pub async fn verify(
     let (tried, reserved) = attempt.made(state, reserved, checking).await?;
     let Some(tried) = tried else {
         attempt.release(state, reserved).await?;
-        clear_cookie(state);
+        browser.clear(Cookie::SecondStep);
         return Err(AppError::FlowVoid);
     };
     let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, now).await {
@@ -289,7 +274,7 @@ pub async fn verify(
         audit(state, &account.login, Outcome::Failure, client, &detail).await;
         if tried >= max {
             store.void_flow(&flow.id_hash).await.map_err(internal)?;
-            clear_cookie(state);
+            browser.clear(Cookie::SecondStep);
             return Err(AppError::FlowVoid);
         }
         return Err(AppError::CodeWrong {
@@ -312,10 +297,9 @@ pub async fn verify(
         return Err(AppError::FlowVoid);
     }
     store.void_flow(&flow.id_hash).await.map_err(internal)?;
-    clear_cookie(state);
+    browser.clear(Cookie::SecondStep);
     attempt.succeed(state, reserved).await?;
-    let previous = sessions::current_token(state).await;
-    let token = open_session(state, &account, client, previous.as_deref()).await?;
+    let token = open_session(state, browser, &account).await?;
     let detail = format!("second_step:{}", method.as_str());
     audit(state, &account.login, Outcome::Success, client, &detail).await;
     Ok((

@@ -9,11 +9,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::ssr::request::client_info;
-use crate::ssr::sessions::{self, token_from_headers};
-use crate::ssr::AppState;
-use gatehouse_core::cas::{answer, flag, validated, wants_json, Failure, ValidateQuery, XML};
-pub use gatehouse_core::cas::{issue, service_for};
+use app::ssr::request::client_info;
+use app::ssr::sessions::{self, token_from_headers};
+use app::ssr::AppState;
+use gatehouse_core::cas::{
+    answer, flag, issue, service_for, validated, wants_json, Failure, ValidateQuery, XML,
+};
+use gatehouse_core::Cookie;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -110,20 +112,20 @@ pub async fn logout(
     headers: HeaderMap,
     Query(q): Query<LogoutQuery>,
 ) -> Response {
-    if let Some(token) = token_from_headers(&headers, &state.config.session_cookie_name()) {
-        let client = client_info(&state.config, &headers, None);
-        if let Err(e) = crate::sign_in::service::sign_out(&state, &token, &client).await {
+    let browser = sessions::browser_of(&state.config, &headers, None);
+    if let Some(token) = browser.token(Cookie::Session) {
+        if let Err(e) = gatehouse_core::sign_in::sign_out(&state, &token, &browser.client).await {
             tracing::error!(error = ?e, "CAS logout failed");
         }
     }
+    browser.clear(Cookie::Session);
     let target = q
         .service
         .filter(|s| service_for(&state, s).is_some())
         .unwrap_or_else(|| "/login".into());
     let mut response = Redirect::to(&target).into_response();
-    let cookie = sessions::session_cookie(&state, "", Some(0));
-    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
+    for value in sessions::set_cookie_values(&state, &browser) {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }

@@ -1,14 +1,14 @@
 //! Checking a sign-in: throttling first, then the password (against a dummy
 //! hash for unknown names), then a fresh session.
-use super::second_step;
-use crate::account::AccountStatus;
-use crate::ssr::sessions::{self, internal};
-use crate::ssr::throttle::{address_key, login_key, ThrottleRule};
-use crate::ssr::AppState;
-use crate::ssr::{factors, lifecycle};
+use crate::second_step;
+use crate::sessions::{self, internal};
+use crate::throttle::{address_key, login_key, ThrottleRule};
+use crate::{factors, lifecycle};
+use crate::{Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
 use gatehouse_store::{Account, NewSession};
+use gatehouse_types::account::AccountStatus;
 use gatehouse_types::{AppError, LoginName, Password};
 
 pub struct SignedIn {
@@ -18,21 +18,21 @@ pub struct SignedIn {
 }
 
 /// How a right password ends: signed in, or asked for a second factor
-/// (the token keys that step's flow; no session exists yet).
+/// (the browser holds that step's token; no session exists yet).
 pub enum SignInResult {
     SignedIn(Box<SignedIn>),
-    SecondStep { token: String },
+    SecondStep,
 }
 
-#[tracing::instrument(skip(state, password, previous_token, service), fields(client = %client.addr))]
+#[tracing::instrument(skip(state, browser, password, service), fields(client = %browser.client.addr))]
 pub async fn sign_in(
-    state: &AppState,
+    state: &Core,
+    browser: &Browser,
     login: &str,
     password: &Password,
-    client: &ClientInfo,
-    previous_token: Option<&str>,
     service: Option<&str>,
 ) -> Result<SignInResult, AppError> {
+    let client = &browser.client;
     let store = state.store.as_ref();
     // Certainly no login name: refused before it is counted, audited or
     // stored anywhere (its length tells nothing about any account).
@@ -104,6 +104,7 @@ pub async fn sign_in(
         // The password was right; the second step counts its own attempts.
         attempt.release(state, reserved).await?;
         let token = second_step::begin(state, &account, &security.doc, service).await?;
+        second_step::hand_over(state, browser, &token);
         audit(
             state,
             &account.login,
@@ -112,12 +113,12 @@ pub async fn sign_in(
             "password_then_second_step",
         )
         .await;
-        return Ok(SignInResult::SecondStep { token });
+        return Ok(SignInResult::SecondStep);
     }
     // With a second step, failures are cleared only once it is passed too:
     // re-entering the password must not reset the count of wrong codes.
     attempt.succeed(state, reserved).await?;
-    let token = open_session(state, &account, client, previous_token).await?;
+    let token = open_session(state, browser, &account).await?;
     audit(state, &account.login, Outcome::Success, client, "password").await;
     Ok(SignInResult::SignedIn(Box::new(SignedIn {
         token,
@@ -129,15 +130,15 @@ pub async fn sign_in(
 /// A new session for an account that proved every factor asked of it. A
 /// new session id at every sign-in; any session the browser had ends.
 pub async fn open_session(
-    state: &AppState,
+    state: &Core,
+    browser: &Browser,
     account: &Account,
-    client: &ClientInfo,
-    previous_token: Option<&str>,
 ) -> Result<String, AppError> {
     let store = state.store.as_ref();
-    if let Some(previous) = previous_token {
+    let client = &browser.client;
+    if let Some(previous) = browser.token(Cookie::Session) {
         store
-            .delete_session(&sessions::hash_token(previous))
+            .delete_session(&sessions::hash_token(&previous))
             .await
             .map_err(internal)?;
     }
@@ -153,6 +154,31 @@ pub async fn open_session(
         .await
         .map_err(internal)?;
     Ok(token)
+}
+
+/// Where a signed-in browser goes, which now holds the session: the
+/// new-password page, the security-info page while the role's first
+/// method is missing, the e-service with its ticket, or My Profile.
+pub async fn enter(
+    state: &Core,
+    browser: &Browser,
+    signed_in: SignedIn,
+    service: Option<String>,
+) -> Result<String, AppError> {
+    browser.set(Cookie::Session, &signed_in.token, None);
+    let service = service.filter(|s| crate::cas::service_for(state, s).is_some());
+    let enrolling = sessions::enrolment_pending(state, &signed_in.account).await?;
+    Ok(match service {
+        _ if signed_in.must_change => "/account/password".to_owned(),
+        // No ticket until the role's 2-step verification can be asked.
+        _ if enrolling => "/account/security-info".to_owned(),
+        Some(service) => {
+            crate::cas::issue(state, &service, &signed_in.account, true, &browser.client)
+                .await
+                .map_err(internal)?
+        }
+        None => "/account".to_owned(),
+    })
 }
 
 /// The two throttles a sign-in attempt (password or second step) counts
@@ -173,12 +199,12 @@ pub struct Reserved {
 }
 
 impl Attempt {
-    pub fn new(state: &AppState, login: &str, client: &ClientInfo) -> Self {
+    pub fn new(state: &Core, login: &str, client: &ClientInfo) -> Self {
         Attempt {
             login_key: login_key(login),
             address_key: address_key(&client.addr),
-            login_rule: crate::ssr::throttle::login_rule(&state.config.throttle),
-            address_rule: crate::ssr::throttle::address_rule(&state.config.throttle),
+            login_rule: crate::throttle::login_rule(&state.config.throttle),
+            address_rule: crate::throttle::address_rule(&state.config.throttle),
         }
     }
 
@@ -187,7 +213,7 @@ impl Attempt {
     /// many arrive at once, no more than the limit are ever checked.
     pub async fn reserve(
         &self,
-        state: &AppState,
+        state: &Core,
         login: &str,
         client: &ClientInfo,
     ) -> Result<Reserved, AppError> {
@@ -223,7 +249,7 @@ impl Attempt {
 
     async fn refused(
         &self,
-        state: &AppState,
+        state: &Core,
         login: &str,
         client: &ClientInfo,
         key: &str,
@@ -242,7 +268,7 @@ impl Attempt {
     /// given back and the error passed on.
     pub async fn made<T>(
         &self,
-        state: &AppState,
+        state: &Core,
         reserved: Reserved,
         work: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<(T, Reserved), AppError> {
@@ -259,7 +285,7 @@ impl Attempt {
 
     /// The secret was wrong: the reserved attempt stays counted and earns
     /// its delay.
-    pub async fn fail(&self, state: &AppState, reserved: Reserved) -> Result<(), AppError> {
+    pub async fn fail(&self, state: &Core, reserved: Reserved) -> Result<(), AppError> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
@@ -274,7 +300,7 @@ impl Attempt {
 
     /// Not a failure (the secret was right but more is asked, or the check
     /// could not be made): the attempt is given back.
-    pub async fn release(&self, state: &AppState, reserved: Reserved) -> Result<(), AppError> {
+    pub async fn release(&self, state: &Core, reserved: Reserved) -> Result<(), AppError> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
@@ -289,7 +315,7 @@ impl Attempt {
 
     /// Every step passed: the login name's failures are forgotten (the
     /// address keeps its count of others' failures).
-    pub async fn succeed(&self, state: &AppState, reserved: Reserved) -> Result<(), AppError> {
+    pub async fn succeed(&self, state: &Core, reserved: Reserved) -> Result<(), AppError> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
@@ -303,7 +329,7 @@ impl Attempt {
     }
 }
 
-pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Result<(), AppError> {
+pub async fn sign_out(state: &Core, token: &str, client: &ClientInfo) -> Result<(), AppError> {
     let store = state.store.as_ref();
     let id_hash = sessions::hash_token(token);
     if let Some(session) = store.session(&id_hash).await.map_err(internal)? {
@@ -324,13 +350,7 @@ pub async fn sign_out(state: &AppState, token: &str, client: &ClientInfo) -> Res
     Ok(())
 }
 
-pub async fn audit(
-    state: &AppState,
-    login: &str,
-    outcome: Outcome,
-    client: &ClientInfo,
-    detail: &str,
-) {
+pub async fn audit(state: &Core, login: &str, outcome: Outcome, client: &ClientInfo, detail: &str) {
     let event = AuditEvent::by_user(login, Action::SignIn, outcome, client).detail(detail);
     if let Err(e) = state.store.record_audit(&event, state.clock.unix()).await {
         tracing::error!(error = %e, "writing an audit event failed");

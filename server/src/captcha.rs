@@ -5,11 +5,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-pub use gatehouse_core::captcha::{create, png, solve, wav};
 use gatehouse_core::captcha::{media, MediaError};
 use gatehouse_store::CaptchaMedia;
 
-use crate::ssr::AppState;
+use app::ssr::AppState;
 
 #[derive(Deserialize)]
 pub struct AudioQuery {

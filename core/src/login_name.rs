@@ -4,14 +4,14 @@
 //! registered.
 use std::time::Instant;
 
-use crate::account::AccountStatus;
-use crate::recovery::service::wait_for_floor;
-use crate::ssr::records::check_email;
-use crate::ssr::sessions::{hash_token, internal};
-use crate::ssr::throttle::{release_quotas, reserve_quotas, ThrottleRule};
-use crate::ssr::{captcha, lifecycle, notices, AppState};
+use crate::records::check_email;
+use crate::recovery::wait_for_floor;
+use crate::sessions::{hash_token, internal};
+use crate::throttle::{release_quotas, reserve_quotas, ThrottleRule};
+use crate::{captcha, lifecycle, notices, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
+use gatehouse_types::account::AccountStatus;
 use gatehouse_types::error::{AppError, Field, FieldError, Problem};
 
 pub struct Form<'a> {
@@ -23,7 +23,7 @@ pub struct Form<'a> {
 /// Checks the form and, for a registered address, queues one message
 /// naming every account registered to it that may still sign in. An
 /// unknown address gets the same answer, in the same time, and no message.
-pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Result<(), AppError> {
+pub async fn send(state: &Core, form: &Form<'_>, client: &ClientInfo) -> Result<(), AppError> {
     let started = Instant::now();
     let r = &state.config.recovery;
     let email = form.email.trim();
@@ -86,7 +86,7 @@ pub async fn send(state: &AppState, form: &Form<'_>, client: &ClientInfo) -> Res
         .collect();
     if !accounts.is_empty() {
         let now = state.clock.now();
-        let mail = notices::login_names(&state.core, email, &accounts, now, client);
+        let mail = notices::login_names(state, email, &accounts, now, client);
         let events: Vec<AuditEvent> = accounts
             .iter()
             .map(|a| AuditEvent::about(&a.login, Action::LoginNamesSent, Outcome::Success, client))

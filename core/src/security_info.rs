@@ -1,19 +1,22 @@
 //! The rules of security info: every change needs a recent password,
 //! writes an audit event and tells the registered email, in one write.
-use super::{AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview};
-use crate::sign_in::service::Attempt;
-use crate::ssr::codes::{new_code, normalize_code};
-use crate::ssr::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
-use crate::ssr::records::{check_email, check_mobile};
-use crate::ssr::sessions::{self, internal};
-use crate::ssr::{notices, AppState};
+use crate::codes::{new_code, normalize_code};
+use crate::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
+use crate::records::{check_email, check_mobile};
+use crate::sessions::{self, internal};
+use crate::sign_in::Attempt;
+use crate::{notices, Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::ClientInfo;
 use gatehouse_store::{Account, EndSessions, Session};
 use gatehouse_types::error::{AppError, Field, FieldError, Problem};
+use gatehouse_types::security::{
+    AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview,
+};
 use gatehouse_types::Password;
 
 /// Seconds left in which the session may change security info.
-fn reauth_left(state: &AppState, session: &Session) -> i64 {
+fn reauth_left(state: &Core, session: &Session) -> i64 {
     let window = i64::from(state.config.security_info.reauth_minutes) * 60;
     session
         .reauthenticated_at
@@ -21,16 +24,19 @@ fn reauth_left(state: &AppState, session: &Session) -> i64 {
 }
 
 /// The signed-in session, if its password was entered recently enough.
-async fn require_recent(state: &AppState) -> Result<(Session, Account), AppError> {
-    let (session, account) = sessions::require_enrolling(state).await?;
+async fn require_recent(state: &Core, browser: &Browser) -> Result<(Session, Account), AppError> {
+    let (session, account) = sessions::require_enrolling(state, browser).await?;
     if reauth_left(state, &session) == 0 {
         return Err(AppError::ReauthRequired);
     }
     Ok((session, account))
 }
 
-pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppError> {
-    let Some((session, account)) = sessions::current(state).await? else {
+pub async fn overview(
+    state: &Core,
+    browser: &Browser,
+) -> Result<Option<SecurityOverview>, AppError> {
+    let Some((session, account)) = sessions::current(state, browser).await? else {
         return Ok(None);
     };
     if sessions::must_change(state, &account) {
@@ -79,12 +85,16 @@ pub async fn overview(state: &AppState) -> Result<Option<SecurityOverview>, AppE
     }))
 }
 
-pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(), AppError> {
-    let (session, account) = sessions::require_enrolling(state).await?;
-    let client = crate::ssr::request::current_client(&state.config).await;
+pub async fn reauthenticate(
+    state: &Core,
+    browser: &Browser,
+    password: &Password,
+) -> Result<(), AppError> {
+    let (session, account) = sessions::require_enrolling(state, browser).await?;
+    let client = &browser.client;
     let now = state.clock.unix();
-    let attempt = Attempt::new(state, &account.login, &client);
-    let reserved = attempt.reserve(state, &account.login, &client).await?;
+    let attempt = Attempt::new(state, &account.login, client);
+    let reserved = attempt.reserve(state, &account.login, client).await?;
     let checked = async {
         state
             .hasher
@@ -101,7 +111,7 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
             &account.login,
             Action::SecurityInfo,
             Outcome::Failure,
-            &client,
+            client,
         )
         .detail("wrong_password");
         state
@@ -125,15 +135,11 @@ pub async fn reauthenticate(state: &AppState, password: &Password) -> Result<(),
     if !rotated {
         return Err(AppError::Unauthenticated);
     }
-    sessions::set_cookie(state, &token);
+    browser.set(Cookie::Session, &token, None);
     Ok(())
 }
 
-fn enrolment(
-    state: &AppState,
-    account: &Account,
-    secret: Vec<u8>,
-) -> Result<AppEnrolment, AppError> {
+fn enrolment(state: &Core, account: &Account, secret: Vec<u8>) -> Result<AppEnrolment, AppError> {
     let totp = factors::totp(state, account, secret)?;
     let url = totp.get_url();
     let qr_svg = qrcode::QrCode::new(url.as_bytes())
@@ -148,8 +154,8 @@ fn enrolment(
     })
 }
 
-pub async fn start_app(state: &AppState) -> Result<AppEnrolment, AppError> {
-    let (_, account) = require_recent(state).await?;
+pub async fn start_app(state: &Core, browser: &Browser) -> Result<AppEnrolment, AppError> {
+    let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     let secret = factors::new_totp_secret();
     stored.doc.pending_app = Some(PendingApp {
@@ -163,29 +169,38 @@ pub async fn start_app(state: &AppState) -> Result<AppEnrolment, AppError> {
 /// Saves a change with its notice (to the registered email, and to
 /// `also` when an address is replaced) and its audit event.
 async fn commit(
-    state: &AppState,
+    state: &Core,
+    client: &ClientInfo,
     account: &Account,
     stored: &factors::Stored,
     change: &'static str,
     also: Option<&str>,
 ) -> Result<(), AppError> {
-    commit_ending(state, account, stored, change, also, EndSessions::None).await
+    commit_ending(
+        state,
+        client,
+        account,
+        stored,
+        change,
+        also,
+        EndSessions::None,
+    )
+    .await
 }
 
 /// As `commit`, ending sessions in the same write: a change that weakens
 /// or replaces a factor ends every other session, so a stolen one cannot
 /// outlive it.
 async fn commit_ending(
-    state: &AppState,
+    state: &Core,
+    client: &ClientInfo,
     account: &Account,
     stored: &factors::Stored,
     change: &'static str,
     also: Option<&str>,
     end_sessions: EndSessions<'_>,
 ) -> Result<(), AppError> {
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let notice =
-        notices::security_changed(&state.core, account, change, state.clock.now(), &client);
+    let notice = notices::security_changed(state, account, change, state.clock.now(), client);
     let mut mails = vec![notice.clone()];
     if let Some(old) = also.filter(|old| !old.eq_ignore_ascii_case(&account.email)) {
         mails.push(notice.to(old));
@@ -194,7 +209,7 @@ async fn commit_ending(
         &account.login,
         Action::SecurityInfo,
         Outcome::Success,
-        &client,
+        client,
     )
     .detail(change);
     stored
@@ -213,8 +228,8 @@ fn code_required(code: &str) -> Result<String, AppError> {
     Ok(code)
 }
 
-pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
-    let (session, account) = require_recent(state).await?;
+pub async fn confirm_app(state: &Core, browser: &Browser, code: &str) -> Result<(), AppError> {
+    let (session, account) = require_recent(state, browser).await?;
     let code = code_required(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_app.take() else {
@@ -243,15 +258,16 @@ pub async fn confirm_app(state: &AppState, code: &str) -> Result<(), AppError> {
     } else {
         ("app_added", EndSessions::None)
     };
-    commit_ending(state, &account, &stored, change, None, end).await
+    commit_ending(state, &browser.client, &account, &stored, change, None, end).await
 }
 
 pub async fn start_contact(
-    state: &AppState,
+    state: &Core,
+    browser: &Browser,
     method: Method,
     address: &str,
 ) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+    let (_, account) = require_recent(state, browser).await?;
     let (address, field) = match method {
         Method::AltEmail => (check_email(address), Field::Email),
         Method::Mobile => (check_mobile(address), Field::Mobile),
@@ -334,8 +350,8 @@ fn contact_flow(account_id: i64, address: &str) -> String {
     format!("contact:{account_id}:{address}")
 }
 
-pub async fn confirm_contact(state: &AppState, code: &str) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+pub async fn confirm_contact(state: &Core, browser: &Browser, code: &str) -> Result<(), AppError> {
+    let (_, account) = require_recent(state, browser).await?;
     let code = code_required(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_contact.take() else {
@@ -396,15 +412,24 @@ pub async fn confirm_contact(state: &AppState, code: &str) -> Result<(), AppErro
         (_, false) => "mobile_added",
         (_, true) => "mobile_changed",
     };
-    commit(state, &account, &stored, change, old_email.as_deref()).await
+    commit(
+        state,
+        &browser.client,
+        &account,
+        &stored,
+        change,
+        old_email.as_deref(),
+    )
+    .await
 }
 
 pub async fn set_questions(
-    state: &AppState,
+    state: &Core,
+    browser: &Browser,
     ids: &[String],
     answers: &[String],
 ) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+    let (_, account) = require_recent(state, browser).await?;
     let config = &state.config.security_info.questions;
     if !config.enabled {
         return Err(AppError::NotFound);
@@ -450,11 +475,11 @@ pub async fn set_questions(
     } else {
         "questions_added"
     };
-    commit(state, &account, &stored, change, None).await
+    commit(state, &browser.client, &account, &stored, change, None).await
 }
 
-pub async fn remove(state: &AppState, method: Method) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+pub async fn remove(state: &Core, browser: &Browser, method: Method) -> Result<(), AppError> {
+    let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
         return Err(AppError::NotFound);
@@ -483,21 +508,37 @@ pub async fn remove(state: &AppState, method: Method) -> Result<(), AppError> {
         doc.default = None;
         doc.default = doc.registered().first().copied();
     }
-    commit(state, &account, &stored, change, old_email.as_deref()).await
+    commit(
+        state,
+        &browser.client,
+        &account,
+        &stored,
+        change,
+        old_email.as_deref(),
+    )
+    .await
 }
 
-pub async fn set_default(state: &AppState, method: Method) -> Result<(), AppError> {
-    let (_, account) = require_recent(state).await?;
+pub async fn set_default(state: &Core, browser: &Browser, method: Method) -> Result<(), AppError> {
+    let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
         return Err(AppError::NotFound);
     }
     stored.doc.default = Some(method);
-    commit(state, &account, &stored, "default_changed", None).await
+    commit(
+        state,
+        &browser.client,
+        &account,
+        &stored,
+        "default_changed",
+        None,
+    )
+    .await
 }
 
-pub async fn set_two_step(state: &AppState, on: bool) -> Result<(), AppError> {
-    let (session, account) = require_recent(state).await?;
+pub async fn set_two_step(state: &Core, browser: &Browser, on: bool) -> Result<(), AppError> {
+    let (session, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     if on && stored.doc.registered().is_empty() {
         return Err(AppError::NoMethod);
@@ -514,17 +555,26 @@ pub async fn set_two_step(state: &AppState, on: bool) -> Result<(), AppError> {
     } else {
         ("two_step_off", EndSessions::AllBut(&session.id_hash))
     };
-    commit_ending(state, &account, &stored, change, None, end).await
+    commit_ending(state, &browser.client, &account, &stored, change, None, end).await
 }
 
-pub async fn new_recovery_codes(state: &AppState) -> Result<Vec<String>, AppError> {
-    let (session, account) = require_recent(state).await?;
+pub async fn new_recovery_codes(state: &Core, browser: &Browser) -> Result<Vec<String>, AppError> {
+    let (session, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     let (codes, hashes) = factors::new_recovery_codes(state, account.id);
     stored.doc.recovery_codes = hashes;
     stored.doc.recovery_codes_at = Some(state.clock.unix());
     let end = EndSessions::AllBut(&session.id_hash);
-    commit_ending(state, &account, &stored, "recovery_codes_new", None, end).await?;
+    commit_ending(
+        state,
+        &browser.client,
+        &account,
+        &stored,
+        "recovery_codes_new",
+        None,
+        end,
+    )
+    .await?;
     Ok(codes)
 }
 
@@ -532,20 +582,15 @@ pub async fn new_recovery_codes(state: &AppState) -> Result<Vec<String>, AppErro
 /// recovery codes and the 2-step choice are cleared, in one write with the
 /// audit event and the notice.
 pub async fn reset_by_admin(
-    state: &AppState,
+    state: &Core,
+    client: &ClientInfo,
     account: &Account,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
     let mut stored = factors::load(state, account.id).await?;
     stored.doc = factors::SecurityDoc::default();
-    let client = crate::ssr::request::current_client(&state.config).await;
-    let notice = notices::security_changed(
-        &state.core,
-        account,
-        "two_step_reset",
-        state.clock.now(),
-        &client,
-    );
+    let notice =
+        notices::security_changed(state, account, "two_step_reset", state.clock.now(), client);
     stored
         .save_ending(state, account.id, &[notice], Some(audit), EndSessions::All)
         .await
