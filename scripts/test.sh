@@ -30,6 +30,15 @@ done
 echo "== formatting (cargo fmt --check)"
 cargo fmt --all --check
 
+echo "== lints (cargo clippy -D warnings: the server build, then the two browser builds)"
+# Every feature set that builds: the server's (`app/ssr`, with the tests),
+# the hydrated bundle's and the static bundle's. It enforces the
+# `deny(clippy::unwrap_used, clippy::expect_used)` the crates declare.
+cargo clippy --workspace --exclude frontend --all-targets --features app/ssr -- -D warnings
+for bundle in hydrate csr; do
+  cargo clippy -p frontend --target wasm32-unknown-unknown --features "$bundle" -- -D warnings
+done
+
 echo "== unit, property and integration tests (SQLite)"
 # `frontend` is left out: it is only the wasm entry points (its `hydrate`
 # and `csr` features cannot share one build with the server's `ssr`). The SMTP test is

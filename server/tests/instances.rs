@@ -96,10 +96,17 @@ impl Cluster {
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        let address = format!("http://127.0.0.1:{port}");
+        // Held from here, so it is killed and waited for however this ends.
+        let instance = Instance {
+            address: format!("http://127.0.0.1:{port}"),
+            child,
+        };
         for _ in 0..200 {
-            if reqwest::get(format!("{address}/healthz")).await.is_ok() {
-                return Instance { address, child };
+            if reqwest::get(format!("{}/healthz", instance.address))
+                .await
+                .is_ok()
+            {
+                return instance;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

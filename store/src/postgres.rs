@@ -8,6 +8,9 @@ use crate::{Dialect, StoreResult};
 type Db = sqlx::Postgres;
 const DIALECT: Dialect = Dialect::Postgres;
 
+// One SQL text for both backends: the same file, compiled once per
+// database with its own `Db` and `DIALECT`.
+#[allow(clippy::duplicate_mod)]
 #[path = "sql.rs"]
 mod sql;
 

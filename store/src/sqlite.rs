@@ -9,6 +9,9 @@ use crate::{Dialect, StoreResult};
 type Db = sqlx::Sqlite;
 const DIALECT: Dialect = Dialect::Sqlite;
 
+// One SQL text for both backends: the same file, compiled once per
+// database with its own `Db` and `DIALECT`.
+#[allow(clippy::duplicate_mod)]
 #[path = "sql.rs"]
 mod sql;
 

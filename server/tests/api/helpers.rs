@@ -56,9 +56,11 @@ pub fn captured_logs() -> String {
 }
 
 pub fn test_config(dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.database_url = format!("sqlite://{}/gatehouse.db", dir.display());
+    let mut config = Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: format!("sqlite://{}/gatehouse.db", dir.display()),
+        ..Config::default()
+    };
     config.mail.outbox_dir = dir.join("outbox").display().to_string();
     config.sms.outbox_dir = dir.join("sms").display().to_string();
     config.site_root = dir.join("site").display().to_string();
