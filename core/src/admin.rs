@@ -1,8 +1,9 @@
 //! What the console's server functions do, behind the role check.
+use crate::error::{Context, Error, Result};
 use time::macros::format_description;
 
 use crate::records::{self, Format, Importer};
-use crate::sessions::{self, internal};
+use crate::sessions;
 use crate::throttle::login_key;
 use crate::{lifecycle, notices, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
@@ -23,11 +24,7 @@ pub const AUDIT_LIMIT: i64 = 1000;
 pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
 
 /// Lets an administrator through; audits and refuses anyone else.
-pub async fn authorize(
-    state: &Core,
-    account: Account,
-    client: &ClientInfo,
-) -> Result<Account, AppError> {
+pub async fn authorize(state: &Core, account: Account, client: &ClientInfo) -> Result<Account> {
     if account.role == Role::Admin {
         return Ok(account);
     }
@@ -37,12 +34,8 @@ pub async fn authorize(
         Outcome::Refused,
         client,
     );
-    state
-        .store
-        .record_audit(&event, state.clock.unix())
-        .await
-        .map_err(internal)?;
-    Err(AppError::Forbidden)
+    state.store.record_audit(&event, state.clock.unix()).await?;
+    Err(AppError::Forbidden.into())
 }
 
 fn summary(account: &Account) -> AccountSummary {
@@ -55,25 +48,20 @@ fn summary(account: &Account) -> AccountSummary {
     }
 }
 
-pub async fn search(state: &Core, query: &str) -> Result<Vec<AccountSummary>, AppError> {
+pub async fn search(state: &Core, query: &str) -> Result<Vec<AccountSummary>> {
     if query.trim().is_empty() {
         return Ok(vec![]);
     }
-    let found = state
-        .store
-        .search_accounts(query, SEARCH_LIMIT)
-        .await
-        .map_err(internal)?;
+    let found = state.store.search_accounts(query, SEARCH_LIMIT).await?;
     Ok(found.iter().map(summary).collect())
 }
 
-async fn account(state: &Core, login: &str) -> Result<Account, AppError> {
+async fn account(state: &Core, login: &str) -> Result<Account> {
     state
         .store
         .account_by_login(&LoginName::parse(login).map_err(|_| AppError::NotFound)?)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)
+        .await?
+        .ok_or(AppError::NotFound.into())
 }
 
 fn entry((at, e): (i64, AuditEvent)) -> AuditEntry {
@@ -89,18 +77,12 @@ fn entry((at, e): (i64, AuditEvent)) -> AuditEntry {
     }
 }
 
-pub async fn detail(state: &Core, login: &str) -> Result<AccountDetail, AppError> {
+pub async fn detail(state: &Core, login: &str) -> Result<AccountDetail> {
     let account = account(state, login).await?;
     let store = state.store.as_ref();
-    let throttle = store
-        .throttle_state(&login_key(&account.login))
-        .await
-        .map_err(internal)?;
+    let throttle = store.throttle_state(&login_key(&account.login)).await?;
     let now = state.clock.unix();
-    let events = store
-        .audit_events(&account.login, 20)
-        .await
-        .map_err(internal)?;
+    let events = store.audit_events(&account.login, 20).await?;
     Ok(AccountDetail {
         summary: summary(&account),
         mobile: account.mobile.clone(),
@@ -118,7 +100,7 @@ pub async fn detail(state: &Core, login: &str) -> Result<AccountDetail, AppError
             .map(|t| t.locked_until)
             .filter(|until| *until > now),
         recent_failures: throttle.map_or(0, |t| t.failures),
-        sessions: store.count_sessions(account.id).await.map_err(internal)?,
+        sessions: store.count_sessions(account.id).await?,
         events: events.into_iter().map(entry).collect(),
     })
 }
@@ -129,7 +111,7 @@ pub async fn act(
     client: &ClientInfo,
     login: &str,
     action: AdminAction,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let account = account(state, login).await?;
     let key = login_key(&account.login);
     let audit = AuditEvent {
@@ -167,18 +149,14 @@ pub async fn act(
         audit: &audit,
         now: state.clock.unix(),
     };
-    state
-        .store
-        .apply_admin_action(&change)
-        .await
-        .map_err(internal)?;
+    state.store.apply_admin_action(&change).await?;
     state.mail_wakeup.notify_one();
     Ok(())
 }
 
 /// `YYYY-MM-DD` as the unix second its day starts (UTC), the next day's
 /// with `next`.
-fn day_start(text: &str, next: bool) -> Result<Option<i64>, AppError> {
+fn day_start(text: &str, next: bool) -> Result<Option<i64>> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -193,7 +171,7 @@ fn day_start(text: &str, next: bool) -> Result<Option<i64>, AppError> {
     Ok(Some(day.midnight().assume_utc().unix_timestamp()))
 }
 
-pub fn filter(query: &AuditQuery) -> Result<AuditFilter, AppError> {
+pub fn filter(query: &AuditQuery) -> Result<AuditFilter> {
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     Ok(AuditFilter {
         subject: some(&query.account),
@@ -203,17 +181,16 @@ pub fn filter(query: &AuditQuery) -> Result<AuditFilter, AppError> {
     })
 }
 
-pub async fn audit(state: &Core, query: &AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn audit(state: &Core, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
     let rows = state
         .store
         .audit_query(&filter(query)?, AUDIT_LIMIT)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(rows.into_iter().map(entry).collect())
 }
 
 /// The audit events as CSV, one line per event, newest first.
-pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, AppError> {
+pub fn audit_csv(entries: &[AuditEntry]) -> Result<String> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "time_utc",
@@ -225,7 +202,7 @@ pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, AppError> {
         "user_agent",
         "detail",
     ];
-    out.write_record(header).map_err(internal)?;
+    out.write_record(header).context("writing the audit CSV")?;
     for e in entries {
         let at = time::OffsetDateTime::from_unix_timestamp(e.at)
             .map(|t| t.to_string())
@@ -241,10 +218,10 @@ pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, AppError> {
             e.detail.as_deref().unwrap_or_default(),
         ];
         out.write_record(cells.map(|c| inert_cell(c).into_owned()))
-            .map_err(internal)?;
+            .context("writing the audit CSV")?;
     }
-    let bytes = out.into_inner().map_err(internal)?;
-    String::from_utf8(bytes).map_err(internal)
+    let bytes = out.into_inner().context("writing the audit CSV")?;
+    String::from_utf8(bytes).map_err(|_| Error::unexpected("the audit CSV is not UTF-8"))
 }
 
 /// A cell a spreadsheet will not run as a formula (OWASP, CSV injection):
@@ -271,7 +248,7 @@ pub async fn import_upload(
     admin: &Account,
     client: &ClientInfo,
     upload: Upload,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let Upload {
         name,
         content,
@@ -295,7 +272,7 @@ pub async fn import_upload(
             Err(why) => ("refused".to_owned(), why),
         },
     };
-    state
+    Ok(state
         .store
         .record_import_report(&ImportReport {
             at: state.clock.unix(),
@@ -304,12 +281,11 @@ pub async fn import_upload(
             summary,
             report,
         })
-        .await
-        .map_err(internal)
+        .await?)
 }
 
-pub async fn imports(state: &Core) -> Result<Vec<ImportReport>, AppError> {
-    state.store.import_reports(10).await.map_err(internal)
+pub async fn imports(state: &Core) -> Result<Vec<ImportReport>> {
+    Ok(state.store.import_reports(10).await?)
 }
 
 /// A login name as one path segment (login names are letters, digits and

@@ -1,10 +1,10 @@
 //! The change itself: every check on the server (it is the authority), then
 //! one transaction that writes the hash, the history, ends the other
 //! sessions, queues the notice and records the audit event.
+use crate::error::{Error, Result};
 use gatehouse_policy::{check, Context, Reuse, Status};
 
 use crate::notices;
-use crate::sessions::internal;
 use crate::sign_in::Attempt;
 use crate::Core;
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
@@ -26,7 +26,7 @@ pub async fn change_password(
     account: &Account,
     form: &ChangeRequest<'_>,
     client: &ClientInfo,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let store = state.store.as_ref();
     let now = state.clock.unix();
     let mut errors = Vec::new();
@@ -44,11 +44,10 @@ pub async fn change_password(
         let attempt = Attempt::new(state, &account.login, client);
         let reserved = attempt.reserve(state, &account.login, client).await?;
         let checked = async {
-            state
+            Ok(state
                 .hasher
                 .verify(form.current.expose(), account.password_hash.as_deref())
-                .await
-                .map_err(internal)
+                .await?)
         };
         let (right, reserved) = attempt.made(state, reserved, checked).await?;
         if right {
@@ -77,15 +76,11 @@ pub async fn change_password(
         } else {
             "wrong_current_password"
         });
-        store.record_audit(&event, now).await.map_err(internal)?;
-        return Err(AppError::Invalid(errors));
+        store.record_audit(&event, now).await?;
+        return Err(AppError::Invalid(errors).into());
     }
 
-    let new_hash = state
-        .hasher
-        .hash(form.new.expose())
-        .await
-        .map_err(internal)?;
+    let new_hash = state.hasher.hash(form.new.expose()).await?;
     let notice = notices::password_changed(
         state,
         account,
@@ -115,14 +110,13 @@ pub async fn change_password(
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             tracing::info!("password changed concurrently; this change was not applied");
-            return Err(AppError::Conflict);
+            return Err(AppError::Conflict.into());
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(Error::from(e)),
     }
     store
         .clear_failures(&crate::throttle::login_key(&account.login))
-        .await
-        .map_err(internal)?;
+        .await?;
     state.mail_wakeup.notify_one();
     Ok(())
 }
@@ -136,7 +130,7 @@ pub async fn check_new_password(
     new: &Password,
     confirm: &Password,
     check_reuse: bool,
-) -> Result<Vec<FieldError>, AppError> {
+) -> Result<Vec<FieldError>> {
     let mut errors = Vec::new();
     for (field, value) in [(Field::NewPassword, new), (Field::ConfirmPassword, confirm)] {
         if value.is_empty() {
@@ -181,23 +175,17 @@ pub async fn check_new_password(
 }
 
 /// Whether the new password repeats the current one or one of the last N.
-async fn reuse_of(state: &Core, account: &Account, new: &Password) -> Result<Reuse, AppError> {
+async fn reuse_of(state: &Core, account: &Account, new: &Password) -> Result<Reuse> {
     let mut earlier: Vec<String> = account.password_hash.iter().cloned().collect();
     let current = earlier.len();
     earlier.extend(
         state
             .store
             .password_history(account.id, state.policy.history_depth)
-            .await
-            .map_err(internal)?,
+            .await?,
     );
     for (i, old) in earlier.iter().enumerate() {
-        if state
-            .hasher
-            .verify(new.expose(), Some(old))
-            .await
-            .map_err(internal)?
-        {
+        if state.hasher.verify(new.expose(), Some(old)).await? {
             return Ok(if i < current {
                 Reuse::SameAsCurrent
             } else {

@@ -3,6 +3,7 @@
 //! One JSON document per account holds it all; every change is a
 //! compare-and-set on its version, so two requests can never both use the
 //! same TOTP step or recovery code.
+use crate::error::{Context, Error, Result};
 use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, KeyInit};
 use base64::engine::general_purpose::STANDARD;
@@ -15,7 +16,6 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::codes::{mask_email, mask_mobile, normalize_code, random_code};
 use crate::mail::OutgoingMail;
-use crate::sessions::internal;
 use crate::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
 use crate::{notices, Core};
 use gatehouse_store::audit::AuditEvent;
@@ -213,15 +213,10 @@ pub struct Stored {
     version: Option<i64>,
 }
 
-pub async fn load(state: &Core, account_id: i64) -> Result<Stored, AppError> {
-    match state
-        .store
-        .security_info(account_id)
-        .await
-        .map_err(internal)?
-    {
+pub async fn load(state: &Core, account_id: i64) -> Result<Stored> {
+    match state.store.security_info(account_id).await? {
         Some((json, version)) => Ok(Stored {
-            doc: serde_json::from_str(&json).map_err(internal)?,
+            doc: serde_json::from_str(&json).context("reading a security document")?,
             version: Some(version),
         }),
         None => Ok(Stored {
@@ -240,7 +235,7 @@ impl Stored {
         account_id: i64,
         notices: &[OutgoingMail],
         audit: Option<&AuditEvent>,
-    ) -> Result<(), AppError> {
+    ) -> Result<()> {
         self.save_ending(state, account_id, notices, audit, EndSessions::None)
             .await
     }
@@ -253,8 +248,8 @@ impl Stored {
         notices: &[OutgoingMail],
         audit: Option<&AuditEvent>,
         end_sessions: EndSessions<'_>,
-    ) -> Result<(), AppError> {
-        let document = serde_json::to_string(&self.doc).map_err(internal)?;
+    ) -> Result<()> {
+        let document = serde_json::to_string(&self.doc).context("writing a security document")?;
         let save = SecuritySave {
             account_id,
             expected_version: self.version,
@@ -271,13 +266,13 @@ impl Stored {
                 }
                 Ok(())
             }
-            Err(StoreError::Conflict) => Err(AppError::Conflict),
-            Err(e) => Err(internal(e)),
+            Err(StoreError::Conflict) => Err(AppError::Conflict.into()),
+            Err(e) => Err(Error::from(e)),
         }
     }
 }
 
-fn seal_key(state: &Core) -> Result<[u8; 32], AppError> {
+fn seal_key(state: &Core) -> Result<[u8; 32]> {
     let configured = &state.config.security_info.encryption_key;
     if configured.is_empty() {
         return Ok(state.keys.derive("authenticator-secret-key", ""));
@@ -286,12 +281,12 @@ fn seal_key(state: &Core) -> Result<[u8; 32], AppError> {
         .decode(configured.expose())
         .ok()
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
-        .ok_or_else(|| internal("security_info.encryption_key is not 32 bytes"))
+        .ok_or_else(|| Error::unexpected("security_info.encryption_key is not 32 bytes"))
 }
 
 /// Encrypts an authenticator secret with AES-256-GCM, bound to its account:
 /// base64 of nonce and ciphertext.
-pub fn seal(state: &Core, account_id: i64, secret: &[u8]) -> Result<String, AppError> {
+pub fn seal(state: &Core, account_id: i64, secret: &[u8]) -> Result<String> {
     let key = seal_key(state)?;
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -304,18 +299,22 @@ pub fn seal(state: &Core, account_id: i64, secret: &[u8]) -> Result<String, AppE
                 aad: &aad,
             },
         )
-        .map_err(|_| internal("sealing an authenticator secret failed"))?;
+        .map_err(|_| Error::unexpected("sealing an authenticator secret failed"))?;
     let mut out = nonce.to_vec();
     out.extend(sealed);
     Ok(STANDARD.encode(out))
 }
 
-pub fn open(state: &Core, account_id: i64, sealed: &str) -> Result<Vec<u8>, AppError> {
+pub fn open(state: &Core, account_id: i64, sealed: &str) -> Result<Vec<u8>> {
     let key = seal_key(state)?;
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
-    let bytes = STANDARD.decode(sealed).map_err(internal)?;
+    let bytes = STANDARD
+        .decode(sealed)
+        .map_err(|_| Error::unexpected("a sealed authenticator secret is not base64"))?;
     if bytes.len() < 12 {
-        return Err(internal("a sealed authenticator secret is too short"));
+        return Err(Error::unexpected(
+            "a sealed authenticator secret is too short",
+        ));
     }
     let (nonce, body) = bytes.split_at(12);
     let aad = account_id.to_be_bytes();
@@ -327,7 +326,7 @@ pub fn open(state: &Core, account_id: i64, sealed: &str) -> Result<Vec<u8>, AppE
                 aad: &aad,
             },
         )
-        .map_err(|_| internal("an authenticator secret could not be decrypted"))
+        .map_err(|_| Error::unexpected("an authenticator secret could not be decrypted"))
 }
 
 pub fn new_totp_secret() -> Vec<u8> {
@@ -336,7 +335,7 @@ pub fn new_totp_secret() -> Vec<u8> {
     secret
 }
 
-pub fn totp(state: &Core, account: &Account, secret: Vec<u8>) -> Result<TOTP, AppError> {
+pub fn totp(state: &Core, account: &Account, secret: Vec<u8>) -> Result<TOTP> {
     TOTP::new(
         Algorithm::SHA1,
         TOTP_DIGITS,
@@ -346,7 +345,7 @@ pub fn totp(state: &Core, account: &Account, secret: Vec<u8>) -> Result<TOTP, Ap
         Some(state.config.security_info.issuer.clone()),
         account.login.clone(),
     )
-    .map_err(internal)
+    .map_err(|e| Error::unexpected(format!("an authenticator secret was refused: {e}")))
 }
 
 /// Which steps around the current one an authenticator code may belong to.
@@ -447,7 +446,7 @@ pub async fn check(
     account: &Account,
     method: Method,
     proof: Proof<'_>,
-) -> Result<bool, AppError> {
+) -> Result<bool> {
     let mut stored = load(state, account.id).await?;
     let accepted = match (method, proof) {
         (Method::App, Proof::Code(code)) => {
@@ -492,21 +491,20 @@ pub async fn check(
                 let right = state
                     .hasher
                     .verify(&normalize_answer(answer), Some(hash))
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 all &= right;
             }
             // Nothing to use up: the version check is not needed.
             return Ok(all);
         }
-        _ => return Err(AppError::BadRequest),
+        _ => return Err(AppError::BadRequest.into()),
     };
     if !accepted {
         return Ok(false);
     }
     match stored.save(state, account.id, &[], None).await {
         Ok(()) => Ok(true),
-        Err(AppError::Conflict) => Ok(false),
+        Err(Error::Refused(AppError::Conflict)) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -515,17 +513,13 @@ pub async fn check(
 /// security-info page and the sign-in's second step may send; refuses
 /// when it is used up. The count is given back (`uncount_message`) if the
 /// message cannot go.
-pub async fn count_message(state: &Core, account: &Account) -> Result<i64, AppError> {
+pub async fn count_message(state: &Core, account: &Account) -> Result<i64> {
     let quota = [message_quota(state, account)];
     let counted = reserve_quotas(state, &quota).await?;
     Ok(counted.into_iter().next().unwrap_or_default())
 }
 
-pub async fn uncount_message(
-    state: &Core,
-    account: &Account,
-    counted: i64,
-) -> Result<(), AppError> {
+pub async fn uncount_message(state: &Core, account: &Account, counted: i64) -> Result<()> {
     release_quotas(state, &[message_quota(state, account)], &[counted]).await
 }
 
@@ -545,7 +539,7 @@ pub async fn count_and_send(
     address: &str,
     code: &str,
     expires_at: i64,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let counted = count_message(state, account).await?;
     let sent = send_code(state, account, method, address, code, expires_at).await;
     if sent.is_err() {
@@ -562,8 +556,9 @@ pub async fn send_code(
     address: &str,
     code: &str,
     expires_at: i64,
-) -> Result<(), AppError> {
-    let until = time::OffsetDateTime::from_unix_timestamp(expires_at).map_err(internal)?;
+) -> Result<()> {
+    let until =
+        time::OffsetDateTime::from_unix_timestamp(expires_at).context("reading a code's expiry")?;
     let sent = match method {
         Method::Mobile => state
             .sms
@@ -576,10 +571,10 @@ pub async fn send_code(
             .await
             .map_err(|e| e.to_string()),
     };
-    sent.map_err(|e| {
+    Ok(sent.map_err(|e| {
         tracing::warn!(error = %e, method = method.as_str(), "a verification code could not be sent");
         AppError::DeliveryFailed
-    })
+    })?)
 }
 
 /// The questions an account answered, in order, as the pages show them.

@@ -12,6 +12,7 @@ pub mod change_password;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod error;
 pub mod factors;
 pub mod housekeeping;
 pub mod lifecycle;
@@ -33,4 +34,5 @@ pub mod state;
 pub mod throttle;
 
 pub use browser::{Browser, Cookie};
+pub use error::{Error, Result};
 pub use state::{Core, SendTimes};

@@ -2,11 +2,12 @@
 //! reminder, under the CAPTCHA and the per-address and per-email limits,
 //! answering the same, in the same time, whether or not the address is
 //! registered.
+use crate::error::{Error, Result};
 use std::time::Instant;
 
 use crate::records::check_email;
 use crate::recovery::wait_for_floor;
-use crate::sessions::{hash_token, internal};
+use crate::sessions::hash_token;
 use crate::throttle::{release_quotas, reserve_quotas, ThrottleRule};
 use crate::{captcha, lifecycle, notices, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
@@ -23,7 +24,7 @@ pub struct Form<'a> {
 /// Checks the form and, for a registered address, queues one message
 /// naming every account registered to it that may still sign in. An
 /// unknown address gets the same answer, in the same time, and no message.
-pub async fn send(state: &Core, form: &Form<'_>, client: &ClientInfo) -> Result<(), AppError> {
+pub async fn send(state: &Core, form: &Form<'_>, client: &ClientInfo) -> Result<()> {
     let started = Instant::now();
     let r = &state.config.recovery;
     let email = form.email.trim();
@@ -37,11 +38,9 @@ pub async fn send(state: &Core, form: &Form<'_>, client: &ClientInfo) -> Result<
         errors.push(problem(Field::Captcha, Problem::Required));
     }
     // The challenge is used up by any try, even an incomplete form.
-    let solved = captcha::solve(state, form.captcha_id, form.captcha)
-        .await
-        .map_err(internal)?;
+    let solved = captcha::solve(state, form.captcha_id, form.captcha).await?;
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     }
 
     // The address counts every try with a complete form; the email only
@@ -58,10 +57,7 @@ pub async fn send(state: &Core, form: &Form<'_>, client: &ClientInfo) -> Result<
     )];
     let counted = reserve_quotas(state, &for_address).await?;
     if !solved {
-        return Err(AppError::Invalid(vec![problem(
-            Field::Captcha,
-            Problem::CaptchaWrong,
-        )]));
+        return Err(AppError::Invalid(vec![problem(Field::Captcha, Problem::CaptchaWrong)]).into());
     }
     let counted_email = match reserve_quotas(state, &for_email).await {
         Ok(counted) => counted,
@@ -77,7 +73,7 @@ pub async fn send(state: &Core, form: &Form<'_>, client: &ClientInfo) -> Result<
         Err(e) => {
             release_quotas(state, &for_email, &counted_email).await?;
             release_quotas(state, &for_address, &counted).await?;
-            return Err(internal(e));
+            return Err(Error::from(e));
         }
     };
     let accounts: Vec<_> = accounts

@@ -1,12 +1,13 @@
 //! "Where you are signed in": the signed-in user's own open sessions, one
 //! of them ended, or every other one.
-use crate::sessions::{self, internal};
+use crate::error::Result;
+use crate::sessions;
 use crate::{Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_types::account::SessionView;
 use gatehouse_types::error::AppError;
 
-pub async fn list(state: &Core, browser: &Browser) -> Result<Vec<SessionView>, AppError> {
+pub async fn list(state: &Core, browser: &Browser) -> Result<Vec<SessionView>> {
     let (session, account) = sessions::require(state, browser, false).await?;
     let now = state.clock.unix();
     let idle = i64::from(state.config.session.idle_minutes) * 60;
@@ -14,8 +15,7 @@ pub async fn list(state: &Core, browser: &Browser) -> Result<Vec<SessionView>, A
     let listed = state
         .store
         .account_sessions(account.id, now - idle, now - absolute)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(listed
         .into_iter()
         .map(|s| SessionView {
@@ -31,15 +31,14 @@ pub async fn list(state: &Core, browser: &Browser) -> Result<Vec<SessionView>, A
 
 /// Ends one of the user's sessions; whether it was this browser's, which
 /// is then signed out.
-pub async fn end(state: &Core, browser: &Browser, reference: &str) -> Result<bool, AppError> {
+pub async fn end(state: &Core, browser: &Browser, reference: &str) -> Result<bool> {
     let (session, account) = sessions::require(state, browser, false).await?;
     let ended = state
         .store
         .end_account_session(account.id, reference)
-        .await
-        .map_err(internal)?;
+        .await?;
     if !ended {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     audit(state, browser, &account.login, "session_ended").await?;
     let this_one = reference == session.id_hash;
@@ -49,22 +48,17 @@ pub async fn end(state: &Core, browser: &Browser, reference: &str) -> Result<boo
     Ok(this_one)
 }
 
-pub async fn end_others(state: &Core, browser: &Browser) -> Result<(), AppError> {
+pub async fn end_others(state: &Core, browser: &Browser) -> Result<()> {
     let (session, account) = sessions::require(state, browser, false).await?;
     state
         .store
         .end_other_sessions(account.id, &session.id_hash)
-        .await
-        .map_err(internal)?;
+        .await?;
     audit(state, browser, &account.login, "other_sessions_ended").await
 }
 
-async fn audit(state: &Core, browser: &Browser, login: &str, detail: &str) -> Result<(), AppError> {
+async fn audit(state: &Core, browser: &Browser, login: &str, detail: &str) -> Result<()> {
     let event = AuditEvent::by_user(login, Action::SignOut, Outcome::Success, &browser.client)
         .detail(detail);
-    state
-        .store
-        .record_audit(&event, state.clock.unix())
-        .await
-        .map_err(internal)
+    Ok(state.store.record_audit(&event, state.clock.unix()).await?)
 }

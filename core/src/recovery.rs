@@ -1,13 +1,14 @@
 //! The wizard's rules. A login name with no account gets a flow too, one
 //! that sends nothing and never accepts a code, so every answer, status
 //! and delay is the same whether the name exists or not.
+use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::change_password::check_new_password;
 use crate::codes::{decoy_channels, decoy_questions, new_code, normalize_code, DecoyModel};
 use crate::factors::{self, Proof, SecurityDoc};
-use crate::sessions::{hash_token, internal, new_token};
+use crate::sessions::{hash_token, new_token};
 use crate::sign_in::Attempt;
 use crate::throttle::{login_key, release_quotas, reserve_quotas, ThrottleRule};
 use crate::{captcha, notices, Browser, Cookie, Core};
@@ -25,33 +26,25 @@ use gatehouse_types::LoginName;
 use gatehouse_types::Password;
 
 /// This browser's flow, if it has one that is still open.
-async fn open_flow(state: &Core, browser: &Browser) -> Result<Option<Flow>, AppError> {
+async fn open_flow(state: &Core, browser: &Browser) -> Result<Option<Flow>> {
     let Some(token) = browser.token(Cookie::Recovery) else {
         return Ok(None);
     };
-    let flow = state
-        .store
-        .flow(&hash_token(&token))
-        .await
-        .map_err(internal)?;
+    let flow = state.store.flow(&hash_token(&token)).await?;
     Ok(flow.filter(|f| !matches!(f.state, FlowState::Void) && f.expires_at > state.clock.unix()))
 }
 
 /// This browser's open flow, or the error that says to start again.
-async fn require_flow(
-    state: &Core,
-    browser: &Browser,
-    expected: &[FlowState],
-) -> Result<Flow, AppError> {
+async fn require_flow(state: &Core, browser: &Browser, expected: &[FlowState]) -> Result<Flow> {
     match open_flow(state, browser).await? {
         Some(flow) if expected.contains(&flow.state) => Ok(flow),
-        _ => Err(AppError::FlowVoid),
+        _ => Err(AppError::FlowVoid.into()),
     }
 }
 
-async fn account_of(state: &Core, flow: &Flow) -> Result<Option<Account>, AppError> {
+async fn account_of(state: &Core, flow: &Flow) -> Result<Option<Account>> {
     match flow.account_id {
-        Some(id) => state.store.account_by_id(id).await.map_err(internal),
+        Some(id) => Ok(state.store.account_by_id(id).await?),
         None => Ok(None),
     }
 }
@@ -77,23 +70,19 @@ fn identify(state: &Core, captcha: String, restarted: bool) -> Step {
     }
 }
 
-async fn new_identify(
-    state: &Core,
-    client: &ClientInfo,
-    restarted: bool,
-) -> Result<Step, AppError> {
+async fn new_identify(state: &Core, client: &ClientInfo, restarted: bool) -> Result<Step> {
     let id = new_captcha(state, client).await?;
     Ok(identify(state, id, restarted))
 }
 
 /// A new CAPTCHA challenge, within the hourly number per client address.
-pub async fn new_captcha(state: &Core, client: &ClientInfo) -> Result<String, AppError> {
+pub async fn new_captcha(state: &Core, client: &ClientInfo) -> Result<String> {
     let quotas = [(
         format!("captcha:addr:{}", client.addr),
         ThrottleRule::hourly(state.config.captcha.per_address_per_hour),
     )];
     reserve_quotas(state, &quotas).await?;
-    captcha::create(state).await.map_err(internal)
+    Ok(captcha::create(state).await?)
 }
 
 /// What a flow offers: for an account, its registered email and mobile
@@ -106,7 +95,7 @@ async fn channels(
     login_key: &str,
     account: Option<(&Account, &SecurityDoc)>,
     first: Option<&str>,
-) -> Result<Vec<ChannelOption>, AppError> {
+) -> Result<Vec<ChannelOption>> {
     // Read for every name alike, so the time tells nothing either.
     let model = decoy_model(state).await?;
     let Some((account, doc)) = account else {
@@ -136,14 +125,14 @@ fn has_mobile(account: &Account) -> bool {
 }
 
 /// How the real accounts look, read again every ten minutes.
-async fn decoy_model(state: &Core) -> Result<DecoyModel, AppError> {
+async fn decoy_model(state: &Core) -> Result<DecoyModel> {
     const FRESH_FOR: i64 = 600;
     let now = state.clock.unix();
     let mut cached = state.decoys.lock().await;
     if let Some((_, model)) = cached.as_ref().filter(|(at, _)| now - at < FRESH_FOR) {
         return Ok(model.clone());
     }
-    let profile = state.store.accounts_profile().await.map_err(internal)?;
+    let profile = state.store.accounts_profile().await?;
     let mut sets: HashMap<Vec<Channel>, i64> = HashMap::new();
     let (without_mobile, with_mobile) = profile.plain;
     let none = SecurityDoc::default();
@@ -172,7 +161,7 @@ async fn decoy_model(state: &Core) -> Result<DecoyModel, AppError> {
 async fn security_of(
     state: &Core,
     account: Option<Account>,
-) -> Result<Option<(Account, SecurityDoc)>, AppError> {
+) -> Result<Option<(Account, SecurityDoc)>> {
     match account {
         Some(account) => {
             let doc = factors::load(state, account.id).await?.doc;
@@ -190,7 +179,7 @@ async fn code_step(
     state: &Core,
     flow: &Flow,
     found: Option<(&Account, &SecurityDoc)>,
-) -> Result<Step, AppError> {
+) -> Result<Step> {
     let now = state.clock.unix();
     let channel = flow
         .channel
@@ -233,7 +222,7 @@ fn password_step(state: &Core, account: &Account) -> Step {
 }
 
 /// The step a flow is at.
-async fn step_of(state: &Core, client: &ClientInfo, flow: &Flow) -> Result<Step, AppError> {
+async fn step_of(state: &Core, client: &ClientInfo, flow: &Flow) -> Result<Step> {
     let found = security_of(state, account_of(state, flow).await?).await?;
     let account = found.as_ref().map(|(a, _)| a.clone());
     Ok(match flow.state {
@@ -251,25 +240,21 @@ async fn step_of(state: &Core, client: &ClientInfo, flow: &Flow) -> Result<Step,
         FlowState::Password => match account {
             Some(a) if may_reset(state, &a) => password_step(state, &a),
             Some(_) => unavailable(state),
-            None => return Err(AppError::FlowVoid),
+            None => return Err(AppError::FlowVoid.into()),
         },
         FlowState::Done => Step::Done,
         FlowState::Void => new_identify(state, client, true).await?,
     })
 }
 
-pub async fn current_step(state: &Core, browser: &Browser, resume: bool) -> Result<Step, AppError> {
+pub async fn current_step(state: &Core, browser: &Browser, resume: bool) -> Result<Step> {
     let token = browser.token(Cookie::Recovery);
     if resume {
         if let Some(flow) = open_flow(state, browser).await? {
             return step_of(state, &browser.client, &flow).await;
         }
     } else if let Some(token) = &token {
-        state
-            .store
-            .void_flow(&hash_token(token))
-            .await
-            .map_err(internal)?;
+        state.store.void_flow(&hash_token(token)).await?;
     }
     if token.is_some() {
         browser.clear(Cookie::Recovery);
@@ -277,13 +262,9 @@ pub async fn current_step(state: &Core, browser: &Browser, resume: bool) -> Resu
     new_identify(state, &browser.client, resume && token.is_some()).await
 }
 
-pub async fn abandon(state: &Core, browser: &Browser) -> Result<(), AppError> {
+pub async fn abandon(state: &Core, browser: &Browser) -> Result<()> {
     if let Some(token) = browser.token(Cookie::Recovery) {
-        state
-            .store
-            .void_flow(&hash_token(&token))
-            .await
-            .map_err(internal)?;
+        state.store.void_flow(&hash_token(&token)).await?;
         browser.clear(Cookie::Recovery);
     }
     Ok(())
@@ -296,11 +277,7 @@ pub struct StartForm<'a> {
     pub captcha: &'a str,
 }
 
-pub async fn start(
-    state: &Core,
-    form: &StartForm<'_>,
-    browser: &Browser,
-) -> Result<Step, AppError> {
+pub async fn start(state: &Core, form: &StartForm<'_>, browser: &Browser) -> Result<Step> {
     let client = &browser.client;
     let r = &state.config.recovery;
     let login = form.login.trim();
@@ -319,11 +296,9 @@ pub async fn start(
     }
     require(Field::Captcha, form.captcha);
     // The challenge is used up by any try, even an incomplete form.
-    let solved = captcha::solve(state, form.captcha_id, form.captcha)
-        .await
-        .map_err(internal)?;
+    let solved = captcha::solve(state, form.captcha_id, form.captcha).await?;
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     }
 
     let key = login_key(login);
@@ -345,7 +320,8 @@ pub async fn start(
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::Captcha,
             problem: Problem::CaptchaWrong,
-        }]));
+        }])
+        .into());
     }
     if let Err(refused) = reserve_quotas(state, for_name).await {
         // Refused starts do not count against the address.
@@ -356,11 +332,7 @@ pub async fn start(
     // A name too long to be anyone's is looked up nowhere, and otherwise
     // answered like any other unknown one.
     let account = match LoginName::parse(login) {
-        Ok(name) => state
-            .store
-            .account_by_login(&name)
-            .await
-            .map_err(internal)?,
+        Ok(name) => state.store.account_by_login(&name).await?,
         Err(_) => None,
     }
     .filter(|a| !r.ask_email || a.email.eq_ignore_ascii_case(form.email.trim()));
@@ -375,18 +347,14 @@ pub async fn start(
         expires_at: now + i64::from(r.flow_lifetime_minutes) * 60,
         service: None,
     };
-    state.store.start_flow(&new).await.map_err(internal)?;
+    state.store.start_flow(&new).await?;
     let event = AuditEvent::by_user(login, Action::RecoveryStarted, Outcome::Success, client);
     let event = if account.is_some() {
         event
     } else {
         event.detail("unknown_login")
     };
-    state
-        .store
-        .record_audit(&event, now)
-        .await
-        .map_err(internal)?;
+    state.store.record_audit(&event, now).await?;
     browser.set(
         Cookie::Recovery,
         &token,
@@ -399,11 +367,7 @@ pub async fn start(
     })
 }
 
-pub async fn send_code(
-    state: &Core,
-    channel: Channel,
-    browser: &Browser,
-) -> Result<Step, AppError> {
+pub async fn send_code(state: &Core, channel: Channel, browser: &Browser) -> Result<Step> {
     let client = &browser.client;
     let started = Instant::now();
     let r = &state.config.recovery;
@@ -420,7 +384,7 @@ pub async fn send_code(
     .iter()
     .any(|o| o.channel == channel)
     {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     }
     if !channel.is_sent() {
         // Nothing to send: the user holds this factor.
@@ -458,7 +422,7 @@ pub async fn send_code(
                 state.send_times.record(delivering.elapsed());
                 sent
             }
-            None => Err(AppError::BadRequest),
+            None => Err(AppError::BadRequest.into()),
         },
         // An unknown name: nothing is sent, and the code is one nobody has.
         None => Ok(()),
@@ -475,12 +439,8 @@ pub async fn send_code(
             client,
         )
         .detail("delivery_failed");
-        state
-            .store
-            .record_audit(&event, now)
-            .await
-            .map_err(internal)?;
-        return Err(AppError::DeliveryFailed);
+        state.store.record_audit(&event, now).await?;
+        return Err(AppError::DeliveryFailed.into());
     }
     let sent = CodeSent {
         flow: &flow.id_hash,
@@ -493,8 +453,8 @@ pub async fn send_code(
     match state.store.record_code_sent(&sent).await {
         Ok(()) => {}
         // The flow moved on meanwhile (left, voided).
-        Err(StoreError::Conflict) => return Err(AppError::FlowVoid),
-        Err(e) => return Err(internal(e)),
+        Err(StoreError::Conflict) => return Err(AppError::FlowVoid.into()),
+        Err(e) => return Err(Error::from(e)),
     }
     let event = AuditEvent::by_user(
         &flow.login_key,
@@ -503,11 +463,7 @@ pub async fn send_code(
         client,
     )
     .detail(channel.as_str());
-    state
-        .store
-        .record_audit(&event, now)
-        .await
-        .map_err(internal)?;
+    state.store.record_audit(&event, now).await?;
     wait_for_floor(state, started).await;
 
     // The flow as `record_code_sent` just left it.
@@ -547,17 +503,18 @@ fn held_step(
 
 /// Refuses another code on a flow (a reset's or a sign-in's second step)
 /// past its number of codes or within the cooldown after the last one.
-pub fn may_send(state: &Core, flow: &Flow) -> Result<(), AppError> {
+pub fn may_send(state: &Core, flow: &Flow) -> Result<()> {
     let r = &state.config.recovery;
     if flow.codes_sent >= i64::from(r.max_codes_per_flow) {
-        return Err(AppError::ResendCapReached);
+        return Err(AppError::ResendCapReached.into());
     }
     if let Some(last) = flow.last_sent_at {
         let wait = last + i64::from(r.resend_cooldown_seconds) - state.clock.unix();
         if wait > 0 {
             return Err(AppError::ResendTooSoon {
                 seconds: wait as u64,
-            });
+            }
+            .into());
         }
     }
     Ok(())
@@ -566,30 +523,29 @@ pub fn may_send(state: &Core, flow: &Flow) -> Result<(), AppError> {
 /// Claims the flow's next code before anything is sent: of sends arriving
 /// together one wins, the others wait for the cooldown. The claim is
 /// given back (`unclaim`) if the message cannot go.
-pub async fn claim_send(state: &Core, flow: &Flow) -> Result<i64, AppError> {
+pub async fn claim_send(state: &Core, flow: &Flow) -> Result<i64> {
     may_send(state, flow)?;
     let r = &state.config.recovery;
     let now = state.clock.unix();
     let claimed = state
         .store
         .claim_code_send(&send_claim(state, flow, now))
-        .await
-        .map_err(internal)?;
+        .await?;
     if claimed {
         Ok(now)
     } else {
         Err(AppError::ResendTooSoon {
             seconds: r.resend_cooldown_seconds.into(),
-        })
+        }
+        .into())
     }
 }
 
-pub async fn unclaim_send(state: &Core, flow: &Flow, claimed_at: i64) -> Result<(), AppError> {
-    state
+pub async fn unclaim_send(state: &Core, flow: &Flow, claimed_at: i64) -> Result<()> {
+    Ok(state
         .store
         .release_code_send(&send_claim(state, flow, claimed_at))
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 fn send_claim<'a>(state: &Core, flow: &'a Flow, now: i64) -> SendClaim<'a> {
@@ -615,23 +571,24 @@ pub(crate) async fn wait_for_floor(state: &Core, started: Instant) {
     }
 }
 
-pub async fn verify_code(state: &Core, code: &str, browser: &Browser) -> Result<Step, AppError> {
+pub async fn verify_code(state: &Core, code: &str, browser: &Browser) -> Result<Step> {
     let flow = require_flow(state, browser, &[FlowState::Code]).await?;
     let code = normalize_code(code);
     if code.is_empty() {
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::Code,
             problem: Problem::Required,
-        }]));
+        }])
+        .into());
     }
     let now = state.clock.unix();
     if flow.code_expires_at.is_none_or(|at| now >= at) {
-        return Err(AppError::CodeExpired);
+        return Err(AppError::CodeExpired.into());
     }
     let stored = flow.code_hash.clone().unwrap_or_default();
     let tried = reserve_check(state, browser, &flow).await?;
     if !state.keys.code_matches(&flow.id_hash, &code, &stored) {
-        return Err(wrong(state, &flow, tried, browser).await?);
+        return Err(Error::Refused(wrong(state, &flow, tried, browser).await?));
     }
     release_check(state, &flow).await?;
     let channel = flow
@@ -649,7 +606,7 @@ pub async fn verify_held(
     channel: Channel,
     proof: Proof<'_>,
     browser: &Browser,
-) -> Result<Step, AppError> {
+) -> Result<Step> {
     let client = &browser.client;
     let flow = require_flow(state, browser, &[FlowState::Channel, FlowState::Code]).await?;
     let found = security_of(state, account_of(state, &flow).await?).await?;
@@ -663,14 +620,15 @@ pub async fn verify_held(
     .iter()
     .any(|o| o.channel == channel);
     if !offered || channel.is_sent() {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     }
     if let Proof::Code(code) = &proof {
         if code.trim().is_empty() {
             return Err(AppError::Invalid(vec![FieldError {
                 field: Field::Code,
                 problem: Problem::Required,
-            }]));
+            }])
+            .into());
         }
     }
     // An app code or an answer is guessable like a password: it counts
@@ -698,7 +656,7 @@ pub async fn verify_held(
     };
     if !right {
         attempt.fail(state, reserved).await?;
-        return Err(wrong(state, &flow, tried, browser).await?);
+        return Err(Error::Refused(wrong(state, &flow, tried, browser).await?));
     }
     attempt.release(state, reserved).await?;
     release_check(state, &flow).await?;
@@ -707,15 +665,14 @@ pub async fn verify_held(
 
 /// An unknown name's check: the work an account's would do (a hash per
 /// answer), and never right.
-async fn decoy_check(state: &Core, proof: Proof<'_>) -> Result<bool, AppError> {
+async fn decoy_check(state: &Core, proof: Proof<'_>) -> Result<bool> {
     if let Proof::Answers(given) = proof {
         if given.len() == state.config.security_info.questions.required {
             for answer in given {
                 state
                     .hasher
                     .verify(&factors::normalize_answer(answer), None)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             }
         }
     }
@@ -725,48 +682,30 @@ async fn decoy_check(state: &Core, proof: Proof<'_>) -> Result<bool, AppError> {
 /// Counts a code or answer check on the flow before it is made: once the
 /// flow's wrong answers are used up (or reserved by checks under way) it
 /// is over, however many arrive together.
-async fn reserve_check(state: &Core, browser: &Browser, flow: &Flow) -> Result<i64, AppError> {
+async fn reserve_check(state: &Core, browser: &Browser, flow: &Flow) -> Result<i64> {
     let max = i64::from(state.config.recovery.max_wrong_codes);
-    match state
-        .store
-        .reserve_code_check(&flow.id_hash, max)
-        .await
-        .map_err(internal)?
-    {
+    match state.store.reserve_code_check(&flow.id_hash, max).await? {
         Some(tried) => Ok(tried),
         None => {
             browser.clear(Cookie::Recovery);
-            Err(AppError::FlowVoid)
+            Err(AppError::FlowVoid.into())
         }
     }
 }
 
 /// A right answer gives its reserved check back.
-async fn release_check(state: &Core, flow: &Flow) -> Result<(), AppError> {
-    state
-        .store
-        .release_code_check(&flow.id_hash)
-        .await
-        .map_err(internal)
+async fn release_check(state: &Core, flow: &Flow) -> Result<()> {
+    Ok(state.store.release_code_check(&flow.id_hash).await?)
 }
 
 /// A wrong code or answer (its check already counted as `tried`): the
 /// error to show, or at the limit the flow is void.
-async fn wrong(
-    state: &Core,
-    flow: &Flow,
-    tried: i64,
-    browser: &Browser,
-) -> Result<AppError, AppError> {
+async fn wrong(state: &Core, flow: &Flow, tried: i64, browser: &Browser) -> Result<AppError> {
     let client = &browser.client;
     let max = i64::from(state.config.recovery.max_wrong_codes);
     let void = tried >= max;
     if void {
-        state
-            .store
-            .void_flow(&flow.id_hash)
-            .await
-            .map_err(internal)?;
+        state.store.void_flow(&flow.id_hash).await?;
     }
     let event = AuditEvent::by_user(
         &flow.login_key,
@@ -775,11 +714,7 @@ async fn wrong(
         client,
     )
     .detail(if void { "flow_void" } else { "wrong_code" });
-    state
-        .store
-        .record_audit(&event, state.clock.unix())
-        .await
-        .map_err(internal)?;
+    state.store.record_audit(&event, state.clock.unix()).await?;
     if void {
         browser.clear(Cookie::Recovery);
         return Ok(AppError::FlowVoid);
@@ -798,7 +733,7 @@ async fn proved(
     channel: Channel,
     code_hash: Option<&str>,
     browser: &Browser,
-) -> Result<Step, AppError> {
+) -> Result<Step> {
     let client = &browser.client;
     let found = security_of(state, account_of(state, &flow).await?).await?;
     let needs_second = flow.first_factor.is_none()
@@ -811,8 +746,8 @@ async fn proved(
         code_hash,
         first_factor: first,
     };
-    if !state.store.pass_factor(&passed).await.map_err(internal)? {
-        return Err(AppError::FlowVoid);
+    if !state.store.pass_factor(&passed).await? {
+        return Err(AppError::FlowVoid.into());
     }
     let event = AuditEvent::by_user(
         &flow.login_key,
@@ -821,11 +756,7 @@ async fn proved(
         client,
     )
     .detail(channel.as_str());
-    state
-        .store
-        .record_audit(&event, state.clock.unix())
-        .await
-        .map_err(internal)?;
+    state.store.record_audit(&event, state.clock.unix()).await?;
     let flow = if needs_second {
         Flow {
             state: FlowState::Channel,
@@ -847,20 +778,20 @@ pub async fn reset(
     new: &Password,
     confirm: &Password,
     browser: &Browser,
-) -> Result<Step, AppError> {
+) -> Result<Step> {
     let client = &browser.client;
     let flow = require_flow(state, browser, &[FlowState::Password]).await?;
     let account = match account_of(state, &flow).await? {
         Some(a) if may_reset(state, &a) => a,
         Some(_) => return Ok(unavailable(state)),
-        None => return Err(AppError::FlowVoid),
+        None => return Err(AppError::FlowVoid.into()),
     };
     let errors = check_new_password(state, &account, new, confirm, true).await?;
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     }
 
-    let new_hash = state.hasher.hash(new.expose()).await.map_err(internal)?;
+    let new_hash = state.hasher.hash(new.expose()).await?;
     let notice = notices::password_changed(
         state,
         &account,
@@ -896,9 +827,9 @@ pub async fn reset(
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             tracing::info!("the account or flow changed meanwhile; the reset was not applied");
-            return Err(AppError::Conflict);
+            return Err(AppError::Conflict.into());
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(Error::from(e)),
     }
     // The cookie stays until it expires: the page (a plain form post comes
     // back to it) shows this flow's "done" step; nothing more can be done

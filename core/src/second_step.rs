@@ -3,9 +3,10 @@
 //! made only when a second factor is proved. Wrong codes count toward the
 //! same throttle as wrong passwords.
 use crate::codes::{new_code, normalize_code};
+use crate::error::{Error, Result};
 use crate::factors::{self, Proof, SecurityDoc};
 use crate::recovery::{claim_send, unclaim_send};
-use crate::sessions::{self, hash_token, internal, new_token};
+use crate::sessions::{self, hash_token, new_token};
 use crate::sign_in::{audit, open_session, Attempt, SignedIn};
 use crate::{Browser, Cookie, Core};
 use gatehouse_store::audit::Outcome;
@@ -38,7 +39,7 @@ pub async fn begin(
     account: &Account,
     doc: &SecurityDoc,
     service: Option<&str>,
-) -> Result<String, AppError> {
+) -> Result<String> {
     let token = new_token();
     let now = state.clock.unix();
     let key = flow_key(account);
@@ -50,15 +51,14 @@ pub async fn begin(
         expires_at: now + lifetime(state),
         service,
     };
-    state.store.start_flow(&new).await.map_err(internal)?;
+    state.store.start_flow(&new).await?;
     let first = doc.registered().first().copied();
     if let Some(method) = first.filter(|m| m.is_sent()) {
         let flow = state
             .store
             .flow(new.id_hash)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
+            .await?
+            .ok_or_else(|| Error::unexpected("the second step just started is missing"))?;
         // A failed send is not fatal: the page offers to send again.
         if let Err(e) = send(state, &flow, account, doc, method).await {
             tracing::info!(error = %e, "the first second-step code was not sent");
@@ -68,23 +68,18 @@ pub async fn begin(
 }
 
 /// This browser's open second step and its account.
-async fn open(state: &Core, browser: &Browser) -> Result<Option<(Flow, Account)>, AppError> {
+async fn open(state: &Core, browser: &Browser) -> Result<Option<(Flow, Account)>> {
     let Some(token) = browser.token(Cookie::SecondStep) else {
         return Ok(None);
     };
-    let Some(flow) = state
-        .store
-        .flow(&hash_token(&token))
-        .await
-        .map_err(internal)?
-    else {
+    let Some(flow) = state.store.flow(&hash_token(&token)).await? else {
         return Ok(None);
     };
     let open = matches!(flow.state, FlowState::Channel | FlowState::Code)
         && flow.expires_at > state.clock.unix()
         && flow.login_key.starts_with("sign-in:");
     let account = match flow.account_id {
-        Some(id) if open => state.store.account_by_id(id).await.map_err(internal)?,
+        Some(id) if open => state.store.account_by_id(id).await?,
         _ => None,
     };
     // Disabled or ended meanwhile: the step cannot be finished.
@@ -92,8 +87,8 @@ async fn open(state: &Core, browser: &Browser) -> Result<Option<(Flow, Account)>
     Ok(account.map(|a| (flow, a)))
 }
 
-async fn require(state: &Core, browser: &Browser) -> Result<(Flow, Account), AppError> {
-    open(state, browser).await?.ok_or(AppError::FlowVoid)
+async fn require(state: &Core, browser: &Browser) -> Result<(Flow, Account)> {
+    open(state, browser).await?.ok_or(AppError::FlowVoid.into())
 }
 
 /// The methods this account can use now, the default first; recovery
@@ -125,7 +120,7 @@ fn step(
     }
 }
 
-pub async fn current(state: &Core, browser: &Browser) -> Result<Option<SecondStepView>, AppError> {
+pub async fn current(state: &Core, browser: &Browser) -> Result<Option<SecondStepView>> {
     let Some((flow, account)) = open(state, browser).await? else {
         return Ok(None);
     };
@@ -145,7 +140,7 @@ async fn send(
     account: &Account,
     doc: &SecurityDoc,
     method: Method,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let r = &state.config.recovery;
     let now = state.clock.unix();
     let address = doc.address(account, method).ok_or(AppError::BadRequest)?;
@@ -171,20 +166,16 @@ async fn send(
         .store
         .record_code_sent(&sent)
         .await
-        .map_err(|_| AppError::FlowVoid)
+        .map_err(|_| AppError::FlowVoid.into())
 }
 
 /// Switches to `method` ("Use another method"); a code goes out for a
 /// method that is sent.
-pub async fn choose(
-    state: &Core,
-    browser: &Browser,
-    method: Method,
-) -> Result<SecondStepView, AppError> {
+pub async fn choose(state: &Core, browser: &Browser, method: Method) -> Result<SecondStepView> {
     let (flow, account) = require(state, browser).await?;
     let doc = factors::load(state, account.id).await?.doc;
     if !options(&account, &doc).iter().any(|o| o.channel == method) {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     }
     if !method.is_sent() {
         return Ok(step(state, &flow, &account, &doc, method));
@@ -193,8 +184,7 @@ pub async fn choose(
     let flow = state
         .store
         .flow(&flow.id_hash)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::FlowVoid)?;
     Ok(step(state, &flow, &account, &doc, method))
 }
@@ -208,20 +198,20 @@ async fn check_proof(
     method: Method,
     proof: Proof<'_>,
     now: i64,
-) -> Result<(bool, Option<String>), AppError> {
+) -> Result<(bool, Option<String>)> {
     if !method.is_sent() {
         return Ok((factors::check(state, account, method, proof).await?, None));
     }
     let Proof::Code(code) = proof else {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     };
     let stored = flow.code_hash.clone().unwrap_or_default();
     let current = flow.state == FlowState::Code && flow.channel.as_deref() == Some(method.as_str());
     if !current {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     }
     if flow.code_expires_at.is_none_or(|at| now >= at) {
-        return Err(AppError::CodeExpired);
+        return Err(AppError::CodeExpired.into());
     }
     let right = state
         .keys
@@ -236,7 +226,7 @@ pub async fn verify(
     method: Method,
     proof: Proof<'_>,
     browser: &Browser,
-) -> Result<(SignedIn, Option<String>), AppError> {
+) -> Result<(SignedIn, Option<String>)> {
     let (flow, account) = require(state, browser).await?;
     let client = &browser.client;
     let store = state.store.as_ref();
@@ -244,26 +234,18 @@ pub async fn verify(
     let attempt = Attempt::new(state, &account.login, client);
     let reserved = attempt.reserve(state, &account.login, client).await?;
     let max = i64::from(state.config.recovery.max_wrong_codes);
-    let checking = async {
-        store
-            .reserve_code_check(&flow.id_hash, max)
-            .await
-            .map_err(internal)
-    };
+    let checking = async { Ok(store.reserve_code_check(&flow.id_hash, max).await?) };
     let (tried, reserved) = attempt.made(state, reserved, checking).await?;
     let Some(tried) = tried else {
         attempt.release(state, reserved).await?;
         browser.clear(Cookie::SecondStep);
-        return Err(AppError::FlowVoid);
+        return Err(AppError::FlowVoid.into());
     };
     let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, now).await {
         Ok(checked) => checked,
         Err(e) => {
             attempt.release(state, reserved).await?;
-            store
-                .release_code_check(&flow.id_hash)
-                .await
-                .map_err(internal)?;
+            store.release_code_check(&flow.id_hash).await?;
             return Err(e);
         }
     };
@@ -273,30 +255,28 @@ pub async fn verify(
         let detail = format!("wrong_second_factor:{}", method.as_str());
         audit(state, &account.login, Outcome::Failure, client, &detail).await;
         if tried >= max {
-            store.void_flow(&flow.id_hash).await.map_err(internal)?;
+            store.void_flow(&flow.id_hash).await?;
             browser.clear(Cookie::SecondStep);
-            return Err(AppError::FlowVoid);
+            return Err(AppError::FlowVoid.into());
         }
         return Err(AppError::CodeWrong {
             attempts_left: (max - tried).max(0) as u32,
-        });
+        }
+        .into());
     }
-    store
-        .release_code_check(&flow.id_hash)
-        .await
-        .map_err(internal)?;
+    store.release_code_check(&flow.id_hash).await?;
     let passed = FactorPassed {
         flow: &flow.id_hash,
         code_hash: code_hash.as_deref(),
         first_factor: None,
     };
-    if !store.pass_factor(&passed).await.map_err(internal)? {
+    if !store.pass_factor(&passed).await? {
         // Another request passed this step first (a double click): this
         // one is no failure.
         attempt.release(state, reserved).await?;
-        return Err(AppError::FlowVoid);
+        return Err(AppError::FlowVoid.into());
     }
-    store.void_flow(&flow.id_hash).await.map_err(internal)?;
+    store.void_flow(&flow.id_hash).await?;
     browser.clear(Cookie::SecondStep);
     attempt.succeed(state, reserved).await?;
     let token = open_session(state, browser, &account).await?;

@@ -1,9 +1,10 @@
 //! The rules of security info: every change needs a recent password,
 //! writes an audit event and tells the registered email, in one write.
 use crate::codes::{new_code, normalize_code};
+use crate::error::{Context, Error, Result};
 use crate::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
 use crate::records::{check_email, check_mobile};
-use crate::sessions::{self, internal};
+use crate::sessions;
 use crate::sign_in::Attempt;
 use crate::{notices, Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
@@ -24,23 +25,20 @@ fn reauth_left(state: &Core, session: &Session) -> i64 {
 }
 
 /// The signed-in session, if its password was entered recently enough.
-async fn require_recent(state: &Core, browser: &Browser) -> Result<(Session, Account), AppError> {
+async fn require_recent(state: &Core, browser: &Browser) -> Result<(Session, Account)> {
     let (session, account) = sessions::require_enrolling(state, browser).await?;
     if reauth_left(state, &session) == 0 {
-        return Err(AppError::ReauthRequired);
+        return Err(AppError::ReauthRequired.into());
     }
     Ok((session, account))
 }
 
-pub async fn overview(
-    state: &Core,
-    browser: &Browser,
-) -> Result<Option<SecurityOverview>, AppError> {
+pub async fn overview(state: &Core, browser: &Browser) -> Result<Option<SecurityOverview>> {
     let Some((session, account)) = sessions::current(state, browser).await? else {
         return Ok(None);
     };
     if sessions::must_change(state, &account) {
-        return Err(AppError::PasswordChangeRequired);
+        return Err(AppError::PasswordChangeRequired.into());
     }
     let doc = factors::load(state, account.id).await?.doc;
     let methods = doc
@@ -85,22 +83,17 @@ pub async fn overview(
     }))
 }
 
-pub async fn reauthenticate(
-    state: &Core,
-    browser: &Browser,
-    password: &Password,
-) -> Result<(), AppError> {
+pub async fn reauthenticate(state: &Core, browser: &Browser, password: &Password) -> Result<()> {
     let (session, account) = sessions::require_enrolling(state, browser).await?;
     let client = &browser.client;
     let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, client);
     let reserved = attempt.reserve(state, &account.login, client).await?;
     let checked = async {
-        state
+        Ok(state
             .hasher
             .verify(password.expose(), account.password_hash.as_deref())
-            .await
-            .map_err(internal)
+            .await?)
     };
     let (right, reserved) = attempt.made(state, reserved, checked).await?;
     if right {
@@ -114,15 +107,12 @@ pub async fn reauthenticate(
             client,
         )
         .detail("wrong_password");
-        state
-            .store
-            .record_audit(&event, now)
-            .await
-            .map_err(internal)?;
+        state.store.record_audit(&event, now).await?;
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::CurrentPassword,
             problem: Problem::WrongCurrentPassword,
-        }]));
+        }])
+        .into());
     }
     // A new token for the session: whatever held the old one (a fixated or
     // stolen cookie) does not carry the fresh password.
@@ -130,20 +120,19 @@ pub async fn reauthenticate(
     let rotated = state
         .store
         .rotate_session(&session.id_hash, &sessions::hash_token(&token), now)
-        .await
-        .map_err(internal)?;
+        .await?;
     if !rotated {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     }
     browser.set(Cookie::Session, &token, None);
     Ok(())
 }
 
-fn enrolment(state: &Core, account: &Account, secret: Vec<u8>) -> Result<AppEnrolment, AppError> {
+fn enrolment(state: &Core, account: &Account, secret: Vec<u8>) -> Result<AppEnrolment> {
     let totp = factors::totp(state, account, secret)?;
     let url = totp.get_url();
     let qr_svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(internal)?
+        .context("drawing the QR code")?
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(200, 200)
         .build();
@@ -154,7 +143,7 @@ fn enrolment(state: &Core, account: &Account, secret: Vec<u8>) -> Result<AppEnro
     })
 }
 
-pub async fn start_app(state: &Core, browser: &Browser) -> Result<AppEnrolment, AppError> {
+pub async fn start_app(state: &Core, browser: &Browser) -> Result<AppEnrolment> {
     let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     let secret = factors::new_totp_secret();
@@ -175,7 +164,7 @@ async fn commit(
     stored: &factors::Stored,
     change: &'static str,
     also: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<()> {
     commit_ending(
         state,
         client,
@@ -199,7 +188,7 @@ async fn commit_ending(
     change: &'static str,
     also: Option<&str>,
     end_sessions: EndSessions<'_>,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let notice = notices::security_changed(state, account, change, state.clock.now(), client);
     let mut mails = vec![notice.clone()];
     if let Some(old) = also.filter(|old| !old.eq_ignore_ascii_case(&account.email)) {
@@ -217,23 +206,24 @@ async fn commit_ending(
         .await
 }
 
-fn code_required(code: &str) -> Result<String, AppError> {
+fn code_required(code: &str) -> Result<String> {
     let code = normalize_code(code);
     if code.is_empty() {
         return Err(AppError::Invalid(vec![FieldError {
             field: Field::Code,
             problem: Problem::Required,
-        }]));
+        }])
+        .into());
     }
     Ok(code)
 }
 
-pub async fn confirm_app(state: &Core, browser: &Browser, code: &str) -> Result<(), AppError> {
+pub async fn confirm_app(state: &Core, browser: &Browser, code: &str) -> Result<()> {
     let (session, account) = require_recent(state, browser).await?;
     let code = code_required(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_app.take() else {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     };
     let totp = factors::totp(
         state,
@@ -244,7 +234,8 @@ pub async fn confirm_app(state: &Core, browser: &Browser, code: &str) -> Result<
     let Some(step) = factors::matching_step(&totp, &code, state.clock.unix(), 0, window) else {
         return Err(AppError::CodeWrong {
             attempts_left: state.config.recovery.max_wrong_codes,
-        });
+        }
+        .into());
     };
     let replaced = stored.doc.app.is_some();
     stored.doc.app = Some(AppSecret {
@@ -266,12 +257,12 @@ pub async fn start_contact(
     browser: &Browser,
     method: Method,
     address: &str,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
     let (address, field) = match method {
         Method::AltEmail => (check_email(address), Field::Email),
         Method::Mobile => (check_mobile(address), Field::Mobile),
-        _ => return Err(AppError::BadRequest),
+        _ => return Err(AppError::BadRequest.into()),
     };
     let Ok(address) = address else {
         return Err(AppError::Invalid(vec![FieldError {
@@ -281,14 +272,16 @@ pub async fn start_contact(
             } else {
                 Problem::BadMobile
             },
-        }]));
+        }])
+        .into());
     };
     // An alternate email is a second way in only if it is another mailbox.
     if method == Method::AltEmail && address.eq_ignore_ascii_case(&account.email) {
         return Err(AppError::Invalid(vec![FieldError {
             field,
             problem: Problem::SameAsRegistered,
-        }]));
+        }])
+        .into());
     }
     let r = &state.config.recovery;
     let now = state.clock.unix();
@@ -299,10 +292,11 @@ pub async fn start_contact(
             if wait > 0 {
                 return Err(AppError::ResendTooSoon {
                     seconds: wait as u64,
-                });
+                }
+                .into());
             }
             if p.sends >= r.max_codes_per_flow {
-                return Err(AppError::ResendCapReached);
+                return Err(AppError::ResendCapReached.into());
             }
             p.sends
         }
@@ -326,10 +320,11 @@ pub async fn start_contact(
     // together one is written, the others wait for the cooldown.
     match stored.save(state, account.id, &[], None).await {
         Ok(()) => {}
-        Err(AppError::Conflict) => {
+        Err(Error::Refused(AppError::Conflict)) => {
             return Err(AppError::ResendTooSoon {
                 seconds: r.resend_cooldown_seconds.into(),
-            })
+            }
+            .into())
         }
         Err(e) => return Err(e),
     }
@@ -350,19 +345,19 @@ fn contact_flow(account_id: i64, address: &str) -> String {
     format!("contact:{account_id}:{address}")
 }
 
-pub async fn confirm_contact(state: &Core, browser: &Browser, code: &str) -> Result<(), AppError> {
+pub async fn confirm_contact(state: &Core, browser: &Browser, code: &str) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
     let code = code_required(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_contact.take() else {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     };
     if state.clock.unix() >= pending.expires_at {
-        return Err(AppError::CodeExpired);
+        return Err(AppError::CodeExpired.into());
     }
     let max = state.config.recovery.max_wrong_codes;
     if pending.wrong >= max {
-        return Err(AppError::BadRequest);
+        return Err(AppError::BadRequest.into());
     }
     // Counted (compare-and-set) before the code is checked: of checks
     // arriving together one is counted and made, the others are refused.
@@ -384,11 +379,12 @@ pub async fn confirm_contact(state: &Core, browser: &Browser, code: &str) -> Res
         }
         return Err(AppError::CodeWrong {
             attempts_left: max.saturating_sub(counted.wrong),
-        });
+        }
+        .into());
     }
     let mut stored = factors::load(state, account.id).await?;
     if stored.doc.pending_contact.take().as_ref() != Some(&counted) {
-        return Err(AppError::Conflict);
+        return Err(AppError::Conflict.into());
     }
     let contact = Some(Contact {
         address: pending.address,
@@ -428,11 +424,11 @@ pub async fn set_questions(
     browser: &Browser,
     ids: &[String],
     answers: &[String],
-) -> Result<(), AppError> {
+) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
     let config = &state.config.security_info.questions;
     if !config.enabled {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let mut chosen: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
     chosen.sort_unstable();
@@ -456,11 +452,11 @@ pub async fn set_questions(
         });
     }
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     }
     let mut hashed = Vec::with_capacity(ids.len());
     for (id, answer) in ids.iter().zip(&normalized) {
-        let hash = state.hasher.hash(answer).await.map_err(internal)?;
+        let hash = state.hasher.hash(answer).await?;
         hashed.push((id.clone(), hash));
     }
     let mut stored = factors::load(state, account.id).await?;
@@ -478,15 +474,15 @@ pub async fn set_questions(
     commit(state, &browser.client, &account, &stored, change, None).await
 }
 
-pub async fn remove(state: &Core, browser: &Browser, method: Method) -> Result<(), AppError> {
+pub async fn remove(state: &Core, browser: &Browser, method: Method) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let on = stored.doc.two_step || factors::required_by_role(state, &account);
     if on && stored.doc.registered().len() == 1 {
-        return Err(AppError::LastMethod);
+        return Err(AppError::LastMethod.into());
     }
     let doc = &mut stored.doc;
     let (change, old_email) = match method {
@@ -519,11 +515,11 @@ pub async fn remove(state: &Core, browser: &Browser, method: Method) -> Result<(
     .await
 }
 
-pub async fn set_default(state: &Core, browser: &Browser, method: Method) -> Result<(), AppError> {
+pub async fn set_default(state: &Core, browser: &Browser, method: Method) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     stored.doc.default = Some(method);
     commit(
@@ -537,14 +533,14 @@ pub async fn set_default(state: &Core, browser: &Browser, method: Method) -> Res
     .await
 }
 
-pub async fn set_two_step(state: &Core, browser: &Browser, on: bool) -> Result<(), AppError> {
+pub async fn set_two_step(state: &Core, browser: &Browser, on: bool) -> Result<()> {
     let (session, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     if on && stored.doc.registered().is_empty() {
-        return Err(AppError::NoMethod);
+        return Err(AppError::NoMethod.into());
     }
     if !on && factors::required_by_role(state, &account) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     if stored.doc.two_step == on {
         return Ok(());
@@ -558,7 +554,7 @@ pub async fn set_two_step(state: &Core, browser: &Browser, on: bool) -> Result<(
     commit_ending(state, &browser.client, &account, &stored, change, None, end).await
 }
 
-pub async fn new_recovery_codes(state: &Core, browser: &Browser) -> Result<Vec<String>, AppError> {
+pub async fn new_recovery_codes(state: &Core, browser: &Browser) -> Result<Vec<String>> {
     let (session, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     let (codes, hashes) = factors::new_recovery_codes(state, account.id);
@@ -586,7 +582,7 @@ pub async fn reset_by_admin(
     client: &ClientInfo,
     account: &Account,
     audit: &AuditEvent,
-) -> Result<(), AppError> {
+) -> Result<()> {
     let mut stored = factors::load(state, account.id).await?;
     stored.doc = factors::SecurityDoc::default();
     let notice =

@@ -1,6 +1,7 @@
 //! Server-side sessions: the cookie holds a random token; the database holds
 //! only its SHA-256, so a copy of the database signs nobody in. What a
 //! request carries (the cookie itself) is read and set by the app.
+use crate::error::Result;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -23,33 +24,29 @@ pub fn hash_token(token: &str) -> String {
 
 /// The live session a token names, and its account; an idle or too-old
 /// session is ended here.
-pub async fn live(state: &Core, token: &str) -> Result<Option<(Session, Account)>, AppError> {
+pub async fn live(state: &Core, token: &str) -> Result<Option<(Session, Account)>> {
     let store = state.store.as_ref();
     let id_hash = hash_token(token);
-    let Some(session) = store.session(&id_hash).await.map_err(internal)? else {
+    let Some(session) = store.session(&id_hash).await? else {
         return Ok(None);
     };
     let now = state.clock.unix();
     let idle = i64::from(state.config.session.idle_minutes) * 60;
     let absolute = i64::from(state.config.session.absolute_hours) * 3600;
     if now - session.last_seen_at > idle || now - session.created_at > absolute {
-        store.delete_session(&id_hash).await.map_err(internal)?;
+        store.delete_session(&id_hash).await?;
         return Ok(None);
     }
-    let Some(account) = store
-        .account_by_id(session.account_id)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(account) = store.account_by_id(session.account_id).await? else {
         return Ok(None);
     };
     // Checked at every request: a disabled or locked account, or one past
     // its end date and grace, keeps no session.
     if !in_good_standing(state, &account) {
-        store.delete_session(&id_hash).await.map_err(internal)?;
+        store.delete_session(&id_hash).await?;
         return Ok(None);
     }
-    store.touch_session(&id_hash, now).await.map_err(internal)?;
+    store.touch_session(&id_hash, now).await?;
     Ok(Some((session, account)))
 }
 
@@ -77,7 +74,7 @@ pub fn must_change(state: &Core, account: &Account) -> bool {
 /// Whether the account's role requires 2-step verification and it has no
 /// method yet: its session is good for adding one and nothing else (no
 /// other page's data, no e-service ticket).
-pub async fn enrolment_pending(state: &Core, account: &Account) -> Result<bool, AppError> {
+pub async fn enrolment_pending(state: &Core, account: &Account) -> Result<bool> {
     if !crate::factors::required_by_role(state, account) {
         return Ok(false);
     }
@@ -87,10 +84,7 @@ pub async fn enrolment_pending(state: &Core, account: &Account) -> Result<bool, 
 
 /// The signed-in session and account of the browser, if it holds a live
 /// one; an idle or too-old session is ended here.
-pub async fn current(
-    state: &Core,
-    browser: &Browser,
-) -> Result<Option<(Session, Account)>, AppError> {
+pub async fn current(state: &Core, browser: &Browser) -> Result<Option<(Session, Account)>> {
     match browser.token(Cookie::Session) {
         Some(token) => live(state, &token).await,
         None => Ok(None),
@@ -105,36 +99,28 @@ pub async fn require(
     state: &Core,
     browser: &Browser,
     allow_must_change: bool,
-) -> Result<(Session, Account), AppError> {
+) -> Result<(Session, Account)> {
     let (session, account) = current(state, browser)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if !allow_must_change && must_change(state, &account) {
-        return Err(AppError::PasswordChangeRequired);
+        return Err(AppError::PasswordChangeRequired.into());
     }
     // Changing the password comes first; enrolment after it.
     if !allow_must_change && enrolment_pending(state, &account).await? {
-        return Err(AppError::EnrolmentRequired);
+        return Err(AppError::EnrolmentRequired.into());
     }
     Ok((session, account))
 }
 
 /// As `require`, for the security-info page, where an account that must
 /// still add its first method does so.
-pub async fn require_enrolling(
-    state: &Core,
-    browser: &Browser,
-) -> Result<(Session, Account), AppError> {
+pub async fn require_enrolling(state: &Core, browser: &Browser) -> Result<(Session, Account)> {
     let (session, account) = current(state, browser)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if must_change(state, &account) {
-        return Err(AppError::PasswordChangeRequired);
+        return Err(AppError::PasswordChangeRequired.into());
     }
     Ok((session, account))
-}
-
-pub fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "internal error");
-    AppError::Internal
 }

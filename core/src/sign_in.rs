@@ -1,7 +1,8 @@
 //! Checking a sign-in: throttling first, then the password (against a dummy
 //! hash for unknown names), then a fresh session.
+use crate::error::{Error, Result};
 use crate::second_step;
-use crate::sessions::{self, internal};
+use crate::sessions;
 use crate::throttle::{address_key, login_key, ThrottleRule};
 use crate::{factors, lifecycle};
 use crate::{Browser, Cookie, Core};
@@ -31,7 +32,7 @@ pub async fn sign_in(
     login: &str,
     password: &Password,
     service: Option<&str>,
-) -> Result<SignInResult, AppError> {
+) -> Result<SignInResult> {
     let client = &browser.client;
     let store = state.store.as_ref();
     // Certainly no login name: refused before it is counted, audited or
@@ -45,14 +46,13 @@ pub async fn sign_in(
         let account = if login.is_empty() {
             None
         } else {
-            store.account_by_login(&name).await.map_err(internal)?
+            store.account_by_login(&name).await?
         };
         let stored = account.as_ref().and_then(|a| a.password_hash.clone());
         let matched = state
             .hasher
             .verify(password.expose(), stored.as_deref())
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok((account, stored, matched))
     };
     let ((account, stored, matched), reserved) = attempt.made(state, reserved, checked).await?;
@@ -68,7 +68,7 @@ pub async fn sign_in(
                 "invalid_credentials",
             )
             .await;
-            return Err(AppError::InvalidCredentials);
+            return Err(AppError::InvalidCredentials.into());
         }
     };
 
@@ -83,19 +83,12 @@ pub async fn sign_in(
             "account_ended",
         )
         .await;
-        return Err(AppError::AccountInactive);
+        return Err(AppError::AccountInactive.into());
     }
     let upgraded = async {
         if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
-            let fresh = state
-                .hasher
-                .hash(password.expose())
-                .await
-                .map_err(internal)?;
-            store
-                .rehash_password(account.id, hash, &fresh)
-                .await
-                .map_err(internal)?;
+            let fresh = state.hasher.hash(password.expose()).await?;
+            store.rehash_password(account.id, hash, &fresh).await?;
         }
         factors::load(state, account.id).await
     };
@@ -129,18 +122,13 @@ pub async fn sign_in(
 
 /// A new session for an account that proved every factor asked of it. A
 /// new session id at every sign-in; any session the browser had ends.
-pub async fn open_session(
-    state: &Core,
-    browser: &Browser,
-    account: &Account,
-) -> Result<String, AppError> {
+pub async fn open_session(state: &Core, browser: &Browser, account: &Account) -> Result<String> {
     let store = state.store.as_ref();
     let client = &browser.client;
     if let Some(previous) = browser.token(Cookie::Session) {
         store
             .delete_session(&sessions::hash_token(&previous))
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     let token = sessions::new_token();
     store
@@ -151,8 +139,7 @@ pub async fn open_session(
             client_addr: &client.addr,
             user_agent: &client.user_agent,
         })
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(token)
 }
 
@@ -164,7 +151,7 @@ pub async fn enter(
     browser: &Browser,
     signed_in: SignedIn,
     service: Option<String>,
-) -> Result<String, AppError> {
+) -> Result<String> {
     browser.set(Cookie::Session, &signed_in.token, None);
     let service = service.filter(|s| crate::cas::service_for(state, s).is_some());
     let enrolling = sessions::enrolment_pending(state, &signed_in.account).await?;
@@ -173,9 +160,7 @@ pub async fn enter(
         // No ticket until the role's 2-step verification can be asked.
         _ if enrolling => "/account/security-info".to_owned(),
         Some(service) => {
-            crate::cas::issue(state, &service, &signed_in.account, true, &browser.client)
-                .await
-                .map_err(internal)?
+            crate::cas::issue(state, &service, &signed_in.account, true, &browser.client).await?
         }
         None => "/account".to_owned(),
     })
@@ -216,30 +201,29 @@ impl Attempt {
         state: &Core,
         login: &str,
         client: &ClientInfo,
-    ) -> Result<Reserved, AppError> {
+    ) -> Result<Reserved> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         let address = store
             .reserve_attempt(&self.address_key, &self.address_rule, now)
-            .await
-            .map_err(internal)?;
+            .await?;
         let Some(address) = address else {
-            return Err(self
-                .refused(state, login, client, &self.address_key, &self.address_rule)
-                .await);
+            return Err(Error::Refused(
+                self.refused(state, login, client, &self.address_key, &self.address_rule)
+                    .await,
+            ));
         };
         let reserved = store
             .reserve_attempt(&self.login_key, &self.login_rule, now)
-            .await
-            .map_err(internal)?;
+            .await?;
         let Some(login_count) = reserved else {
             store
                 .release_attempt(&self.address_key, address, &self.address_rule, now)
-                .await
-                .map_err(internal)?;
-            return Err(self
-                .refused(state, login, client, &self.login_key, &self.login_rule)
-                .await);
+                .await?;
+            return Err(Error::Refused(
+                self.refused(state, login, client, &self.login_key, &self.login_rule)
+                    .await,
+            ));
         };
         Ok(Reserved {
             login: login_count,
@@ -270,13 +254,13 @@ impl Attempt {
         &self,
         state: &Core,
         reserved: Reserved,
-        work: impl std::future::Future<Output = Result<T, AppError>>,
-    ) -> Result<(T, Reserved), AppError> {
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<(T, Reserved)> {
         match work.await {
             Ok(done) => Ok((done, reserved)),
             Err(e) => {
                 if let Err(release) = self.release(state, reserved).await {
-                    tracing::error!(error = ?release, "giving back a sign-in attempt failed");
+                    tracing::error!(error = %release.chain(), "giving back a sign-in attempt failed");
                 }
                 Err(e)
             }
@@ -285,66 +269,51 @@ impl Attempt {
 
     /// The secret was wrong: the reserved attempt stays counted and earns
     /// its delay.
-    pub async fn fail(&self, state: &Core, reserved: Reserved) -> Result<(), AppError> {
+    pub async fn fail(&self, state: &Core, reserved: Reserved) -> Result<()> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
             .settle_failure(&self.login_key, reserved.login, &self.login_rule, now)
-            .await
-            .map_err(internal)?;
-        store
+            .await?;
+        Ok(store
             .settle_failure(&self.address_key, reserved.address, &self.address_rule, now)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// Not a failure (the secret was right but more is asked, or the check
     /// could not be made): the attempt is given back.
-    pub async fn release(&self, state: &Core, reserved: Reserved) -> Result<(), AppError> {
+    pub async fn release(&self, state: &Core, reserved: Reserved) -> Result<()> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
             .release_attempt(&self.login_key, reserved.login, &self.login_rule, now)
-            .await
-            .map_err(internal)?;
-        store
+            .await?;
+        Ok(store
             .release_attempt(&self.address_key, reserved.address, &self.address_rule, now)
-            .await
-            .map_err(internal)
+            .await?)
     }
 
     /// Every step passed: the login name's failures are forgotten (the
     /// address keeps its count of others' failures).
-    pub async fn succeed(&self, state: &Core, reserved: Reserved) -> Result<(), AppError> {
+    pub async fn succeed(&self, state: &Core, reserved: Reserved) -> Result<()> {
         let now = state.clock.unix();
         let store = state.store.as_ref();
         store
             .release_attempt(&self.address_key, reserved.address, &self.address_rule, now)
-            .await
-            .map_err(internal)?;
-        store
-            .clear_failures(&self.login_key)
-            .await
-            .map_err(internal)
+            .await?;
+        Ok(store.clear_failures(&self.login_key).await?)
     }
 }
 
-pub async fn sign_out(state: &Core, token: &str, client: &ClientInfo) -> Result<(), AppError> {
+pub async fn sign_out(state: &Core, token: &str, client: &ClientInfo) -> Result<()> {
     let store = state.store.as_ref();
     let id_hash = sessions::hash_token(token);
-    if let Some(session) = store.session(&id_hash).await.map_err(internal)? {
-        store.delete_session(&id_hash).await.map_err(internal)?;
-        if let Some(account) = store
-            .account_by_id(session.account_id)
-            .await
-            .map_err(internal)?
-        {
+    if let Some(session) = store.session(&id_hash).await? {
+        store.delete_session(&id_hash).await?;
+        if let Some(account) = store.account_by_id(session.account_id).await? {
             let event =
                 AuditEvent::by_user(&account.login, Action::SignOut, Outcome::Success, client);
-            store
-                .record_audit(&event, state.clock.unix())
-                .await
-                .map_err(internal)?;
+            store.record_audit(&event, state.clock.unix()).await?;
         }
     }
     Ok(())

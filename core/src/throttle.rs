@@ -2,7 +2,7 @@
 //! address, escalating delays, then a temporary lock; and the hourly
 //! quotas, reserved before the work they count.
 use crate::config::ThrottleConfig;
-use crate::sessions::internal;
+use crate::error::Result;
 use crate::Core;
 use gatehouse_types::error::AppError;
 
@@ -33,19 +33,11 @@ fn rule_with(c: &ThrottleConfig, free_failures: u32, lock_after: u32) -> Throttl
 
 /// Counts one event against each quota before the work, or refuses with
 /// the minutes to wait (giving back what it counted) if any is used up.
-pub async fn reserve_quotas(
-    state: &Core,
-    keys: &[(String, ThrottleRule)],
-) -> Result<Vec<i64>, AppError> {
+pub async fn reserve_quotas(state: &Core, keys: &[(String, ThrottleRule)]) -> Result<Vec<i64>> {
     let now = state.clock.unix();
     let mut reserved = Vec::with_capacity(keys.len());
     for (key, rule) in keys {
-        match state
-            .store
-            .reserve_attempt(key, rule, now)
-            .await
-            .map_err(internal)?
-        {
+        match state.store.reserve_attempt(key, rule, now).await? {
             Some(count) => reserved.push(count),
             None => {
                 release_quotas(state, &keys[..reserved.len()], &reserved).await?;
@@ -53,11 +45,12 @@ pub async fn reserve_quotas(
                     key = key.split(':').next().unwrap_or_default(),
                     "quota reached"
                 );
-                let held = state.store.throttle_state(key).await.map_err(internal)?;
+                let held = state.store.throttle_state(key).await?;
                 let wait = held.map_or(0, |h| h.locked_until - now).max(60);
                 return Err(AppError::RateLimited {
                     minutes: (wait as u64).div_ceil(60),
-                });
+                }
+                .into());
             }
         }
     }
@@ -69,14 +62,10 @@ pub async fn release_quotas(
     state: &Core,
     keys: &[(String, ThrottleRule)],
     reserved: &[i64],
-) -> Result<(), AppError> {
+) -> Result<()> {
     let now = state.clock.unix();
     for ((key, rule), count) in keys.iter().zip(reserved) {
-        state
-            .store
-            .release_attempt(key, *count, rule, now)
-            .await
-            .map_err(internal)?;
+        state.store.release_attempt(key, *count, rule, now).await?;
     }
     Ok(())
 }

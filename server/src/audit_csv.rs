@@ -1,40 +1,46 @@
 //! The audit log as a CSV download, beside the audit page of the console.
-use app::ssr::request::client_info;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderMap, StatusCode};
+use std::net::SocketAddr;
+
 use app::ssr::sessions;
+use app::ssr::state::to_browser;
 use app::ssr::AppState;
 use gatehouse_core::admin::{audit, audit_csv, authorize};
+use gatehouse_core::Cookie;
 use gatehouse_types::admin::AuditQuery;
 use gatehouse_types::error::AppError;
 
 /// `GET /admin/audit.csv?account=&action=&from=&to=`: the audit page's
 /// events as a CSV download, for administrators only (others: 401 or an
 /// audited 403).
-pub async fn audit_csv_download(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::ConnectInfo(socket): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    headers: http::HeaderMap,
-    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
+pub async fn download(
+    State(state): State<AppState>,
+    ConnectInfo(socket): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<AuditQuery>,
+) -> Response {
+    let browser = sessions::browser_of(&state.config, &headers, Some(socket));
     let answer = async {
-        let client = client_info(&state.config, &headers, Some(socket));
-        let token = sessions::token_from_headers(&headers, &state.config.session_cookie_name())
+        let token = browser
+            .token(Cookie::Session)
             .ok_or(AppError::Unauthenticated)?;
         let (_, account) = sessions::live(&state, &token)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         if sessions::must_change(&state, &account) {
-            return Err(AppError::PasswordChangeRequired);
+            return Err(AppError::PasswordChangeRequired.into());
         }
-        authorize(&state, account, &client).await?;
+        authorize(&state, account, &browser.client).await?;
         audit_csv(&audit(&state, &query).await?)
     };
-    match answer.await {
+    match answer.await.map_err(to_browser) {
         Ok(csv) => (
             [
-                (http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (
-                    http::header::CONTENT_DISPOSITION,
+                    header::CONTENT_DISPOSITION,
                     "attachment; filename=\"gatehouse-audit.csv\"",
                 ),
             ],
@@ -42,7 +48,7 @@ pub async fn audit_csv_download(
         )
             .into_response(),
         Err(e) => (
-            http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::FORBIDDEN),
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN),
             e.to_string(),
         )
             .into_response(),

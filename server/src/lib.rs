@@ -170,7 +170,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cas/proxyValidate", get(cas::proxy_validate))
         .route("/cas/p3/proxyValidate", get(cas::proxy_validate))
         .route("/cas/proxy", get(cas::proxy))
-        .route("/admin/audit.csv", get(audit_csv::audit_csv_download))
+        .route("/admin/audit.csv", get(audit_csv::download))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -14,7 +14,10 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     use crate::ssr::{sessions, state};
     let state = state()?;
     let browser = sessions::browser(&state).await;
-    let Some((_, account)) = sessions::current(&state, &browser).await? else {
+    let Some((_, account)) = sessions::current(&state, &browser)
+        .await
+        .map_err(crate::ssr::state::respond)?
+    else {
         return Ok(None);
     };
     Ok(Some(Me {

@@ -19,14 +19,11 @@ use gatehouse_types::error::AppError;
 /// The signed-in administrator of the request, or a refusal: 401 for
 /// nobody signed in, 403 (audited) for any other role.
 #[cfg(feature = "ssr")]
-async fn administrator() -> Result<
-    (
-        crate::ssr::AppState,
-        gatehouse_store::Account,
-        gatehouse_store::ClientInfo,
-    ),
-    AppError,
-> {
+async fn administrator() -> gatehouse_core::Result<(
+    crate::ssr::AppState,
+    gatehouse_store::Account,
+    gatehouse_store::ClientInfo,
+)> {
     use crate::ssr::{sessions, state};
     let state = state()?;
     let browser = sessions::browser(&state).await;
@@ -91,12 +88,11 @@ pub async fn admin_act(
     let act = async {
         let (state, actor, client) = administrator().await?;
         if confirm.as_deref() != Some("on") {
-            return Err(AppError::Invalid(vec![
-                gatehouse_types::error::FieldError {
-                    field: gatehouse_types::error::Field::Confirm,
-                    problem: gatehouse_types::error::Problem::Required,
-                },
-            ]));
+            return Err(AppError::Invalid(vec![gatehouse_types::error::FieldError {
+                field: gatehouse_types::error::Field::Confirm,
+                problem: gatehouse_types::error::Problem::Required,
+            }])
+            .into());
         }
         admin::act(&state, &actor, &client, &login, action).await
     };

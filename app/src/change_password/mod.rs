@@ -15,7 +15,10 @@ pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
     use crate::ssr::{sessions, state};
     let state = state()?;
     let browser = sessions::browser(&state).await;
-    let Some((_, account)) = sessions::current(&state, &browser).await? else {
+    let Some((_, account)) = sessions::current(&state, &browser)
+        .await
+        .map_err(crate::ssr::state::respond)?
+    else {
         return Ok(None);
     };
     Ok(Some(PasswordForm {

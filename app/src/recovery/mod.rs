@@ -120,7 +120,7 @@ pub async fn recovery_abandon() -> Result<(), AppError> {
 fn after(
     state: &crate::ssr::AppState,
     browser: &gatehouse_core::Browser,
-    step: Result<Step, AppError>,
+    step: gatehouse_core::Result<Step>,
 ) -> Result<Step, AppError> {
     use crate::ssr::state::is_form_post;
     let step = crate::ssr::sessions::answer(state, browser, step)?;

@@ -103,7 +103,9 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = state()?;
     let browser = sessions::browser(&state).await;
     if let Some(token) = browser.token(Cookie::Session) {
-        gatehouse_core::sign_in::sign_out(&state, &token, &browser.client).await?;
+        gatehouse_core::sign_in::sign_out(&state, &token, &browser.client)
+            .await
+            .map_err(crate::ssr::state::respond)?;
     }
     browser.clear(Cookie::Session);
     leptos_axum::redirect("/login");

@@ -14,8 +14,8 @@ use crate::ssr::request::client_info;
 use crate::ssr::state::respond;
 use crate::ssr::AppState;
 pub use gatehouse_core::sessions::{
-    current, enrolment_pending, hash_token, in_good_standing, internal, live, must_change,
-    new_token, require, require_enrolling,
+    current, enrolment_pending, hash_token, in_good_standing, live, must_change, new_token,
+    require, require_enrolling,
 };
 use gatehouse_core::{Browser, Cookie};
 use gatehouse_types::error::AppError;
@@ -65,7 +65,7 @@ pub fn set_cookie_values(state: &AppState, browser: &Browser) -> Vec<HeaderValue
 pub fn answer<T>(
     state: &AppState,
     browser: &Browser,
-    result: Result<T, AppError>,
+    result: gatehouse_core::Result<T>,
 ) -> Result<T, AppError> {
     if let Some(options) = leptos::prelude::use_context::<ResponseOptions>() {
         for value in set_cookie_values(state, browser) {

@@ -3,7 +3,7 @@
 use std::ops::{Deref, DerefMut};
 
 use axum::extract::FromRef;
-use gatehouse_core::Core;
+use gatehouse_core::{Core, Error};
 use leptos::config::LeptosOptions;
 
 use gatehouse_types::error::AppError;
@@ -43,9 +43,28 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
-/// Set the response status for an error, unless the request is a plain
-/// form post (JavaScript off), which must get its redirect back to the form.
-pub fn respond(error: AppError) -> AppError {
+/// The one place a core error becomes the browser's: a refusal as it is; a
+/// failure underneath logged once, with its whole cause chain, and answered
+/// as `Internal`, which tells nothing of it.
+pub fn to_browser(error: Error) -> AppError {
+    match error {
+        Error::Refused(refusal) => refusal,
+        failure @ (Error::Store { .. }
+        | Error::Hashing { .. }
+        | Error::Delivery { .. }
+        | Error::Failed { .. }
+        | Error::Unexpected { .. }) => {
+            tracing::error!(error = %failure.chain(), "internal error");
+            AppError::Internal
+        }
+    }
+}
+
+/// A server function's error as the browser gets it (see [`to_browser`]),
+/// with its response status, unless the request is a plain form post
+/// (JavaScript off), which must get its redirect back to the form.
+pub fn respond(error: impl Into<Error>) -> AppError {
+    let error = to_browser(error.into());
     if !is_form_post() {
         if let (Some(options), Ok(status)) = (
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
