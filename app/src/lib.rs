@@ -1,5 +1,5 @@
-//! Gatehouse: the pages, their server functions, and (with `ssr`) the
-//! services behind them.
+//! Gatehouse: the pages, and their server functions (with `ssr`: thin
+//! adapters over `gatehouse_core`'s services).
 #![recursion_limit = "256"]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

@@ -32,7 +32,7 @@ impl Cookie {
     /// `Strict` for the flows: no other site can make the browser send
     /// them. The session is `Lax`, so a link from an e-service arrives
     /// signed in.
-    fn same_site(self) -> &'static str {
+    pub fn same_site(self) -> &'static str {
         match self {
             Cookie::Session => "Lax",
             Cookie::Recovery | Cookie::SecondStep => "Strict",
@@ -41,32 +41,13 @@ impl Cookie {
 }
 
 /// One cookie to set: `value` for `max_age` seconds (`None`: until the
-/// browser closes), or removed with `max_age` 0.
+/// browser closes), or removed with `max_age` 0. The adapter writes it as
+/// a `Set-Cookie` header.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SetCookie {
     pub cookie: Cookie,
     pub value: String,
     pub max_age: Option<i64>,
-}
-
-impl SetCookie {
-    /// The `Set-Cookie` value: always `HttpOnly` on `/`, `Secure` over
-    /// HTTPS.
-    pub fn header_value(&self, config: &Config) -> String {
-        let mut c = format!(
-            "{}={}; Path=/; HttpOnly; SameSite={}",
-            self.cookie.name(config),
-            self.value,
-            self.cookie.same_site()
-        );
-        if let Some(age) = self.max_age {
-            c.push_str(&format!("; Max-Age={age}"));
-        }
-        if config.secure_cookie() {
-            c.push_str("; Secure");
-        }
-        c
-    }
 }
 
 /// The browser of one request: its client (address and user agent, as

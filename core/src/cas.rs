@@ -1,6 +1,6 @@
 //! The protocol logic of CAS 3.0 (Apereo's protocol): issuing one-time
 //! service tickets and validating them, from request data to the answer's
-//! body. The HTTP endpoints that call it are the app's.
+//! body. The HTTP endpoints that call it are the server crate's.
 use rand::Rng;
 use serde::Deserialize;
 

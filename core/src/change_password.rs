@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use gatehouse_policy::{check, Context, Reuse, Status};
 
 use crate::notices;
-use crate::sign_in::Attempt;
+use crate::sign_in::password_again;
 use crate::Core;
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
@@ -41,19 +41,8 @@ pub async fn change_password(
     let current_ok = if form.current.is_empty() {
         false
     } else {
-        let attempt = Attempt::new(state, &account.login, client);
-        let reserved = attempt.reserve(state, &account.login, client).await?;
-        let checked = async {
-            Ok(state
-                .hasher
-                .verify(form.current.expose(), account.password_hash.as_deref())
-                .await?)
-        };
-        let (right, reserved) = attempt.made(state, reserved, checked).await?;
-        if right {
-            attempt.release(state, reserved).await?;
-        } else {
-            attempt.fail(state, reserved).await?;
+        let right = password_again(state, account, form.current, client).await?;
+        if !right {
             errors.push(FieldError {
                 field: Field::CurrentPassword,
                 problem: Problem::WrongCurrentPassword,

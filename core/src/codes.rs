@@ -7,6 +7,7 @@ use rand::Rng;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use gatehouse_types::error::{AppError, Field, FieldError, Problem};
 use gatehouse_types::security::Method;
 
 /// 31 symbols without look-alikes (no 0/O, 1/I/L): six of them carry
@@ -32,6 +33,18 @@ pub fn normalize_code(input: &str) -> String {
         .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_uppercase)
         .collect()
+}
+
+/// A typed code as it is compared, or the field error for none at all.
+pub fn required_code(input: &str) -> Result<String, AppError> {
+    let code = normalize_code(input);
+    if code.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: Field::Code,
+            problem: Problem::Required,
+        }]));
+    }
+    Ok(code)
 }
 
 /// The server secret, used for keyed hashes only.

@@ -1,7 +1,9 @@
 //! Core's errors, of two kinds: a refusal the person is told about (the
 //! browser-facing [`AppError`]: a wrong password, a throttle, bad input),
-//! and a failure underneath it (the database, the hasher, a delivery, a
-//! stored secret), which keeps its cause and the place it happened. The
+//! and a failure underneath it (the database, the hasher, a stored secret,
+//! any library's error), which keeps its cause and the place it happened.
+//! A message that cannot be delivered is a refusal (`DeliveryFailed`): the
+//! person is told to try again or use another channel. The
 //! adapter that answers the request logs a failure once, with its whole
 //! cause chain, and tells the browser only that something went wrong.
 use std::error::Error as StdError;
@@ -11,9 +13,7 @@ use std::panic::Location;
 use gatehouse_store::StoreError;
 use gatehouse_types::error::AppError;
 
-use crate::mail::MailError;
 use crate::passwords::HashError;
-use crate::sms::SmsError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -51,12 +51,6 @@ pub enum Error {
         source: HashError,
         at: At,
     },
-    #[error("a delivery failed (at {at})")]
-    Delivery {
-        #[source]
-        source: Delivery,
-        at: At,
-    },
     /// Anything else that should not happen: what was being done, and
     /// the error it met.
     #[error("{what} failed (at {at})")]
@@ -91,15 +85,6 @@ impl<T, E: StdError + Send + Sync + 'static> Context<T> for std::result::Result<
     }
 }
 
-/// A message that could not be handed over.
-#[derive(Debug, thiserror::Error)]
-pub enum Delivery {
-    #[error(transparent)]
-    Mail(#[from] MailError),
-    #[error(transparent)]
-    Sms(#[from] SmsError),
-}
-
 impl Error {
     /// A failure that has no error value of its own.
     #[track_caller]
@@ -110,11 +95,12 @@ impl Error {
         }
     }
 
-    /// The refusal this is, if it is one.
-    pub fn refusal(&self) -> Option<&AppError> {
-        match self {
-            Error::Refused(e) => Some(e),
-            _ => None,
+    /// Logs a failure that goes no further: the service carries on
+    /// without what failed, or passes another error on in its place. A
+    /// refusal is the person's answer and is not logged.
+    pub fn set_aside(&self, what: &'static str) {
+        if !matches!(self, Error::Refused(_)) {
+            tracing::error!(error = %self.chain(), "{what}");
         }
     }
 
@@ -152,26 +138,6 @@ impl From<HashError> for Error {
     fn from(source: HashError) -> Self {
         Error::Hashing {
             source,
-            at: At::here(),
-        }
-    }
-}
-
-impl From<MailError> for Error {
-    #[track_caller]
-    fn from(source: MailError) -> Self {
-        Error::Delivery {
-            source: source.into(),
-            at: At::here(),
-        }
-    }
-}
-
-impl From<SmsError> for Error {
-    #[track_caller]
-    fn from(source: SmsError) -> Self {
-        Error::Delivery {
-            source: source.into(),
             at: At::here(),
         }
     }
@@ -218,7 +184,7 @@ mod tests {
     #[test]
     fn a_refusal_is_said_as_it_is() {
         let error = Error::from(AppError::Forbidden);
-        assert_eq!(error.refusal(), Some(&AppError::Forbidden));
+        assert!(matches!(error, Error::Refused(AppError::Forbidden)));
         assert_eq!(error.chain(), "forbidden");
     }
 }

@@ -1,7 +1,8 @@
 //! Gatehouse's services without HTTP: what every flow shares, whether a
 //! page, a server function or a protocol endpoint calls it. Nothing here
-//! reads a cookie or a header; time, randomness, mail and SMS are injected
-//! through [`Core`].
+//! parses or writes a header: what a request carries arrives as a
+//! [`Browser`] and cookies to set leave in it; time, randomness, mail and
+//! SMS are injected through [`Core`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod admin;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::change_password::check_new_password;
-use crate::codes::{decoy_channels, decoy_questions, new_code, normalize_code, DecoyModel};
+use crate::codes::{decoy_channels, decoy_questions, new_code, normalize_code, required_code, DecoyModel};
 use crate::factors::{self, Proof, SecurityDoc};
 use crate::sessions::{hash_token, new_token};
 use crate::sign_in::Attempt;
@@ -427,7 +427,8 @@ pub async fn send_code(state: &Core, channel: Channel, browser: &Browser) -> Res
         // An unknown name: nothing is sent, and the code is one nobody has.
         None => Ok(()),
     };
-    if delivered.is_err() {
+    if let Err(e) = &delivered {
+        e.set_aside("a recovery code was not sent");
         // Nothing went out: nothing is used up.
         unclaim_send(state, &flow, claimed_at).await?;
         release_quotas(state, &quotas, &counted).await?;
@@ -573,14 +574,7 @@ pub(crate) async fn wait_for_floor(state: &Core, started: Instant) {
 
 pub async fn verify_code(state: &Core, code: &str, browser: &Browser) -> Result<Step> {
     let flow = require_flow(state, browser, &[FlowState::Code]).await?;
-    let code = normalize_code(code);
-    if code.is_empty() {
-        return Err(AppError::Invalid(vec![FieldError {
-            field: Field::Code,
-            problem: Problem::Required,
-        }])
-        .into());
-    }
+    let code = required_code(code)?;
     let now = state.clock.unix();
     if flow.code_expires_at.is_none_or(|at| now >= at) {
         return Err(AppError::CodeExpired.into());
@@ -649,8 +643,14 @@ pub async fn verify_held(
     let right = match checked {
         Ok(right) => right,
         Err(e) => {
-            attempt.release(state, reserved).await?;
-            release_check(state, &flow).await?;
+            let given_back = async {
+                attempt.release(state, reserved).await?;
+                release_check(state, &flow).await
+            };
+            if let Err(cleanup) = given_back.await {
+                e.set_aside("checking a held factor failed");
+                return Err(cleanup);
+            }
             return Err(e);
         }
     };

@@ -61,7 +61,7 @@ pub async fn begin(
             .ok_or_else(|| Error::unexpected("the second step just started is missing"))?;
         // A failed send is not fatal: the page offers to send again.
         if let Err(e) = send(state, &flow, account, doc, method).await {
-            tracing::info!(error = %e, "the first second-step code was not sent");
+            e.set_aside("the first second-step code was not sent");
         }
     }
     Ok(token)
@@ -244,8 +244,14 @@ pub async fn verify(
     let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, now).await {
         Ok(checked) => checked,
         Err(e) => {
-            attempt.release(state, reserved).await?;
-            store.release_code_check(&flow.id_hash).await?;
+            let given_back = async {
+                attempt.release(state, reserved).await?;
+                Ok(store.release_code_check(&flow.id_hash).await?)
+            };
+            if let Err(cleanup) = given_back.await {
+                e.set_aside("checking a second factor failed");
+                return Err(cleanup);
+            }
             return Err(e);
         }
     };

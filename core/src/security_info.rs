@@ -1,11 +1,11 @@
 //! The rules of security info: every change needs a recent password,
 //! writes an audit event and tells the registered email, in one write.
-use crate::codes::{new_code, normalize_code};
+use crate::codes::{new_code, required_code};
 use crate::error::{Context, Error, Result};
 use crate::factors::{self, Answers, AppSecret, Contact, PendingApp, PendingContact};
 use crate::records::{check_email, check_mobile};
 use crate::sessions;
-use crate::sign_in::Attempt;
+use crate::sign_in::password_again;
 use crate::{notices, Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
@@ -87,19 +87,7 @@ pub async fn reauthenticate(state: &Core, browser: &Browser, password: &Password
     let (session, account) = sessions::require_enrolling(state, browser).await?;
     let client = &browser.client;
     let now = state.clock.unix();
-    let attempt = Attempt::new(state, &account.login, client);
-    let reserved = attempt.reserve(state, &account.login, client).await?;
-    let checked = async {
-        Ok(state
-            .hasher
-            .verify(password.expose(), account.password_hash.as_deref())
-            .await?)
-    };
-    let (right, reserved) = attempt.made(state, reserved, checked).await?;
-    if right {
-        attempt.release(state, reserved).await?;
-    } else {
-        attempt.fail(state, reserved).await?;
+    if !password_again(state, &account, password, client).await? {
         let event = AuditEvent::by_user(
             &account.login,
             Action::SecurityInfo,
@@ -206,21 +194,9 @@ async fn commit_ending(
         .await
 }
 
-fn code_required(code: &str) -> Result<String> {
-    let code = normalize_code(code);
-    if code.is_empty() {
-        return Err(AppError::Invalid(vec![FieldError {
-            field: Field::Code,
-            problem: Problem::Required,
-        }])
-        .into());
-    }
-    Ok(code)
-}
-
 pub async fn confirm_app(state: &Core, browser: &Browser, code: &str) -> Result<()> {
     let (session, account) = require_recent(state, browser).await?;
-    let code = code_required(code)?;
+    let code = required_code(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_app.take() else {
         return Err(AppError::BadRequest.into());
@@ -347,7 +323,7 @@ fn contact_flow(account_id: i64, address: &str) -> String {
 
 pub async fn confirm_contact(state: &Core, browser: &Browser, code: &str) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
-    let code = code_required(code)?;
+    let code = required_code(code)?;
     let mut stored = factors::load(state, account.id).await?;
     let Some(pending) = stored.doc.pending_contact.take() else {
         return Err(AppError::BadRequest.into());

@@ -166,6 +166,32 @@ pub async fn enter(
     })
 }
 
+/// The signed-in account's password typed again (to change it, or to
+/// change security info): a guess like a sign-in, reserved first, counted
+/// when wrong and given back when right.
+pub async fn password_again(
+    state: &Core,
+    account: &Account,
+    password: &Password,
+    client: &ClientInfo,
+) -> Result<bool> {
+    let attempt = Attempt::new(state, &account.login, client);
+    let reserved = attempt.reserve(state, &account.login, client).await?;
+    let checked = async {
+        Ok(state
+            .hasher
+            .verify(password.expose(), account.password_hash.as_deref())
+            .await?)
+    };
+    let (right, reserved) = attempt.made(state, reserved, checked).await?;
+    if right {
+        attempt.release(state, reserved).await?;
+    } else {
+        attempt.fail(state, reserved).await?;
+    }
+    Ok(right)
+}
+
 /// The two throttles a sign-in attempt (password or second step) counts
 /// against: its login name and its client address.
 pub struct Attempt {

@@ -1,10 +1,12 @@
-//! The audit log as a CSV download, beside the audit page of the console.
+//! `GET /admin/audit.csv`: the audit log as a CSV download, for the
+//! console's audit page to link to.
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, StatusCode};
 use std::net::SocketAddr;
 
-use app::ssr::sessions;
+use app::ssr::browser;
+use gatehouse_core::sessions;
 use app::ssr::state::to_browser;
 use app::ssr::AppState;
 use gatehouse_core::admin::{audit, audit_csv, authorize};
@@ -21,7 +23,7 @@ pub async fn download(
     headers: HeaderMap,
     Query(query): Query<AuditQuery>,
 ) -> Response {
-    let browser = sessions::browser_of(&state.config, &headers, Some(socket));
+    let browser = browser::of(&state.config, &headers, Some(socket));
     let answer = async {
         let token = browser
             .token(Cookie::Session)

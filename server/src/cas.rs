@@ -10,7 +10,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use app::ssr::request::client_info;
-use app::ssr::sessions::{self, token_from_headers};
+use app::ssr::browser;
+use app::ssr::state::to_browser;
+use gatehouse_core::sessions;
 use app::ssr::AppState;
 use gatehouse_core::cas::{
     answer, flag, issue, service_for, validated, wants_json, Failure, ValidateQuery, XML,
@@ -48,8 +50,16 @@ fn unregistered() -> Response {
     )
 }
 
+/// A failure as the answer: logged once with its cause, then a bare status.
+fn failed(error: gatehouse_core::Error) -> Response {
+    let status = to_browser(error).status();
+    StatusCode::from_u16(status)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        .into_response()
+}
+
 /// A validation's answer as the response.
-fn respond((content_type, body): (&'static str, String)) -> Response {
+fn validation_response((content_type, body): (&'static str, String)) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
@@ -67,9 +77,16 @@ pub async fn login(
     }
     let renew = flag(&q.renew);
     if !renew {
-        let token = token_from_headers(&headers, &state.config.session_cookie_name());
-        let signed_in = match token {
-            Some(token) => sessions::live(&state, &token).await.ok().flatten(),
+        let browser = browser::of(&state.config, &headers, None);
+        let signed_in = match browser.token(Cookie::Session) {
+            // A session that cannot be read counts as none (the failure is
+            // logged where it becomes the browser's error).
+            Some(token) => sessions::live(&state, &token)
+                .await
+                .unwrap_or_else(|e| {
+                    to_browser(e);
+                    None
+                }),
             None => None,
         };
         if let Some((_, account)) = signed_in {
@@ -79,15 +96,11 @@ pub async fn login(
             match sessions::enrolment_pending(&state, &account).await {
                 Ok(false) => {}
                 Ok(true) => return Redirect::to("/account/security-info").into_response(),
-                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                Err(e) => return failed(e),
             }
-            let client = client_info(&state.config, &headers, None);
-            return match issue(&state, &service, &account, false, &client).await {
+            return match issue(&state, &service, &account, false, &browser.client).await {
                 Ok(url) => Redirect::to(&url).into_response(),
-                Err(e) => {
-                    tracing::error!(error = %e, "issuing a service ticket failed");
-                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                }
+                Err(e) => failed(e.into()),
             };
         }
         if flag(&q.gateway) {
@@ -112,10 +125,11 @@ pub async fn logout(
     headers: HeaderMap,
     Query(q): Query<LogoutQuery>,
 ) -> Response {
-    let browser = sessions::browser_of(&state.config, &headers, None);
+    let browser = browser::of(&state.config, &headers, None);
     if let Some(token) = browser.token(Cookie::Session) {
         if let Err(e) = gatehouse_core::sign_in::sign_out(&state, &token, &browser.client).await {
-            tracing::error!(error = ?e, "CAS logout failed");
+            // Logged there; the browser is signed out here all the same.
+            to_browser(e);
         }
     }
     browser.clear(Cookie::Session);
@@ -124,7 +138,7 @@ pub async fn logout(
         .filter(|s| service_for(&state, s).is_some())
         .unwrap_or_else(|| "/login".into());
     let mut response = Redirect::to(&target).into_response();
-    for value in sessions::set_cookie_values(&state, &browser) {
+    for value in browser::set_cookie_values(&state, &browser) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -138,7 +152,7 @@ pub async fn service_validate(
 ) -> Response {
     let client = client_info(&state.config, &headers, None);
     let result = validated(&state, &q, &client).await;
-    respond(answer(result, wants_json(&q), true))
+    validation_response(answer(result, wants_json(&q), true))
 }
 
 /// `GET /cas/proxyValidate`: validates service tickets as
@@ -154,11 +168,11 @@ pub async fn proxy_validate(
             "UNAUTHORIZED_SERVICE_PROXY",
             "Proxying is not offered by Gatehouse".into(),
         );
-        return respond(answer(Err(failure), wants_json(&q), true));
+        return validation_response(answer(Err(failure), wants_json(&q), true));
     }
     let client = client_info(&state.config, &headers, None);
     let result = validated(&state, &q, &client).await;
-    respond(answer(result, wants_json(&q), true))
+    validation_response(answer(result, wants_json(&q), true))
 }
 
 /// `GET /cas/proxy`: no proxy granting tickets are ever issued.

@@ -59,7 +59,7 @@ pub async fn build_state(
         // Only development gets here (validation requires a key elsewhere):
         // masks for unknown names then change at each restart.
         tracing::warn!("secret_key is not set; using a random one until the server stops");
-        Keys::new(&app::ssr::sessions::new_token())
+        Keys::new(&gatehouse_core::sessions::new_token())
     } else {
         Keys::new(config.secret_key.expose())
     };

@@ -11,9 +11,11 @@ pub use gatehouse_types::account::{AccountStatus, Me, Role};
 
 #[server(endpoint = "whoami", client = crate::api::Client)]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
+
+    use gatehouse_core::sessions;
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let Some((_, account)) = sessions::current(&state, &browser)
         .await
         .map_err(crate::ssr::state::respond)?
@@ -22,7 +24,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     };
     Ok(Some(Me {
         must_change: sessions::must_change(&state, &account),
-        password_due_in_days: crate::ssr::lifecycle::reminder_days_left(&state, &account),
+        password_due_in_days: gatehouse_core::lifecycle::reminder_days_left(&state, &account),
         login: account.login,
         display_name: account.display_name,
         role: account.role,

@@ -10,33 +10,33 @@ pub use gatehouse_types::account::SessionView;
 
 #[server(endpoint = "my_sessions", client = crate::api::Client)]
 pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let result = gatehouse_core::my_sessions::list(&state, &browser).await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }
 
 /// Ends one of the user's sessions; ending this one signs out here.
 #[server(endpoint = "end_session", client = crate::api::Client)]
 pub async fn end_session(reference: String) -> Result<(), AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let result = gatehouse_core::my_sessions::end(&state, &browser, &reference).await;
     if let Ok(true) = result {
         leptos_axum::redirect("/login");
     }
-    sessions::answer(&state, &browser, result.map(|_| ()))
+    browser::answer(&state, &browser, result.map(|_| ()))
 }
 
 #[server(endpoint = "end_other_sessions", client = crate::api::Client)]
 pub async fn end_other_sessions() -> Result<(), AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let result = gatehouse_core::my_sessions::end_others(&state, &browser).await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }
 
 /// The list on My Profile, with its buttons (plain forms: they work

@@ -24,9 +24,11 @@ async fn administrator() -> gatehouse_core::Result<(
     gatehouse_store::Account,
     gatehouse_store::ClientInfo,
 )> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
+
+    use gatehouse_core::sessions;
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let (_, account) = sessions::require(&state, &browser, false).await?;
     let account = admin::authorize(&state, account, &browser.client).await?;
     Ok((state, account, browser.client))

@@ -12,9 +12,11 @@ pub use gatehouse_types::password::PasswordForm;
 
 #[server(endpoint = "load_password_form", client = crate::api::Client)]
 pub async fn load_password_form() -> Result<Option<PasswordForm>, AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
+
+    use gatehouse_core::sessions;
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let Some((_, account)) = sessions::current(&state, &browser)
         .await
         .map_err(crate::ssr::state::respond)?
@@ -35,10 +37,12 @@ pub async fn change_password(
     new_password: Password,
     confirm_password: Password,
 ) -> Result<(), AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
+
+    use gatehouse_core::sessions;
     use gatehouse_core::change_password::{self, ChangeRequest};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let changing = async {
         let (session, account) = sessions::require(&state, &browser, true).await?;
         let form = ChangeRequest {
@@ -52,5 +56,5 @@ pub async fn change_password(
         Ok(())
     };
     let result = changing.await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }

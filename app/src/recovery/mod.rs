@@ -19,16 +19,16 @@ pub const RESUME_PATH: &str = "/forgot-password?resume=1";
 #[server(endpoint = "recovery_step", client = crate::api::Client)]
 pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     let step = gatehouse_core::recovery::current_step(&state, &browser, resume).await;
-    crate::ssr::sessions::answer(&state, &browser, step)
+    crate::ssr::browser::answer(&state, &browser, step)
 }
 
 /// A new CAPTCHA challenge ("Display another Security Code").
 #[server(endpoint = "recovery_captcha", client = crate::api::Client)]
 pub async fn recovery_captcha() -> Result<String, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     gatehouse_core::recovery::new_captcha(&state, &browser.client)
         .await
         .map_err(crate::ssr::state::respond)
@@ -42,7 +42,7 @@ pub async fn recovery_start(
     captcha: String,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     let form = gatehouse_core::recovery::StartForm {
         login: &login,
         email: email.as_deref().unwrap_or_default(),
@@ -57,7 +57,7 @@ pub async fn recovery_start(
 #[server(endpoint = "recovery_send", client = crate::api::Client)]
 pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     let step = gatehouse_core::recovery::send_code(&state, channel, &browser).await;
     after(&state, &browser, step)
 }
@@ -71,10 +71,10 @@ pub async fn recovery_verify(
     channel: Option<Channel>,
     answer: Option<Vec<String>>,
 ) -> Result<Step, AppError> {
-    use crate::ssr::factors::Proof;
+    use gatehouse_core::factors::Proof;
     use gatehouse_core::recovery::{verify_code, verify_held};
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     let code = code.unwrap_or_default();
     let step = match channel.filter(|c| !c.is_sent()) {
         Some(Channel::Questions) => {
@@ -99,7 +99,7 @@ pub async fn recovery_reset(
     confirm_password: Password,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     let step =
         gatehouse_core::recovery::reset(&state, &new_password, &confirm_password, &browser).await;
     after(&state, &browser, step)
@@ -109,9 +109,9 @@ pub async fn recovery_reset(
 #[server(endpoint = "recovery_abandon", client = crate::api::Client)]
 pub async fn recovery_abandon() -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::sessions::browser(&state).await;
+    let browser = crate::ssr::browser::browser(&state).await;
     let result = gatehouse_core::recovery::abandon(&state, &browser).await;
-    crate::ssr::sessions::answer(&state, &browser, result)
+    crate::ssr::browser::answer(&state, &browser, result)
 }
 
 /// A step's answer: errors get their status; a plain form post is sent
@@ -123,7 +123,7 @@ fn after(
     step: gatehouse_core::Result<Step>,
 ) -> Result<Step, AppError> {
     use crate::ssr::state::is_form_post;
-    let step = crate::ssr::sessions::answer(state, browser, step)?;
+    let step = crate::ssr::browser::answer(state, browser, step)?;
     if is_form_post() {
         leptos_axum::redirect(RESUME_PATH);
     }

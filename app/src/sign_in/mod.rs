@@ -21,10 +21,10 @@ pub async fn sign_in(
     password: Password,
     service: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     use gatehouse_core::sign_in::{self, SignInResult};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let signing_in = async {
         let target = match sign_in::sign_in(&state, &browser, &login, &password, service.as_deref())
             .await?
@@ -38,28 +38,28 @@ pub async fn sign_in(
         Ok(())
     };
     let result = signing_in.await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }
 
 /// The second step of this browser's sign-in; `None` when there is none.
 #[server(endpoint = "second_step", client = crate::api::Client)]
 pub async fn second_step() -> Result<Option<SecondStepView>, AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let result = gatehouse_core::second_step::current(&state, &browser).await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }
 
 /// "Use another method": switches to `method`, sending a code if it is one
 /// that is sent (also "Send another code").
 #[server(endpoint = "second_step_choose", client = crate::api::Client)]
 pub async fn second_step_choose(method: Method) -> Result<SecondStepView, AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let result = gatehouse_core::second_step::choose(&state, &browser, method).await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }
 
 /// Checks the code (or the answers, for security questions) and signs in.
@@ -69,11 +69,11 @@ pub async fn second_step_verify(
     code: Option<String>,
     answer: Option<Vec<String>>,
 ) -> Result<(), AppError> {
-    use crate::ssr::factors::Proof;
-    use crate::ssr::{sessions, state};
+    use gatehouse_core::factors::Proof;
+    use crate::ssr::{browser, state};
     use gatehouse_core::{second_step, sign_in};
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     let answers = answer.unwrap_or_default();
     let proof = match method {
         Method::Questions => Proof::Answers(&answers),
@@ -86,22 +86,22 @@ pub async fn second_step_verify(
         Ok(())
     };
     let result = verifying.await;
-    sessions::answer(&state, &browser, result)
+    browser::answer(&state, &browser, result)
 }
 
 /// The name of the registered e-service a sign-in is for, if it is one.
 #[server(endpoint = "cas_service", client = crate::api::Client)]
 pub async fn cas_service(service: String) -> Result<Option<String>, AppError> {
     let state = crate::ssr::state()?;
-    Ok(crate::ssr::cas::service_for(&state, &service).map(|s| s.name.clone()))
+    Ok(gatehouse_core::cas::service_for(&state, &service).map(|s| s.name.clone()))
 }
 
 #[server(endpoint = "sign_out", client = crate::api::Client)]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::ssr::{sessions, state};
+    use crate::ssr::{browser, state};
     use gatehouse_core::Cookie;
     let state = state()?;
-    let browser = sessions::browser(&state).await;
+    let browser = browser::of_request(&state).await;
     if let Some(token) = browser.token(Cookie::Session) {
         gatehouse_core::sign_in::sign_out(&state, &token, &browser.client)
             .await
@@ -109,5 +109,5 @@ pub async fn sign_out() -> Result<(), AppError> {
     }
     browser.clear(Cookie::Session);
     leptos_axum::redirect("/login");
-    sessions::answer(&state, &browser, Ok(()))
+    browser::answer(&state, &browser, Ok(()))
 }

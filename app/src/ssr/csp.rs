@@ -30,7 +30,7 @@ pub fn apply() {
     provide_nonce();
     if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
         let reload = use_context::<crate::ssr::AppState>()
-            .is_some_and(|s| s.config.mode == crate::ssr::config::Mode::Development);
+            .is_some_and(|s| s.config.mode == gatehouse_core::config::Mode::Development);
         if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, reload)) {
             response.insert_header(CONTENT_SECURITY_POLICY, value);
         }

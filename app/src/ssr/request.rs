@@ -6,7 +6,7 @@ use http::HeaderMap;
 
 pub use gatehouse_store::ClientInfo;
 
-use crate::ssr::config::Config;
+use gatehouse_core::config::Config;
 
 /// Longest user-agent string kept; the rest is noise or abuse.
 const MAX_USER_AGENT: usize = 256;

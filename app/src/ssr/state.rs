@@ -51,7 +51,6 @@ pub fn to_browser(error: Error) -> AppError {
         Error::Refused(refusal) => refusal,
         failure @ (Error::Store { .. }
         | Error::Hashing { .. }
-        | Error::Delivery { .. }
         | Error::Failed { .. }
         | Error::Unexpected { .. }) => {
             tracing::error!(error = %failure.chain(), "internal error");

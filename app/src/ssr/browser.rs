@@ -1,7 +1,7 @@
 //! The browser of a request, as core sees it: its client and Gatehouse's
 //! cookies read from the headers, and the cookies a service set written
-//! back as `Set-Cookie` headers. What a cookie names is checked by
-//! `gatehouse_core::sessions`.
+//! back as `Set-Cookie` headers. What a cookie names is checked by core
+//! (`gatehouse_core::sessions`, the flows).
 use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
@@ -9,18 +9,15 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use leptos_axum::ResponseOptions;
 
-use crate::ssr::config::Config;
+use gatehouse_core::config::Config;
 use crate::ssr::request::client_info;
 use crate::ssr::state::respond;
 use crate::ssr::AppState;
-pub use gatehouse_core::sessions::{
-    current, enrolment_pending, hash_token, in_good_standing, live, must_change, new_token,
-    require, require_enrolling,
-};
+use gatehouse_core::browser::SetCookie;
 use gatehouse_core::{Browser, Cookie};
 use gatehouse_types::error::AppError;
 
-pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
+fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -32,7 +29,7 @@ pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<Stri
 }
 
 /// The browser of a request with these headers, from this socket.
-pub fn browser_of(config: &Config, headers: &HeaderMap, socket: Option<SocketAddr>) -> Browser {
+pub fn of(config: &Config, headers: &HeaderMap, socket: Option<SocketAddr>) -> Browser {
     let cookies = Cookie::ALL.into_iter().filter_map(|cookie| {
         token_from_headers(headers, &cookie.name(config)).map(|token| (cookie, token))
     });
@@ -40,7 +37,7 @@ pub fn browser_of(config: &Config, headers: &HeaderMap, socket: Option<SocketAdd
 }
 
 /// The browser of the request a server function is answering.
-pub async fn browser(state: &AppState) -> Browser {
+pub async fn of_request(state: &AppState) -> Browser {
     let headers = leptos_axum::extract::<HeaderMap>()
         .await
         .unwrap_or_default();
@@ -48,7 +45,25 @@ pub async fn browser(state: &AppState) -> Browser {
         .await
         .ok()
         .map(|ConnectInfo(addr)| addr);
-    browser_of(&state.config, &headers, socket)
+    of(&state.config, &headers, socket)
+}
+
+/// A `Set-Cookie` value for one of Gatehouse's cookies: always `HttpOnly`
+/// on `/`, `Secure` over HTTPS.
+fn header_value(set: &SetCookie, config: &Config) -> String {
+    let mut c = format!(
+        "{}={}; Path=/; HttpOnly; SameSite={}",
+        set.cookie.name(config),
+        set.value,
+        set.cookie.same_site()
+    );
+    if let Some(age) = set.max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if config.secure_cookie() {
+        c.push_str("; Secure");
+    }
+    c
 }
 
 /// The `Set-Cookie` values of the cookies a service set, in order.
@@ -56,7 +71,7 @@ pub fn set_cookie_values(state: &AppState, browser: &Browser) -> Vec<HeaderValue
     browser
         .to_set()
         .iter()
-        .filter_map(|set| HeaderValue::from_str(&set.header_value(&state.config)).ok())
+        .filter_map(|set| HeaderValue::from_str(&header_value(set, &state.config)).ok())
         .collect()
 }
 
