@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::change_password::check_new_password;
-use crate::codes::{decoy_channels, decoy_questions, new_code, normalize_code, required_code, DecoyModel};
+use crate::codes::{decoy_channels, decoy_questions, new_code, required_code, DecoyModel};
 use crate::factors::{self, Proof, SecurityDoc};
 use crate::sessions::{hash_token, new_token};
 use crate::sign_in::Attempt;

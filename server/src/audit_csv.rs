@@ -6,10 +6,10 @@ use http::{header, HeaderMap, StatusCode};
 use std::net::SocketAddr;
 
 use app::ssr::browser;
-use gatehouse_core::sessions;
 use app::ssr::state::to_browser;
 use app::ssr::AppState;
 use gatehouse_core::admin::{audit, audit_csv, authorize};
+use gatehouse_core::sessions;
 use gatehouse_core::Cookie;
 use gatehouse_types::admin::AuditQuery;
 use gatehouse_types::error::AppError;

@@ -9,14 +9,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use app::ssr::request::client_info;
 use app::ssr::browser;
+use app::ssr::request::client_info;
 use app::ssr::state::to_browser;
-use gatehouse_core::sessions;
 use app::ssr::AppState;
 use gatehouse_core::cas::{
     answer, flag, issue, service_for, validated, wants_json, Failure, ValidateQuery, XML,
 };
+use gatehouse_core::sessions;
 use gatehouse_core::Cookie;
 
 #[derive(Deserialize)]
@@ -81,12 +81,10 @@ pub async fn login(
         let signed_in = match browser.token(Cookie::Session) {
             // A session that cannot be read counts as none (the failure is
             // logged where it becomes the browser's error).
-            Some(token) => sessions::live(&state, &token)
-                .await
-                .unwrap_or_else(|e| {
-                    to_browser(e);
-                    None
-                }),
+            Some(token) => sessions::live(&state, &token).await.unwrap_or_else(|e| {
+                to_browser(e);
+                None
+            }),
             None => None,
         };
         if let Some((_, account)) = signed_in {

@@ -9,7 +9,7 @@ pub mod security;
 pub mod settings;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::ssr::notice_texts::Translations;
 use app::ssr::AppState;
@@ -29,7 +29,7 @@ use gatehouse_policy::Policy;
 use gatehouse_store::{PgStore, SqliteStore, Store};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::sync::Notify;
 
 #[derive(Debug, thiserror::Error)]
@@ -154,8 +154,17 @@ fn sms_gateway(config: &Config) -> Result<Arc<dyn SmsGateway>, StartError> {
     })
 }
 
+/// The app's routes, listed once per process. Listing them renders the app
+/// with resource loading suppressed process-wide, which would leave a
+/// page rendering at that moment in another router of this process (the
+/// tests run many) waiting forever on a resource (leptos-rs/leptos#4773).
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context_state = state.clone();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -39,8 +39,8 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::ssr::{browser, state};
 
-    use gatehouse_core::sessions;
     use gatehouse_core::change_password::{self, ChangeRequest};
+    use gatehouse_core::sessions;
     let state = state()?;
     let browser = browser::of_request(&state).await;
     let changing = async {

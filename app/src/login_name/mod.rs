@@ -22,7 +22,7 @@ pub async fn send_login_names(
     use crate::ssr::state::{is_form_post, respond};
     use gatehouse_core::login_name::{self, Form};
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let form = Form {
         email: &email,
         captcha_id: &captcha_id,

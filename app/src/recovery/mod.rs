@@ -19,7 +19,7 @@ pub const RESUME_PATH: &str = "/forgot-password?resume=1";
 #[server(endpoint = "recovery_step", client = crate::api::Client)]
 pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let step = gatehouse_core::recovery::current_step(&state, &browser, resume).await;
     crate::ssr::browser::answer(&state, &browser, step)
 }
@@ -28,7 +28,7 @@ pub async fn recovery_step(resume: bool) -> Result<Step, AppError> {
 #[server(endpoint = "recovery_captcha", client = crate::api::Client)]
 pub async fn recovery_captcha() -> Result<String, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     gatehouse_core::recovery::new_captcha(&state, &browser.client)
         .await
         .map_err(crate::ssr::state::respond)
@@ -42,7 +42,7 @@ pub async fn recovery_start(
     captcha: String,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let form = gatehouse_core::recovery::StartForm {
         login: &login,
         email: email.as_deref().unwrap_or_default(),
@@ -57,7 +57,7 @@ pub async fn recovery_start(
 #[server(endpoint = "recovery_send", client = crate::api::Client)]
 pub async fn recovery_send(channel: Channel) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let step = gatehouse_core::recovery::send_code(&state, channel, &browser).await;
     after(&state, &browser, step)
 }
@@ -74,7 +74,7 @@ pub async fn recovery_verify(
     use gatehouse_core::factors::Proof;
     use gatehouse_core::recovery::{verify_code, verify_held};
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let code = code.unwrap_or_default();
     let step = match channel.filter(|c| !c.is_sent()) {
         Some(Channel::Questions) => {
@@ -99,7 +99,7 @@ pub async fn recovery_reset(
     confirm_password: Password,
 ) -> Result<Step, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let step =
         gatehouse_core::recovery::reset(&state, &new_password, &confirm_password, &browser).await;
     after(&state, &browser, step)
@@ -109,7 +109,7 @@ pub async fn recovery_reset(
 #[server(endpoint = "recovery_abandon", client = crate::api::Client)]
 pub async fn recovery_abandon() -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::recovery::abandon(&state, &browser).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }

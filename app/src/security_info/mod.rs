@@ -17,7 +17,7 @@ pub use gatehouse_types::security::{
 #[server(endpoint = "security_info", client = crate::api::Client)]
 pub async fn security_info() -> Result<Option<SecurityOverview>, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::overview(&state, &browser).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -26,7 +26,7 @@ pub async fn security_info() -> Result<Option<SecurityOverview>, AppError> {
 #[server(endpoint = "security_reauth", client = crate::api::Client)]
 pub async fn security_reauth(password: Password) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::reauthenticate(&state, &browser, &password).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -35,7 +35,7 @@ pub async fn security_reauth(password: Password) -> Result<(), AppError> {
 #[server(endpoint = "security_app_start", client = crate::api::Client)]
 pub async fn security_app_start() -> Result<AppEnrolment, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::start_app(&state, &browser).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -43,7 +43,7 @@ pub async fn security_app_start() -> Result<AppEnrolment, AppError> {
 #[server(endpoint = "security_app_confirm", client = crate::api::Client)]
 pub async fn security_app_confirm(code: String) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::confirm_app(&state, &browser, &code).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -52,7 +52,7 @@ pub async fn security_app_confirm(code: String) -> Result<(), AppError> {
 #[server(endpoint = "security_contact_start", client = crate::api::Client)]
 pub async fn security_contact_start(method: Method, address: String) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result =
         gatehouse_core::security_info::start_contact(&state, &browser, method, &address).await;
     crate::ssr::browser::answer(&state, &browser, result)
@@ -61,7 +61,7 @@ pub async fn security_contact_start(method: Method, address: String) -> Result<(
 #[server(endpoint = "security_contact_confirm", client = crate::api::Client)]
 pub async fn security_contact_confirm(code: String) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::confirm_contact(&state, &browser, &code).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -73,7 +73,7 @@ pub async fn security_questions(
     answer: Vec<String>,
 ) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result =
         gatehouse_core::security_info::set_questions(&state, &browser, &question, &answer).await;
     crate::ssr::browser::answer(&state, &browser, result)
@@ -82,7 +82,7 @@ pub async fn security_questions(
 #[server(endpoint = "security_remove", client = crate::api::Client)]
 pub async fn security_remove(method: Method) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::remove(&state, &browser, method).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -90,7 +90,7 @@ pub async fn security_remove(method: Method) -> Result<(), AppError> {
 #[server(endpoint = "security_default", client = crate::api::Client)]
 pub async fn security_default(method: Method) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::set_default(&state, &browser, method).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -98,7 +98,7 @@ pub async fn security_default(method: Method) -> Result<(), AppError> {
 #[server(endpoint = "security_two_step", client = crate::api::Client)]
 pub async fn security_two_step(on: bool) -> Result<(), AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::set_two_step(&state, &browser, on).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
@@ -107,7 +107,7 @@ pub async fn security_two_step(on: bool) -> Result<(), AppError> {
 #[server(endpoint = "security_recovery_codes", client = crate::api::Client)]
 pub async fn security_recovery_codes() -> Result<Vec<String>, AppError> {
     let state = crate::ssr::state()?;
-    let browser = crate::ssr::browser::browser(&state).await;
+    let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::new_recovery_codes(&state, &browser).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }

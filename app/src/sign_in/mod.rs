@@ -69,8 +69,8 @@ pub async fn second_step_verify(
     code: Option<String>,
     answer: Option<Vec<String>>,
 ) -> Result<(), AppError> {
-    use gatehouse_core::factors::Proof;
     use crate::ssr::{browser, state};
+    use gatehouse_core::factors::Proof;
     use gatehouse_core::{second_step, sign_in};
     let state = state()?;
     let browser = browser::of_request(&state).await;

@@ -9,11 +9,11 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use leptos_axum::ResponseOptions;
 
-use gatehouse_core::config::Config;
 use crate::ssr::request::client_info;
 use crate::ssr::state::respond;
 use crate::ssr::AppState;
 use gatehouse_core::browser::SetCookie;
+use gatehouse_core::config::Config;
 use gatehouse_core::{Browser, Cookie};
 use gatehouse_types::error::AppError;
 

@@ -2,10 +2,10 @@
 //! the state they reach, the request's browser (client and cookies), the
 //! content security policy and the notice texts. The services themselves
 //! are `gatehouse_core`'s.
+pub mod browser;
 pub mod csp;
 pub mod notice_texts;
 pub mod request;
-pub mod browser;
 pub mod state;
 
 pub use state::{state, AppState};
