@@ -336,9 +336,16 @@ pub struct Argon2Config {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
-    /// How many hashes may run at once; more wait, so a flood of sign-ins
-    /// cannot take every thread.
+    /// How many hashes may run at once (the hashing threads; default: the
+    /// number of cores); more wait, so a flood of sign-ins cannot take
+    /// every thread.
     pub max_concurrent: usize,
+    /// How many requests may wait for a hashing thread; past that, a
+    /// sign-in, re-authentication or password change is answered at once
+    /// with 503 and `Retry-After`, and nothing is counted against the
+    /// user. Default: three seconds' worth of hashing at the speed
+    /// measured at start.
+    pub max_waiting: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -561,7 +568,8 @@ impl Default for Argon2Config {
             memory_kib: 19 * 1024,
             iterations: 2,
             parallelism: 1,
-            max_concurrent: 4,
+            max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_waiting: None,
         }
     }
 }
@@ -713,6 +721,9 @@ impl Config {
         }
         if self.argon2.max_concurrent == 0 {
             return Err("argon2.max_concurrent must be at least 1".into());
+        }
+        if self.argon2.max_waiting == Some(0) {
+            return Err("argon2.max_waiting must be at least 1".into());
         }
         if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {
             return Err(

@@ -136,9 +136,13 @@ impl From<StoreError> for Error {
 impl From<HashError> for Error {
     #[track_caller]
     fn from(source: HashError) -> Self {
-        Error::Hashing {
-            source,
-            at: At::here(),
+        match source {
+            // Not a failure: the person is told to try again shortly.
+            HashError::Busy { seconds } => Error::Refused(AppError::Busy { seconds }),
+            source => Error::Hashing {
+                source,
+                at: At::here(),
+            },
         }
     }
 }

@@ -1,13 +1,20 @@
-//! Password hashing with argon2id, off the async runtime and bounded, so a
-//! flood of sign-ins waits its turn instead of starving every other page.
+//! Password hashing with argon2id on a few threads of its own, off the
+//! async runtime, with a bounded queue: a flood of sign-ins waits its turn
+//! (or is told to come back in a few seconds) instead of starving every
+//! other page or the memory. Each hash holds its argon2 memory (19 MiB by
+//! default) only on those threads, so however many requests arrive, at
+//! most `max_concurrent` hashes run and at most that many threads ever hold
+//! such memory.
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::config::Argon2Config;
 
@@ -19,11 +26,21 @@ pub enum HashError {
     Hash,
     #[error("the hashing task stopped")]
     Task,
+    /// Every hashing thread is busy and the queue is full.
+    #[error("every hashing thread is busy; try again in {seconds} seconds")]
+    Busy { seconds: u64 },
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    jobs: flume::Sender<Job>,
+    /// Requests handed to the threads and not yet started.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
+    /// What a refused request is told: about how long the full queue takes.
+    retry_after: u64,
     /// Verified when the login name is unknown, so that answer costs as long
     /// as a wrong password for a real account.
     dummy_hash: String,
@@ -33,12 +50,42 @@ impl PasswordHasher {
     pub fn new(c: &Argon2Config) -> Result<Self, HashError> {
         let params = Params::new(c.memory_kib, c.iterations, c.parallelism, None)
             .map_err(|_| HashError::Params)?;
+        let started = Instant::now();
         let dummy_hash = hash_blocking(&params, "gatehouse-dummy-password")?;
+        let one_hash = started.elapsed().max(Duration::from_millis(1));
+        let threads = c.max_concurrent.max(1);
+        // Three seconds' worth of hashing, unless configured.
+        let max_waiting = c.max_waiting.unwrap_or_else(|| {
+            let per_thread = Duration::from_secs(3).as_secs_f64() / one_hash.as_secs_f64();
+            (per_thread as usize).max(1) * threads
+        });
+        let queue_time = one_hash.as_secs_f64() * (max_waiting / threads + 1) as f64;
+        let (jobs, queue) = flume::unbounded::<Job>();
+        for n in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                // Ends when the hasher, and with it every sender, is dropped.
+                .spawn(move || {
+                    while let Ok(job) = queue.recv() {
+                        job();
+                    }
+                })
+                .map_err(|_| HashError::Task)?;
+        }
         Ok(PasswordHasher {
             params,
-            permits: Arc::new(Semaphore::new(c.max_concurrent)),
+            jobs,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting,
+            retry_after: queue_time.ceil().max(1.0) as u64,
             dummy_hash,
         })
+    }
+
+    /// How many requests may wait for a hashing thread.
+    pub fn max_waiting(&self) -> usize {
+        self.max_waiting
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
@@ -82,14 +129,38 @@ impl PasswordHasher {
             || params.p_cost() != self.params.p_cost()
     }
 
+    /// Runs `work` on a hashing thread. A place in the queue is reserved
+    /// first, or the request is refused at once; the work runs on the
+    /// thread whatever becomes of the caller, so a caller that goes away
+    /// never lets more hashes run than there are threads (and a job whose
+    /// caller left before it started is not run at all).
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError::Task)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| HashError::Task)
+        let reserved = self
+            .waiting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max_waiting).then_some(n + 1)
+            });
+        if reserved.is_err() {
+            return Err(HashError::Busy {
+                seconds: self.retry_after,
+            });
+        }
+        let waiting = Arc::clone(&self.waiting);
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            waiting.fetch_sub(1, Ordering::SeqCst);
+            if !answer.is_closed() {
+                let _ = answer.send(work());
+            }
+        });
+        if self.jobs.send(job).is_err() {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(HashError::Task);
+        }
+        answered.await.map_err(|_| HashError::Task)
     }
 }
 
@@ -134,6 +205,67 @@ mod tests {
             .verify("gatehouse-dummy-password", None)
             .await
             .expect("verify"));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn past_the_queue_a_request_is_refused_at_once_and_no_more_run_than_threads() {
+        let h = Arc::new(
+            PasswordHasher::new(&Argon2Config {
+                max_concurrent: 1,
+                max_waiting: Some(2),
+                ..Argon2Config::default()
+            })
+            .expect("params"),
+        );
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let calls = (0..8).map(|_| {
+            let (h, running, most) = (Arc::clone(&h), Arc::clone(&running), Arc::clone(&most));
+            async move {
+                h.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(50));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            }
+        });
+        let answers = futures::future::join_all(calls).await;
+        let done = answers.iter().filter(|a| a.is_ok()).count();
+        let busy = answers
+            .iter()
+            .filter(|a| matches!(a, Err(HashError::Busy { seconds }) if *seconds >= 1))
+            .count();
+        // Two wait (one may already be running when the rest arrive).
+        assert!((2..=3).contains(&done), "{answers:?}");
+        assert_eq!(busy, 8 - done, "{answers:?}");
+        assert_eq!(most.load(Ordering::SeqCst), 1);
+        // The queue is free again.
+        assert!(h.verify("x", None).await.is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_caller_that_leaves_frees_its_place_and_its_hash_is_not_run() {
+        let h = PasswordHasher::new(&Argon2Config {
+            max_concurrent: 1,
+            max_waiting: Some(2),
+            ..Argon2Config::default()
+        })
+        .expect("params");
+        let ran = Arc::new(AtomicUsize::new(0));
+        let blocker = h.run(|| std::thread::sleep(Duration::from_millis(200)));
+        let counted = Arc::clone(&ran);
+        let left = h.run(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), left);
+        let (first, second) = tokio::join!(blocker, gave_up);
+        assert!(first.is_ok());
+        assert!(second.is_err(), "the second caller gave up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        assert!(h.verify("x", None).await.is_ok());
     }
 
     #[tokio::test]

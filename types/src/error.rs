@@ -72,6 +72,10 @@ pub enum AppError {
     /// The browser could not reach the server.
     #[error("network error")]
     Network,
+    /// Every hashing thread is busy and the queue for them is full: try
+    /// again in `seconds`. Nothing was checked or counted.
+    #[error("too busy; try again in {seconds} seconds")]
+    Busy { seconds: u64 },
     #[error("an internal error occurred")]
     Internal,
 }
@@ -153,6 +157,7 @@ impl AppError {
             AppError::BadRequest => 400,
             AppError::TooLarge => 413,
             AppError::Network => 503,
+            AppError::Busy { .. } => 503,
             AppError::Internal => 500,
         }
     }

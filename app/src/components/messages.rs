@@ -50,6 +50,7 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         AppError::BadRequest => t!(i18n, error_bad_request).into_any(),
         AppError::TooLarge => t!(i18n, error_too_large).into_any(),
         AppError::Network => t!(i18n, error_network).into_any(),
+        AppError::Busy { .. } => t!(i18n, error_busy).into_any(),
         AppError::Internal => return view! { <SystemError/> }.into_any(),
     };
     view! { <p class="error" role="alert">{text}</p> }.into_any()

@@ -71,6 +71,12 @@ pub fn respond(error: impl Into<Error>) -> AppError {
         ) {
             options.set_status(status);
         }
+        if let (AppError::Busy { seconds }, Some(options)) = (
+            &error,
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*seconds));
+        }
     }
     error
 }

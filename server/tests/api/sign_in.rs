@@ -673,3 +673,66 @@ async fn a_user_sees_their_sessions_and_signs_the_others_out() {
         .unwrap();
     assert_eq!(left.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_the_hashing_queue_a_sign_in_is_told_to_retry_and_nothing_is_counted() {
+    // Arrange: one hashing thread, one waiting place; eight people.
+    let app = spawn_app_with(|c| {
+        c.argon2.max_concurrent = 1;
+        c.argon2.max_waiting = Some(1);
+    })
+    .await;
+    let mut people = Vec::new();
+    for i in 0..8 {
+        let login = format!("s10003{i:02}");
+        let password = app.create_account(&login).await;
+        people.push((login, password, app.client()));
+    }
+
+    // Act: every right password at once.
+    let answers = futures_util::future::join_all(
+        people
+            .iter()
+            .map(|(login, password, client)| app.sign_in(client, login, password)),
+    )
+    .await;
+
+    // Assert: some signed in, the rest told to come back, at once.
+    let mut signed_in = 0;
+    let mut busy = Vec::new();
+    for (answer, (login, _, _)) in answers.into_iter().zip(&people) {
+        match answer.status().as_u16() {
+            200 => signed_in += 1,
+            503 => {
+                let retry: u64 = answer.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry >= 1);
+                let body = error_of(answer).await;
+                assert!(body.to_string().contains("Busy"), "{body}");
+                busy.push(login.clone());
+            }
+            other => panic!("{login}: {other}"),
+        }
+    }
+    assert!(signed_in >= 1, "someone got through");
+    assert!(!busy.is_empty(), "the queue was full for someone");
+    for login in &busy {
+        let key = format!("login:{login}");
+        let held = app.state.store.throttle_state(&key).await.unwrap();
+        assert!(
+            held.is_none_or(|t| t.failures == 0),
+            "{login}: a refusal counted against the user"
+        );
+    }
+    // Retried one at a time, every refused person signs in.
+    for (login, password, client) in people.iter().filter(|(l, _, _)| busy.contains(l)) {
+        assert_eq!(app.sign_in(client, login, password).await.status(), 200);
+    }
+    println!(
+        "8 simultaneous sign-ins on one hashing thread with one waiting place: {signed_in} signed in, {} told to retry",
+        busy.len()
+    );
+}
