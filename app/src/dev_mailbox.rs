@@ -1,8 +1,8 @@
 //! `/dev/mailbox`, in demo mode only: the messages the portal sent, so
 //! someone trying it can read a verification code without a real inbox.
 //! In every other mode the page does not exist.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::account::page::{format_unix, Loading};
 use crate::components::ErrorMessage;
@@ -32,7 +32,7 @@ pub fn MailboxPage() -> impl IntoView {
                     Ok(entries) => view! {
                         <section class="card" id="mailbox">
                             <h1>{t!(i18n, mailbox_title)}</h1>
-                            <Title text=move || t_string!(i18n, mailbox_title).to_string()/>
+                            <DocumentTitle text=move || t_string!(i18n, mailbox_title).to_string()/>
                             <p class="notice">{t!(i18n, mailbox_intro)}</p>
                             {entries.is_empty().then(|| view! { <p>{t!(i18n, mailbox_empty)}</p> })}
                             {entries

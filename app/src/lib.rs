@@ -42,7 +42,7 @@ use leptos_router::{path, SsrMode};
 use crate::account::ProfilePage;
 use crate::admin::{AdminAccountPage, AdminAuditPage, AdminHomePage, AdminImportPage};
 use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
-use crate::components::{Footer, Header};
+use crate::components::{DocumentTitle, Footer, Header};
 use crate::dev_mailbox::MailboxPage;
 use crate::help::HelpPage;
 use crate::i18n::*;
@@ -56,7 +56,14 @@ use crate::sign_in::{SecondStepPage, SignInPage};
 #[component]
 fn PageTitle() -> impl IntoView {
     let i18n = use_i18n();
+    // Read as the page renders on the server, as `DocumentTitle` is; in the
+    // browser, at each change of the title, in the language of the moment.
+    #[cfg(feature = "ssr")]
+    let app_name = t_string!(i18n, app_name).to_string();
     let formatter = move |page: String| {
+        #[cfg(feature = "ssr")]
+        let app = app_name.clone();
+        #[cfg(not(feature = "ssr"))]
         let app = t_string!(i18n, app_name);
         if page.is_empty() {
             app.to_string()
@@ -189,7 +196,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text=move || t_string!(i18n, not_found).to_string()/>
+        <DocumentTitle text=move || t_string!(i18n, not_found).to_string()/>
         <section class="card"><h1>{t!(i18n, not_found)}</h1></section>
     }
 }

@@ -164,6 +164,40 @@ impl PasswordHasher {
     }
 }
 
+/// How many password checks a second this machine makes with these
+/// settings on `threads` threads at once, measured for `how_long`: the
+/// bound no server can pass (`threads / one check's time`).
+pub fn checks_per_second(
+    c: &Argon2Config,
+    threads: usize,
+    how_long: Duration,
+) -> Result<f64, HashError> {
+    let params = Params::new(c.memory_kib, c.iterations, c.parallelism, None)
+        .map_err(|_| HashError::Params)?;
+    let stored = hash_blocking(&params, "gatehouse-measured-password")?;
+    let started = Instant::now();
+    let counts: Vec<u64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                let stored = &stored;
+                scope.spawn(move || {
+                    let mut checks = 0u64;
+                    while started.elapsed() < how_long {
+                        if let Ok(parsed) = PasswordHash::new(stored) {
+                            let _ = Argon2::default()
+                                .verify_password(b"gatehouse-measured-password", &parsed);
+                        }
+                        checks += 1;
+                    }
+                    checks
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).collect()
+    });
+    Ok(counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64())
+}
+
 fn hash_blocking(params: &Params, password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())

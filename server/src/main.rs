@@ -2,9 +2,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use gatehouse_core::clock::SystemClock;
+use gatehouse_core::passwords::checks_per_second;
 use gatehouse_core::records::{self, Format, Importer};
 use gatehouse_store::ClientInfo;
 use server::accounts::{self, AccountInput};
@@ -31,6 +33,15 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Measure how many password checks a second this machine makes with
+    /// the configured argon2 settings on every core (or `--threads`): the
+    /// most any server here can sign in, to choose the settings by.
+    HashRate {
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Create and update accounts from the institution's records (CSV with a
     /// header, or JSON lines): login, display_name, role, email, mobile,
     /// alt_email, valid_until, language. Running a file twice changes nothing
@@ -89,6 +100,24 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let (config, policy) = settings::load(cli.config.as_deref())?;
+    if let Some(Command::HashRate { seconds, threads }) = cli.command {
+        let threads = threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let argon2 = config.argon2.clone();
+        let said = format!(
+            "argon2id m={} t={} p={}",
+            argon2.memory_kib, argon2.iterations, argon2.parallelism
+        );
+        let rate = tokio::task::spawn_blocking(move || {
+            checks_per_second(&argon2, threads, Duration::from_secs(seconds))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        println!("{rate:.1} checks/s on {threads} threads ({said})");
+        return Ok(());
+    }
     for exception in config.exceptions() {
         tracing::warn!("{exception}");
     }
@@ -106,6 +135,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(state).await.map_err(|e| e.to_string()),
+        // Measured above, before any database is opened.
+        Command::HashRate { .. } => Ok(()),
         Command::Account(AccountCommand::Create {
             login,
             name,

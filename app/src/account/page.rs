@@ -1,6 +1,6 @@
 //! `/account`: My Profile.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::sessions::OpenSessions;
@@ -46,7 +46,7 @@ fn Profile(me: Me) -> impl IntoView {
         })}
         <section class="card">
             <h1>{t!(i18n, profile_title)}</h1>
-            <Title text=move || t_string!(i18n, profile_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, profile_title).to_string()/>
             <dl class="profile">
                 <dt>{t!(i18n, profile_display_name)}</dt>
                 <dd data-field="display_name">{me.display_name}</dd>

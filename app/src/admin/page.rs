@@ -1,7 +1,7 @@
 //! The console's pages. Searches and filters are GET forms and actions are
 //! plain forms, so everything works without JavaScript.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::{Form, Redirect, A};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -73,7 +73,7 @@ pub fn AdminHomePage() -> impl IntoView {
                     <AdminNav/>
                     <section class="card wide">
                         <h1>{t!(i18n, admin_title)}</h1>
-                        <Title text=move || t_string!(i18n, admin_title).to_string()/>
+                        <DocumentTitle text=move || t_string!(i18n, admin_title).to_string()/>
                         <Form method="GET" action="/admin" attr:class="form" attr:id="admin-search">
                             <div class="field">
                                 <label for="q">{t!(i18n, admin_search_label)}</label>
@@ -222,7 +222,7 @@ fn Account(detail: AccountDetail, act: ServerAction<AdminAct>) -> impl IntoView 
     view! {
         <section class="card wide" id="admin-account">
             <h1>{t!(i18n, admin_account_title, login = summary.login.clone())}</h1>
-            <Title text={
+            <DocumentTitle text={
                 let login = summary.login.clone();
                 move || format!("{login} · {}", t_string!(i18n, admin_title))
             }/>
@@ -342,7 +342,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                         <AdminNav/>
                         <section class="card wide">
                             <h1>{t!(i18n, admin_audit_title)}</h1>
-                            <Title text=move || t_string!(i18n, admin_audit_title).to_string()/>
+                            <DocumentTitle text=move || t_string!(i18n, admin_audit_title).to_string()/>
                             <Form method="GET" action="/admin/audit" attr:class="form filters" attr:id="audit-filter">
                                 <div class="field"><label for="account">{t!(i18n, admin_filter_account)}</label>
                                     <input id="account" name="account" type="text" value=f.account.clone()/></div>
@@ -387,7 +387,7 @@ pub fn AdminImportPage() -> impl IntoView {
                     <AdminNav/>
                     <section class="card wide">
                         <h1>{t!(i18n, admin_import_title)}</h1>
-                        <Title text=move || t_string!(i18n, admin_import_title).to_string()/>
+                        <DocumentTitle text=move || t_string!(i18n, admin_import_title).to_string()/>
                         <p class="hint">{t!(i18n, admin_import_help)}</p>
                         <form method="post" enctype="multipart/form-data" action=api::url("/api/admin_import")
                             class="form" id="import-form" on:submit=submit>

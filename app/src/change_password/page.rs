@@ -1,6 +1,6 @@
 //! `/account/password` and its confirmation page.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{load_password_form, ChangePassword, PasswordForm};
@@ -51,7 +51,7 @@ fn ChangePasswordForm(form: PasswordForm) -> impl IntoView {
         {(!must_change).then(|| view! { <AccountNav/> })}
         <section class="card">
             <h1>{t!(i18n, cp_title)}</h1>
-            <Title text=move || t_string!(i18n, cp_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, cp_title).to_string()/>
             {must_change.then(|| view! { <p class="notice" role="status">{t!(i18n, cp_must_change)}</p> })}
             {move || general().map(|error| view! { <ErrorMessage error/> })}
             <ActionForm action attr:class="form" attr:id="change-password-form">
@@ -87,7 +87,7 @@ pub fn PasswordChangedPage() -> impl IntoView {
                         <AccountNav/>
                         <section class="card">
                             <h1>{t!(i18n, cp_title)}</h1>
-                            <Title text=move || t_string!(i18n, cp_title).to_string()/>
+                            <DocumentTitle text=move || t_string!(i18n, cp_title).to_string()/>
                             <p class="success" role="status">{t!(i18n, cp_done_title)}</p>
                             <p>{t!(i18n, cp_done_email)}</p>
                             <p>{t!(i18n, cp_done_single)}</p>

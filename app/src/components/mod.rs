@@ -6,6 +6,7 @@ mod messages;
 mod new_password;
 mod password_input;
 mod reminders;
+mod title;
 
 pub use captcha::{renew_after_refusal, CaptchaField};
 pub use checklist::{Checklist, MatchHint, RuleText};
@@ -14,3 +15,4 @@ pub use messages::{field_aria, ErrorMessage, FieldProblem};
 pub use new_password::NewPasswordFields;
 pub use password_input::PasswordInput;
 pub use reminders::SecurityReminders;
+pub use title::DocumentTitle;

@@ -1,8 +1,8 @@
 //! The help page: a list of the questions, then each answer in its own
 //! section, so a link can point at one (`/help#forgot-password`).
+use crate::components::DocumentTitle;
 use gatehouse_policy::rules_of;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::{load_help_facts, Contact, HelpFacts, LAST_UPDATED};
 use crate::account::page::{Loading, RoleName};
@@ -59,7 +59,7 @@ pub fn HelpPage() -> impl IntoView {
     view! {
         <section class="card help-page" id="help">
             <h1>{t!(i18n, hp_title)}</h1>
-            <Title text=move || t_string!(i18n, hp_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, hp_title).to_string()/>
             <p class="hint" id="help-updated">
                 {t!(i18n, hp_updated)} " " <time datetime=LAST_UPDATED>{LAST_UPDATED}</time>
             </p>

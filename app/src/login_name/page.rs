@@ -1,7 +1,7 @@
 //! `/forgot-login-name`: the registered email and the CAPTCHA. Whether or
 //! not the address is registered, the page then says the same.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::SendLoginNames;
@@ -22,7 +22,7 @@ pub fn LoginNamePage() -> impl IntoView {
     view! {
         <section class="card narrow" id="login-name">
             <h1>{t!(i18n, ln_title)}</h1>
-            <Title text=move || t_string!(i18n, ln_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, ln_title).to_string()/>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match challenge.await {

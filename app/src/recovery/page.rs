@@ -1,8 +1,8 @@
 //! `/forgot-password`: the four steps on one page. Each action answers with
 //! the next step; without JavaScript each form posts and the page comes
 //! back at the flow's new step.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::countdown::{announced, mm_ss, seconds_left, Announce};
@@ -28,7 +28,7 @@ pub fn RecoveryPage() -> impl IntoView {
     view! {
         <section class="card" id="recovery">
             <h1>{t!(i18n, fp_title)}</h1>
-            <Title text=move || t_string!(i18n, fp_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, fp_title).to_string()/>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match loaded.await {
@@ -147,7 +147,7 @@ fn Wizard(step: Step) -> impl IntoView {
 fn StepHeading(n: u8, title: AnyView) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || format!("{} ({n}/4)", t_string!(i18n, fp_title))/>
+        <DocumentTitle text=move || format!("{} ({n}/4)", t_string!(i18n, fp_title))/>
         <p class="step-count">{t!(i18n, fp_step, n)}</p>
         <h2>{title}</h2>
     }

@@ -1,7 +1,7 @@
 //! `/account/security-info`: the registered methods, the default one,
 //! adding and removing methods, 2-step verification and recovery codes.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{
@@ -24,7 +24,7 @@ pub fn SecurityInfoPage() -> impl IntoView {
         <AccountNav/>
         <section class="card" id="security-info">
             <h1>{t!(i18n, si_title)}</h1>
-            <Title text=move || t_string!(i18n, si_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, si_title).to_string()/>
             <p>{t!(i18n, si_intro)}</p>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {

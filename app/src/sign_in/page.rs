@@ -1,7 +1,7 @@
 //! `/login`: login name, password, one generic failure message, and the
 //! help that answers "why does my password not work?".
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{ErrorMessage, PasswordInput};
@@ -33,7 +33,7 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>{t!(i18n, login_title)}</h1>
-            <Title text=move || t_string!(i18n, login_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, login_title).to_string()/>
             <Suspense>
                 {move || Suspend::new(async move {
                     service_name.await.ok().flatten().map(|name| view! {

@@ -1,7 +1,7 @@
 //! `/login/verify`: the second step of a sign-in. The default method is
 //! asked first; "Use another method" lists the others.
+use crate::components::DocumentTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{second_step, SecondStepChoose, SecondStepVerify, SecondStepView};
@@ -17,7 +17,7 @@ pub fn SecondStepPage() -> impl IntoView {
     view! {
         <section class="card narrow" id="second-step">
             <h1>{t!(i18n, ss_title)}</h1>
-            <Title text=move || t_string!(i18n, ss_title).to_string()/>
+            <DocumentTitle text=move || t_string!(i18n, ss_title).to_string()/>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match step.await {
