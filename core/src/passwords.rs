@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::cell::RefCell;
+
 use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
+    rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher as _, SaltString,
 };
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
 
@@ -51,7 +53,14 @@ impl PasswordHasher {
         let params = Params::new(c.memory_kib, c.iterations, c.parallelism, None)
             .map_err(|_| HashError::Params)?;
         let started = Instant::now();
-        let dummy_hash = hash_blocking(&params, "gatehouse-dummy-password")?;
+        // Made with memory of its own, freed at once: this thread keeps none.
+        let dummy_hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password(
+                b"gatehouse-dummy-password",
+                &SaltString::generate(&mut OsRng),
+            )
+            .map(|h| h.to_string())
+            .map_err(|_| HashError::Hash)?;
         let one_hash = started.elapsed().max(Duration::from_millis(1));
         let threads = c.max_concurrent.max(1);
         // Three seconds' worth of hashing, unless configured.
@@ -88,6 +97,19 @@ impl PasswordHasher {
         self.max_waiting
     }
 
+    /// Whether the queue is full now: a request that would hash is then
+    /// refused before it does anything else (no throttle row, no audit
+    /// event, which a flood would otherwise write for every refusal). The
+    /// place itself is reserved when the hash is asked for.
+    pub fn refuses_now(&self) -> Result<(), HashError> {
+        if self.waiting.load(Ordering::SeqCst) >= self.max_waiting {
+            return Err(HashError::Busy {
+                seconds: self.retry_after,
+            });
+        }
+        Ok(())
+    }
+
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = SecretString::from(gatehouse_policy::normalize(password));
         let params = self.params.clone();
@@ -102,14 +124,7 @@ impl PasswordHasher {
         let real = stored.is_some();
         let stored = stored.unwrap_or(&self.dummy_hash).to_owned();
         let matched = self
-            .run(move || {
-                let Ok(parsed) = PasswordHash::new(&stored) else {
-                    return false;
-                };
-                Argon2::default()
-                    .verify_password(password.expose_secret().as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .run(move || verify_blocking(password.expose_secret(), &stored))
             .await?;
         Ok(real && matched)
     }
@@ -183,10 +198,7 @@ pub fn checks_per_second(
                 scope.spawn(move || {
                     let mut checks = 0u64;
                     while started.elapsed() < how_long {
-                        if let Ok(parsed) = PasswordHash::new(stored) {
-                            let _ = Argon2::default()
-                                .verify_password(b"gatehouse-measured-password", &parsed);
-                        }
+                        verify_blocking("gatehouse-measured-password", stored);
                         checks += 1;
                     }
                     checks
@@ -198,12 +210,86 @@ pub fn checks_per_second(
     Ok(counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64())
 }
 
+thread_local! {
+    /// A hashing thread's argon2 memory (19 MiB by default), kept from one
+    /// hash to the next. Allocated afresh for every hash, the blocks were
+    /// left behind in the allocator's per-thread arenas (glibc raises its
+    /// mmap threshold after each large free), and a flood's peak memory grew
+    /// far past the threads' own share; kept, it is that share, once.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// argon2 of `password` and `salt` into `out`, in this thread's memory.
+fn argon2_into(
+    argon: &Argon2,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    BLOCKS.with_borrow_mut(|blocks| {
+        let needed = params.block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, Block::default());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..needed])
+    })
+}
+
 fn hash_blocking(params: &Params, password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| HashError::Hash)
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|_| HashError::Hash)?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(length, |out| {
+        argon2_into(&argon, params, password.as_bytes(), raw_salt, out)
+            .map_err(|_| argon2::password_hash::Error::Password)
+    })
+    .map_err(|_| HashError::Hash)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|_| HashError::Hash)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches the PHC string `stored` (any argon2 variant,
+/// version and parameters it names); the comparison is constant-time.
+fn verify_blocking(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Ok(algorithm), Some(expected), Some(salt)) = (
+        Algorithm::try_from(parsed.algorithm),
+        parsed.hash,
+        parsed.salt,
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let (Ok(params), mut salt_bytes) = (Params::try_from(&parsed), [0u8; 64]) else {
+        return false;
+    };
+    let Ok(raw_salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    if argon2_into(&argon, &params, password.as_bytes(), raw_salt, &mut out).is_err() {
+        return false;
+    }
+    Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 #[cfg(test)]
@@ -231,6 +317,46 @@ mod tests {
             .await
             .expect("verify"));
         assert!(!h.needs_rehash(&hash));
+    }
+
+    #[tokio::test]
+    async fn hashes_read_both_ways_with_the_argon2_crate_s_own() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let h = hasher();
+        let ours = h.hash("Harbour7Lights").await.expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("PHC");
+        assert!(Argon2::default()
+            .verify_password(b"Harbour7Lights", &parsed)
+            .is_ok());
+        let theirs = Argon2::default()
+            .hash_password(b"Harbour7Lights", &SaltString::generate(&mut OsRng))
+            .expect("hash")
+            .to_string();
+        assert!(h
+            .verify("Harbour7Lights", Some(&theirs))
+            .await
+            .expect("verify"));
+        assert!(!h
+            .verify("Harbour7Light", Some(&theirs))
+            .await
+            .expect("verify"));
+        // An argon2i hash of other parameters, and a damaged one.
+        let other = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x10,
+            Params::new(8 * 1024, 3, 1, Some(24)).expect("params"),
+        )
+        .hash_password(b"Harbour7Lights", &SaltString::generate(&mut OsRng))
+        .expect("hash")
+        .to_string();
+        assert!(h
+            .verify("Harbour7Lights", Some(&other))
+            .await
+            .expect("verify"));
+        assert!(!h
+            .verify("Harbour7Lights", Some(&other[..other.len() - 4]))
+            .await
+            .expect("verify"));
     }
 
     #[tokio::test]

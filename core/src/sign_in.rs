@@ -38,6 +38,7 @@ pub async fn sign_in(
     // Certainly no login name: refused before it is counted, audited or
     // stored anywhere (its length tells nothing about any account).
     let name = LoginName::parse(login).map_err(|_| AppError::BadRequest)?;
+    state.hasher.refuses_now()?;
     let login = name.as_str();
     let attempt = Attempt::new(state, login, client);
     let reserved = attempt.reserve(state, login, client).await?;
@@ -175,6 +176,7 @@ pub async fn password_again(
     password: &Password,
     client: &ClientInfo,
 ) -> Result<bool> {
+    state.hasher.refuses_now()?;
     let attempt = Attempt::new(state, &account.login, client);
     let reserved = attempt.reserve(state, &account.login, client).await?;
     let checked = async {
