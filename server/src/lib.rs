@@ -15,6 +15,7 @@ use app::ssr::notice_texts::Translations;
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use gatehouse_core::clock::Clock;
 use gatehouse_core::codes::Keys;
@@ -221,6 +222,13 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
         "Gatehouse listening on http://{}",
         listener.local_addr().unwrap_or(addr)
     );
+    // Every answer leaves at once: with Nagle's algorithm a response
+    // written in two parts waited for the client's delayed ACK (40 ms).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "TCP_NODELAY could not be set");
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
