@@ -120,6 +120,24 @@ async fn channels(
     Ok(doc.offer(account, methods))
 }
 
+/// Whether the flow's channel step offers `channel` (what the page showed
+/// is all a request may choose).
+async fn offers(
+    state: &Core,
+    flow: &Flow,
+    found: &Option<(Account, SecurityDoc)>,
+    channel: Channel,
+) -> Result<bool> {
+    let options = channels(
+        state,
+        &flow.login_key,
+        as_refs(found),
+        flow.first_factor.as_deref(),
+    )
+    .await?;
+    Ok(options.iter().any(|o| o.channel == channel))
+}
+
 fn has_mobile(account: &Account) -> bool {
     account.mobile.as_deref().is_some_and(|m| !m.is_empty())
 }
@@ -374,16 +392,7 @@ pub async fn send_code(state: &Core, channel: Channel, browser: &Browser) -> Res
     let flow = require_flow(state, browser, &[FlowState::Channel, FlowState::Code]).await?;
     let now = state.clock.unix();
     let found = security_of(state, account_of(state, &flow).await?).await?;
-    if !channels(
-        state,
-        &flow.login_key,
-        as_refs(&found),
-        flow.first_factor.as_deref(),
-    )
-    .await?
-    .iter()
-    .any(|o| o.channel == channel)
-    {
+    if !offers(state, &flow, &found, channel).await? {
         return Err(AppError::BadRequest.into());
     }
     if !channel.is_sent() {
@@ -604,15 +613,7 @@ pub async fn verify_held(
     let client = &browser.client;
     let flow = require_flow(state, browser, &[FlowState::Channel, FlowState::Code]).await?;
     let found = security_of(state, account_of(state, &flow).await?).await?;
-    let offered = channels(
-        state,
-        &flow.login_key,
-        as_refs(&found),
-        flow.first_factor.as_deref(),
-    )
-    .await?
-    .iter()
-    .any(|o| o.channel == channel);
+    let offered = offers(state, &flow, &found, channel).await?;
     if !offered || channel.is_sent() {
         return Err(AppError::BadRequest.into());
     }
