@@ -106,12 +106,13 @@ if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json 
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# A CAS client library nobody here wrote (python-cas, from PyPI), for the
-# test that checks Gatehouse's CAS server against it.
-if ! end2end/.venv/bin/python -c 'import cas' 2>/dev/null; then
-  log "installing python-cas for the CAS client test"
+# Client libraries nobody here wrote, from PyPI: python-cas, for the test
+# that checks Gatehouse's CAS server against it, and authlib, the OpenID
+# Connect client of the demo e-service the OIDC stories sign in to.
+if ! end2end/.venv/bin/python -c 'import cas, authlib' 2>/dev/null; then
+  log "installing python-cas and authlib for the CAS and OpenID Connect client tests"
   python3 -m venv end2end/.venv
-  end2end/.venv/bin/pip install --quiet --disable-pip-version-check python-cas==1.7.2
+  end2end/.venv/bin/pip install --quiet --disable-pip-version-check python-cas==1.7.2 authlib==1.9.6
 fi
 
 log "ready"

@@ -71,6 +71,10 @@ echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
 # any other. `**` matches any path below the origin.
 export E2E_ESERVICE_PORT="${E2E_ESERVICE_PORT:-3100}"
 export E2E_PHPCAS_PORT="${E2E_PHPCAS_PORT:-3110}"
+# The OpenID Connect e-service (authlib, started by its Playwright test);
+# Gatehouse reads its client secret from the environment.
+export E2E_OIDC_PORT="${E2E_OIDC_PORT:-3120}"
+export E2E_OIDC_SECRET="oidc-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
 cat >"$e2e_dir/gatehouse.toml" <<TOML
 [[cas.services]]
 name = "Demo e-Service"
@@ -81,6 +85,16 @@ attributes = ["display_name", "email", "role"]
 name = "PHP e-Service"
 url_pattern = "http://127.0.0.1:$E2E_PHPCAS_PORT/**"
 attributes = ["display_name", "email", "role"]
+
+[[oidc.clients]]
+client_id = "oidc-demo"
+name = "OIDC e-Service"
+secret_env = "E2E_OIDC_SECRET"
+redirect_uris = ["http://127.0.0.1:$E2E_OIDC_PORT/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:$E2E_OIDC_PORT/bye"]
+backchannel_logout_uri = "http://127.0.0.1:$E2E_OIDC_PORT/backchannel"
+scopes = ["openid", "profile", "email", "roles"]
+refresh_tokens = true
 
 [cors]
 allowed_origins = ["http://127.0.0.1:$E2E_CSR_PORT"]

@@ -35,17 +35,26 @@ fn new_ticket_id(prefix: &str) -> String {
     format!("{prefix}-{random}")
 }
 
-/// Issues a service ticket for `account` and returns the service URL to
-/// send the browser to.
+/// Issues a service ticket for `account`, signed in with the session
+/// whose hash is `session_hash`, and returns the service URL to send the
+/// browser to.
 pub async fn issue(
     state: &Core,
     service: &str,
     account: &Account,
+    session_hash: &str,
     from_new_login: bool,
     client: &ClientInfo,
 ) -> StoreResult<String> {
     let ticket = new_ticket_id("ST");
     let now = state.clock.unix();
+    // My Profile lists the e-services of each session; the ticket is kept
+    // only for a service that is told when the session ends.
+    let told = service_for(state, service).is_some_and(|s| s.single_logout);
+    state
+        .store
+        .record_cas_login(session_hash, service, if told { &ticket } else { "" }, now)
+        .await?;
     state
         .store
         .create_ticket(

@@ -45,6 +45,7 @@ pub struct Config {
     pub recovery: RecoveryConfig,
     pub captcha: CaptchaConfig,
     pub cas: CasConfig,
+    pub oidc: OidcConfig,
     pub cors: CorsConfig,
     pub security_info: SecurityInfoConfig,
     pub contact: ContactConfig,
@@ -269,6 +270,10 @@ pub struct CasService {
     /// `display_name`, `email`, `role`.
     #[serde(default)]
     pub attributes: Vec<String>,
+    /// Told when the sign-in session ends (CAS single logout: a SAML
+    /// `LogoutRequest` posted to the service URL the ticket was for).
+    #[serde(default)]
+    pub single_logout: bool,
 }
 
 impl Default for CasConfig {
@@ -278,6 +283,86 @@ impl Default for CasConfig {
             services: Vec::new(),
             allow_http_services: false,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcConfig {
+    /// How long an access token and an ID token are good for.
+    pub token_lifetime_seconds: u32,
+    /// How long an authorization code may wait to be exchanged (at most 60).
+    pub code_lifetime_seconds: u32,
+    /// The e-services that sign their users in by OpenID Connect.
+    pub clients: Vec<OidcClient>,
+    /// Production refuses `http://` redirect URIs unless this says so.
+    pub allow_http_redirects: bool,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        OidcConfig {
+            token_lifetime_seconds: 300,
+            code_lifetime_seconds: 60,
+            clients: Vec::new(),
+            allow_http_redirects: false,
+        }
+    }
+}
+
+/// One registered OpenID Connect client (a relying party).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcClient {
+    pub client_id: String,
+    /// Shown on the sign-in page: "You are signing in to …".
+    pub name: String,
+    /// A confidential client's secret as the hex SHA-256 of it (secrets
+    /// are long and random, so a fast hash is enough and costs no argon2
+    /// time on the token endpoint).
+    #[serde(default)]
+    pub secret_sha256: Option<String>,
+    /// Or: the name of an environment variable that holds the secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// Exact redirect URIs; nothing else is ever redirected to.
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// What it may ask for: `openid`, `profile`, `email`, `roles`.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Whether it gets refresh tokens (good while the sign-in session lasts).
+    #[serde(default)]
+    pub refresh_tokens: bool,
+    /// Only users who passed 2-step verification in this session.
+    #[serde(default)]
+    pub require_two_step: bool,
+    /// A `sub` of its own for each user, unlike any other client's.
+    #[serde(default)]
+    pub pairwise: bool,
+    /// The ID token's signature: `RS256` (the default) or `ES256`.
+    #[serde(default = "default_alg")]
+    pub id_token_signed_response_alg: String,
+    /// Told when the sign-in session ends (OpenID Connect Back-Channel
+    /// Logout 1.0: a logout token posted here).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email"].map(String::from).to_vec()
+}
+
+fn default_alg() -> String {
+    "RS256".into()
+}
+
+impl OidcClient {
+    /// A public client (a browser or phone app) has no secret and must
+    /// use PKCE.
+    pub fn is_public(&self) -> bool {
+        self.secret_sha256.is_none() && self.secret_env.is_none()
     }
 }
 
@@ -543,6 +628,7 @@ impl Default for Config {
             recovery: RecoveryConfig::default(),
             captcha: CaptchaConfig::default(),
             cas: CasConfig::default(),
+            oidc: OidcConfig::default(),
             cors: CorsConfig::default(),
             security_info: SecurityInfoConfig::default(),
             contact: ContactConfig::default(),
@@ -743,6 +829,7 @@ impl Config {
         }
         self.validate_recovery()?;
         self.validate_cas()?;
+        self.validate_oidc()?;
         self.validate_cors()?;
         self.validate_lifecycle()?;
         self.validate_delivery()?;
@@ -831,6 +918,102 @@ impl Config {
                 return Err(format!(
                     "cas.services {:?}: unknown attribute {a:?} (display_name, email or role)",
                     s.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_oidc(&self) -> Result<(), String> {
+        let oidc = &self.oidc;
+        if oidc.token_lifetime_seconds < 30 || oidc.token_lifetime_seconds > 3600 {
+            return Err("oidc.token_lifetime_seconds must be 30 to 3600".into());
+        }
+        if oidc.code_lifetime_seconds == 0 || oidc.code_lifetime_seconds > 60 {
+            return Err("oidc.code_lifetime_seconds must be 1 to 60".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &oidc.clients {
+            let entry = format!("oidc.clients {:?}", c.client_id);
+            if c.client_id.is_empty()
+                || !c
+                    .client_id
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+            {
+                return Err(format!(
+                    "{entry}: client_id must be letters, digits, '-', '_' or '.'"
+                ));
+            }
+            if !seen.insert(&c.client_id) {
+                return Err(format!("{entry}: client_id is registered twice"));
+            }
+            if c.secret_sha256.is_some() && c.secret_env.is_some() {
+                return Err(format!(
+                    "{entry}: give secret_sha256 or secret_env, not both"
+                ));
+            }
+            if let Some(hash) = &c.secret_sha256 {
+                if hash.len() != 64 || !hash.chars().all(|ch| ch.is_ascii_hexdigit()) {
+                    return Err(format!(
+                        "{entry}: secret_sha256 must be 64 hex digits (sha256sum of the secret)"
+                    ));
+                }
+            }
+            if let Some(var) = &c.secret_env {
+                match std::env::var(var) {
+                    Ok(secret) if secret.len() >= 32 => {}
+                    Ok(_) => {
+                        return Err(format!(
+                            "{entry}: the secret in ${var} must be at least 32 characters"
+                        ))
+                    }
+                    Err(_) => {
+                        return Err(format!(
+                            "{entry}: secret_env names ${var}, which is not set"
+                        ))
+                    }
+                }
+            }
+            if c.redirect_uris.is_empty() {
+                return Err(format!("{entry}: redirect_uris must list at least one URI"));
+            }
+            for uri in c
+                .redirect_uris
+                .iter()
+                .chain(&c.post_logout_redirect_uris)
+                .chain(&c.backchannel_logout_uri)
+            {
+                let parsed = url::Url::parse(uri)
+                    .map_err(|_| format!("{entry}: {uri:?} is not an absolute URI"))?;
+                if parsed.fragment().is_some() {
+                    return Err(format!("{entry}: {uri:?} must not have a fragment"));
+                }
+                let https = parsed.scheme() == "https";
+                if !https && parsed.scheme() != "http" {
+                    return Err(format!("{entry}: {uri:?} must be http:// or https://"));
+                }
+                if self.mode == Mode::Production && !https && !oidc.allow_http_redirects {
+                    return Err(format!(
+                        "{entry}: {uri:?} must use https:// in production (or set oidc.allow_http_redirects = true)"
+                    ));
+                }
+            }
+            if !c.scopes.iter().any(|s| s == "openid") {
+                return Err(format!("{entry}: scopes must include \"openid\""));
+            }
+            if let Some(s) = c
+                .scopes
+                .iter()
+                .find(|s| !crate::oidc::SCOPES.contains(&s.as_str()))
+            {
+                return Err(format!(
+                    "{entry}: unknown scope {s:?} (openid, profile, email or roles)"
+                ));
+            }
+            if !["RS256", "ES256"].contains(&c.id_token_signed_response_alg.as_str()) {
+                return Err(format!(
+                    "{entry}: id_token_signed_response_alg must be RS256 or ES256"
                 ));
             }
         }

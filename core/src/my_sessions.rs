@@ -16,9 +16,27 @@ pub async fn list(state: &Core, browser: &Browser) -> Result<Vec<SessionView>> {
         .store
         .account_sessions(account.id, now - idle, now - absolute)
         .await?;
+    let sign_ins = state.store.session_sign_ins(account.id).await?;
+    let services_of = |id_hash: &str| {
+        let mut names: Vec<String> = sign_ins
+            .iter()
+            .filter(|(session, _, _)| session == id_hash)
+            .filter_map(|(_, oidc, what)| {
+                if *oidc {
+                    crate::oidc::client(state, what).map(|c| c.name.clone())
+                } else {
+                    crate::cas::service_for(state, what).map(|s| s.name.clone())
+                }
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
     Ok(listed
         .into_iter()
         .map(|s| SessionView {
+            services: services_of(&s.id_hash),
             current: s.id_hash == session.id_hash,
             reference: s.id_hash,
             browser: s.user_agent,

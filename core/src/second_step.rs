@@ -285,7 +285,7 @@ pub async fn verify(
     store.void_flow(&flow.id_hash).await?;
     browser.clear(Cookie::SecondStep);
     attempt.succeed(state, reserved).await?;
-    let token = open_session(state, browser, &account).await?;
+    let token = open_session(state, browser, &account, true).await?;
     let detail = format!("second_step:{}", method.as_str());
     audit(state, &account.login, Outcome::Success, client, &detail).await;
     Ok((

@@ -112,7 +112,7 @@ pub async fn sign_in(
     // With a second step, failures are cleared only once it is passed too:
     // re-entering the password must not reset the count of wrong codes.
     attempt.succeed(state, reserved).await?;
-    let token = open_session(state, browser, &account).await?;
+    let token = open_session(state, browser, &account, false).await?;
     audit(state, &account.login, Outcome::Success, client, "password").await;
     Ok(SignInResult::SignedIn(Box::new(SignedIn {
         token,
@@ -121,9 +121,15 @@ pub async fn sign_in(
     })))
 }
 
-/// A new session for an account that proved every factor asked of it. A
-/// new session id at every sign-in; any session the browser had ends.
-pub async fn open_session(state: &Core, browser: &Browser, account: &Account) -> Result<String> {
+/// A new session for an account that proved every factor asked of it
+/// (`two_step`: a second one too). A new session id at every sign-in; any
+/// session the browser had ends.
+pub async fn open_session(
+    state: &Core,
+    browser: &Browser,
+    account: &Account,
+    two_step: bool,
+) -> Result<String> {
     let store = state.store.as_ref();
     let client = &browser.client;
     if let Some(previous) = browser.token(Cookie::Session) {
@@ -136,6 +142,7 @@ pub async fn open_session(state: &Core, browser: &Browser, account: &Account) ->
         .create_session(&NewSession {
             id_hash: &sessions::hash_token(&token),
             account_id: account.id,
+            two_step,
             now: state.clock.unix(),
             client_addr: &client.addr,
             user_agent: &client.user_agent,
@@ -146,7 +153,8 @@ pub async fn open_session(state: &Core, browser: &Browser, account: &Account) ->
 
 /// Where a signed-in browser goes, which now holds the session: the
 /// new-password page, the security-info page while the role's first
-/// method is missing, the e-service with its ticket, or My Profile.
+/// method is missing, the e-service it came for (a CAS ticket, or back to
+/// the OpenID Connect authorization), or My Profile.
 pub async fn enter(
     state: &Core,
     browser: &Browser,
@@ -154,17 +162,36 @@ pub async fn enter(
     service: Option<String>,
 ) -> Result<String> {
     browser.set(Cookie::Session, &signed_in.token, None);
-    let service = service.filter(|s| crate::cas::service_for(state, s).is_some());
     let enrolling = sessions::enrolment_pending(state, &signed_in.account).await?;
     Ok(match service {
         _ if signed_in.must_change => "/account/password".to_owned(),
-        // No ticket until the role's 2-step verification can be asked.
+        // Nothing for an e-service until the role's 2-step verification
+        // can be asked.
         _ if enrolling => "/account/security-info".to_owned(),
-        Some(service) => {
-            crate::cas::issue(state, &service, &signed_in.account, true, &browser.client).await?
+        Some(target) if crate::oidc::is_continuation(&target) => target,
+        Some(service) if crate::cas::service_for(state, &service).is_some() => {
+            let session = sessions::hash_token(&signed_in.token);
+            crate::cas::issue(
+                state,
+                &service,
+                &signed_in.account,
+                &session,
+                true,
+                &browser.client,
+            )
+            .await?
         }
-        None => "/account".to_owned(),
+        _ => "/account".to_owned(),
     })
+}
+
+/// The name of the e-service a sign-in is for, shown on the sign-in
+/// page: a registered CAS service, or an OpenID Connect client whose
+/// authorization the sign-in will come back to.
+pub fn service_name(state: &Core, service: &str) -> Option<String> {
+    crate::oidc::continuation_client(state, service)
+        .map(|c| c.name.clone())
+        .or_else(|| crate::cas::service_for(state, service).map(|s| s.name.clone()))
 }
 
 /// The signed-in account's password typed again (to change it, or to
@@ -338,6 +365,8 @@ pub async fn sign_out(state: &Core, token: &str, client: &ClientInfo) -> Result<
     let id_hash = sessions::hash_token(token);
     if let Some(session) = store.session(&id_hash).await? {
         store.delete_session(&id_hash).await?;
+        // The e-services it signed in to are told now, not at the next poll.
+        state.logout_wakeup.notify_one();
         if let Some(account) = store.account_by_id(session.account_id).await? {
             let event =
                 AuditEvent::by_user(&account.login, Action::SignOut, Outcome::Success, client);

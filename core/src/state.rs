@@ -24,6 +24,8 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     /// Rung after a message is queued, so it goes out at once.
     pub mail_wakeup: Arc<Notify>,
+    /// Rung when a sign-in session ends, so e-services are told at once.
+    pub logout_wakeup: Arc<Notify>,
     pub mail: Arc<dyn MailTransport>,
     pub sms: Arc<dyn SmsGateway>,
     /// Demo mode only: every message sent, for `/dev/mailbox`.

@@ -31,7 +31,9 @@ fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
+/// A page of its own for a refusal (the app's pages need a request the
+/// protocol endpoints do not have).
+pub(crate) fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} - Gatehouse</title>\
@@ -87,7 +89,7 @@ pub async fn login(
             }),
             None => None,
         };
-        if let Some((_, account)) = signed_in {
+        if let Some((session, account)) = signed_in {
             if sessions::must_change(&state, &account) {
                 return Redirect::to("/account/password").into_response();
             }
@@ -96,7 +98,15 @@ pub async fn login(
                 Ok(true) => return Redirect::to("/account/security-info").into_response(),
                 Err(e) => return failed(e),
             }
-            return match issue(&state, &service, &account, false, &browser.client).await {
+            let issued = issue(
+                &state,
+                &service,
+                &account,
+                &session.id_hash,
+                false,
+                &browser.client,
+            );
+            return match issued.await {
                 Ok(url) => Redirect::to(&url).into_response(),
                 Err(e) => failed(e.into()),
             };

@@ -5,6 +5,7 @@ pub mod audit_csv;
 pub mod bodies;
 pub mod captcha;
 pub mod cas;
+pub mod oidc;
 pub mod security;
 pub mod settings;
 
@@ -85,6 +86,7 @@ pub async fn build_state(
         hasher: Arc::new(hasher),
         clock,
         mail_wakeup: Arc::new(Notify::new()),
+        logout_wakeup: Arc::new(Notify::new()),
         mail,
         sms,
         mailbox,
@@ -181,6 +183,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cas/p3/proxyValidate", get(cas::proxy_validate))
         .route("/cas/proxy", get(cas::proxy))
         .route("/admin/audit.csv", get(audit_csv::download))
+        .merge(oidc::front_channel())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -201,6 +204,11 @@ pub fn router(state: AppState) -> Router {
         Some(cors) => router.layer(cors),
         None => router,
     };
+    // Outside the same-origin check and the trusted origins' CORS: they
+    // read no cookie, and answer any e-service's origin.
+    let router = router
+        .merge(oidc::back_channel())
+        .merge(oidc::authorize_post_route());
     security::add_headers(router, state.config.secure_cookie()).with_state(state)
 }
 
@@ -218,6 +226,7 @@ pub async fn serve(state: AppState) -> Result<(), StartError> {
     );
     gatehouse_core::lifecycle::spawn_reminders(Arc::new(state.core.clone()));
     gatehouse_core::housekeeping::spawn(Arc::new(state.core.clone()));
+    gatehouse_core::single_logout::spawn(Arc::new(state.core.clone()));
     tracing::info!(
         "Gatehouse listening on http://{}",
         listener.local_addr().unwrap_or(addr)

@@ -33,6 +33,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// The keys that sign OpenID Connect tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Measure how many password checks a second this machine makes with
     /// the configured argon2 settings on every core (or `--threads`): the
     /// most any server here can sign in, to choose the settings by.
@@ -57,6 +60,13 @@ enum Command {
         #[arg(long)]
         format: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make new signing keys: they sign from now on, and the old ones stay
+    /// published until the last token they signed has expired.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -137,6 +147,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => serve(state).await.map_err(|e| e.to_string()),
         // Measured above, before any database is opened.
         Command::HashRate { .. } => Ok(()),
+        Command::Keys(KeysCommand::Rotate) => {
+            let kids = gatehouse_core::oidc::keys::rotate(&state)
+                .await
+                .map_err(|e| e.chain())?;
+            println!("New signing keys: {}", kids.join(", "));
+            println!("The previous keys stay published until their tokens expire.");
+            Ok(())
+        }
         Command::Account(AccountCommand::Create {
             login,
             name,

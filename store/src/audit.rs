@@ -46,6 +46,9 @@ string_enum!(Action {
     LoginNamesSent => "recovery.login_names_sent",
     CasTicketIssued => "cas.ticket_issued",
     CasTicketValidated => "cas.ticket_validated",
+    OidcCodeIssued => "oidc.code_issued",
+    OidcTokenIssued => "oidc.token_issued",
+    OidcTokenRefused => "oidc.token_refused",
     SecurityInfo => "security_info.changed",
 });
 

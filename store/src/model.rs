@@ -107,6 +107,8 @@ pub struct Session {
     pub last_seen_at: i64,
     /// When the password was last entered in this session.
     pub reauthenticated_at: Option<i64>,
+    /// Whether the sign-in passed 2-step verification.
+    pub two_step: bool,
 }
 
 /// A session as its owner sees it listed.
@@ -122,6 +124,7 @@ pub struct ListedSession {
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
     pub account_id: i64,
+    pub two_step: bool,
     pub now: i64,
     pub client_addr: &'a str,
     pub user_agent: &'a str,
@@ -281,6 +284,8 @@ pub struct Swept {
     pub flows: u64,
     pub tickets: u64,
     pub captchas: u64,
+    /// OpenID Connect codes and tokens past their time.
+    pub oidc: u64,
     pub throttle: u64,
     pub audit: u64,
 }
@@ -336,3 +341,130 @@ pub struct Ticket {
 }
 
 gatehouse_types::stored_as_name!(FlowState);
+
+/// An OpenID Connect signing key: its public JWK as JSON and its private
+/// part sealed with the server's key (never stored in the clear).
+#[derive(Clone, sqlx::FromRow)]
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: String,
+    pub public_jwk: String,
+    pub private_sealed: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("private_sealed", &"***")
+            .finish()
+    }
+}
+
+/// An authorization code as stored (the code itself only as a hash):
+/// what it was issued for, to be checked when it is exchanged.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthorizationCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub account_id: i64,
+    pub session_hash: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub two_step: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+/// What presenting a code found.
+#[derive(Debug)]
+pub enum CodeExchange {
+    /// Unused until now, and now used.
+    Fresh(AuthorizationCode),
+    /// Used before: whatever it produced has just been revoked.
+    Reused,
+    Unknown,
+}
+
+/// What one exchanged code grants a client: its tokens share it, and
+/// it ends with the sign-in session it came from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Grant {
+    pub id: String,
+    pub client_id: String,
+    pub account_id: i64,
+    pub session_hash: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub two_step: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+}
+
+/// A token to store (only its hash).
+pub struct NewToken<'a> {
+    pub hash: &'a str,
+    pub kind: TokenKind,
+    pub expires_at: i64,
+}
+
+/// A stored token and its grant.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub kind: TokenKind,
+    pub expires_at: i64,
+    pub used: bool,
+    /// The grant is not revoked and its sign-in session still exists.
+    pub live: bool,
+    pub grant: Grant,
+}
+
+/// What presenting a refresh token for rotation found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rotation {
+    Rotated,
+    /// Used before: the grant has just been revoked.
+    Reused,
+}
+
+/// A sign-in to an e-service whose session has ended and whose e-service
+/// has not yet been told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndedLogin {
+    Oidc {
+        session_hash: String,
+        client_id: String,
+        account_id: i64,
+    },
+    Cas {
+        session_hash: String,
+        service: String,
+        ticket: String,
+    },
+}
+
+/// A logout notice to send: where, and the form body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutNotice {
+    pub target: String,
+    pub body: String,
+}

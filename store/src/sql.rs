@@ -17,8 +17,9 @@ use crate::mail::OutgoingMail;
 use crate::model::*;
 use crate::throttle::{ThrottleRule, ThrottleState};
 use crate::{
-    AccountStore, AuditLog, CaptchaStore, Dialect, FlowStore, Housekeeping, MailQueue,
-    SecurityInfoStore, SessionStore, StoreError, StoreResult, ThrottleStore, TicketStore,
+    AccountStore, AuditLog, CaptchaStore, Dialect, FlowStore, Housekeeping, MailQueue, OidcStore,
+    SecurityInfoStore, SessionStore, SingleLogoutStore, StoreError, StoreResult, ThrottleStore,
+    TicketStore,
 };
 
 /// One pool of either database, and every query on it.
@@ -538,14 +539,15 @@ impl SecurityInfoStore for SqlStore {
 impl SessionStore for SqlStore {
     async fn create_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at) \
-             VALUES ($1, $2, $3, $3, $4, $5, $3)",
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at, two_step) \
+             VALUES ($1, $2, $3, $3, $4, $5, $3, $6)",
         )
         .bind(s.id_hash)
         .bind(s.account_id)
         .bind(s.now)
         .bind(s.client_addr)
         .bind(s.user_agent)
+        .bind(s.two_step)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -553,7 +555,7 @@ impl SessionStore for SqlStore {
 
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
         Ok(sqlx::query_as(
-            "SELECT id_hash, account_id, created_at, last_seen_at, reauthenticated_at FROM sessions WHERE id_hash = $1",
+            "SELECT id_hash, account_id, created_at, last_seen_at, reauthenticated_at, two_step FROM sessions WHERE id_hash = $1",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
@@ -583,14 +585,27 @@ impl SessionStore for SqlStore {
         new_id_hash: &str,
         now: i64,
     ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let rotated = sqlx::query(
             "UPDATE sessions SET id_hash = $1, reauthenticated_at = $2 WHERE id_hash = $3",
         )
         .bind(new_id_hash)
         .bind(now)
         .bind(id_hash)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // The e-services' sign-ins go on with the session under its new id.
+        for sql in [
+            "UPDATE oidc_grants SET session_hash = $1 WHERE session_hash = $2",
+            "UPDATE cas_logins SET session_hash = $1 WHERE session_hash = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(new_id_hash)
+                .bind(id_hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(rotated.rows_affected() == 1)
     }
 
@@ -1011,6 +1026,451 @@ impl TicketStore for SqlStore {
     }
 }
 
+const SIGNING_KEY_COLUMNS: &str = "kid, alg, public_jwk, private_sealed, created_at, retired_at";
+
+async fn insert_signing_keys(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    keys: &[SigningKey],
+) -> StoreResult<()> {
+    for k in keys {
+        sqlx::query(
+            "INSERT INTO oidc_keys (kid, alg, public_jwk, private_sealed, created_at, retired_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&k.kid)
+        .bind(&k.alg)
+        .bind(&k.public_jwk)
+        .bind(&k.private_sealed)
+        .bind(k.created_at)
+        .bind(k.retired_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_tokens(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    grant_id: &str,
+    tokens: &[NewToken<'_>],
+) -> StoreResult<()> {
+    for t in tokens {
+        sqlx::query(
+            "INSERT INTO oidc_tokens (token_hash, grant_id, kind, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(t.hash)
+        .bind(grant_id)
+        .bind(t.kind.as_str())
+        .bind(t.expires_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A token and its grant as read back.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    kind: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    live: bool,
+    #[sqlx(flatten)]
+    grant: Grant,
+}
+
+#[async_trait]
+impl OidcStore for SqlStore {
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SIGNING_KEY_COLUMNS} FROM oidc_keys ORDER BY created_at DESC, kid DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn add_first_signing_keys(&self, keys: &[SigningKey]) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let signing: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM oidc_keys WHERE retired_at IS NULL")
+                .fetch_one(&mut *tx)
+                .await?;
+        if signing > 0 {
+            return Ok(false);
+        }
+        insert_signing_keys(&mut tx, keys).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn rotate_signing_keys(
+        &self,
+        keys: &[SigningKey],
+        now: i64,
+        drop_retired_before: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM oidc_keys WHERE retired_at < $1")
+            .bind(drop_retired_before)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE oidc_keys SET retired_at = $1 WHERE retired_at IS NULL")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        insert_signing_keys(&mut tx, keys).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_code(&self, code_hash: &str, c: &AuthorizationCode) -> StoreResult<()> {
+        sqlx::query("DELETE FROM oidc_codes WHERE expires_at <= $1")
+            .bind(c.issued_at)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO oidc_codes (code_hash, client_id, redirect_uri, account_id, session_hash, scope, \
+             nonce, code_challenge, auth_time, two_step, issued_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(code_hash)
+        .bind(&c.client_id)
+        .bind(&c.redirect_uri)
+        .bind(c.account_id)
+        .bind(&c.session_hash)
+        .bind(&c.scope)
+        .bind(&c.nonce)
+        .bind(&c.code_challenge)
+        .bind(c.auth_time)
+        .bind(c.two_step)
+        .bind(c.issued_at)
+        .bind(c.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn exchange_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeExchange> {
+        let fresh: Option<AuthorizationCode> = sqlx::query_as(
+            "UPDATE oidc_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL \
+             RETURNING client_id, redirect_uri, account_id, session_hash, scope, nonce, \
+             code_challenge, auth_time, two_step, issued_at, expires_at",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(code) = fresh {
+            return Ok(CodeExchange::Fresh(code));
+        }
+        // Used before: the code goes, then whatever it produced is
+        // revoked (an exchange still finishing finds its code gone).
+        let gone = sqlx::query("DELETE FROM oidc_codes WHERE code_hash = $1")
+            .bind(code_hash)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(CodeExchange::Unknown);
+        }
+        sqlx::query(
+            "UPDATE oidc_grants SET revoked_at = $2 WHERE code_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(CodeExchange::Reused)
+    }
+
+    async fn create_grant(
+        &self,
+        g: &Grant,
+        code_hash: &str,
+        tokens: &[NewToken<'_>],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO oidc_grants (id, code_hash, client_id, account_id, session_hash, scope, \
+             auth_time, two_step, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&g.id)
+        .bind(code_hash)
+        .bind(&g.client_id)
+        .bind(g.account_id)
+        .bind(&g.session_hash)
+        .bind(&g.scope)
+        .bind(g.auth_time)
+        .bind(g.two_step)
+        .bind(g.created_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_tokens(&mut tx, &g.id, tokens).await?;
+        // A code presented twice at once: if the other presentation
+        // deleted it as reused, this grant must not be born. The update
+        // locks the code's row until this commits, so a deletion either
+        // came first (none left here) or waits and then revokes this grant.
+        let code_kept = sqlx::query("UPDATE oidc_codes SET used_at = used_at WHERE code_hash = $1")
+            .bind(code_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if code_kept == 0 {
+            return Err(StoreError::Conflict);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<StoredToken>> {
+        let row: Option<TokenRow> = sqlx::query_as(
+            "SELECT t.kind, t.expires_at, t.used_at, \
+             (g.revoked_at IS NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = g.session_hash)) AS live, \
+             g.id, g.client_id, g.account_id, g.session_hash, g.scope, g.auth_time, g.two_step, g.created_at \
+             FROM oidc_tokens t JOIN oidc_grants g ON g.id = t.grant_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StoredToken {
+            kind: if r.kind == "refresh" {
+                TokenKind::Refresh
+            } else {
+                TokenKind::Access
+            },
+            expires_at: r.expires_at,
+            used: r.used_at.is_some(),
+            live: r.live,
+            grant: r.grant,
+        }))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+        successors: &[NewToken<'_>],
+    ) -> StoreResult<Rotation> {
+        let mut tx = self.pool.begin().await?;
+        let grant: Option<String> = sqlx::query_scalar(
+            "UPDATE oidc_tokens SET used_at = $2 \
+             WHERE token_hash = $1 AND kind = 'refresh' AND used_at IS NULL RETURNING grant_id",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(grant) = grant else {
+            sqlx::query(
+                "UPDATE oidc_grants SET revoked_at = $2 WHERE revoked_at IS NULL AND id = \
+                 (SELECT grant_id FROM oidc_tokens WHERE token_hash = $1)",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(Rotation::Reused);
+        };
+        insert_tokens(&mut tx, &grant, successors).await?;
+        tx.commit().await?;
+        Ok(Rotation::Rotated)
+    }
+
+    async fn revoke_token(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE oidc_grants SET revoked_at = $2 WHERE revoked_at IS NULL AND id = \
+             (SELECT grant_id FROM oidc_tokens WHERE token_hash = $1 AND kind = 'refresh')",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oidc_tokens WHERE token_hash = $1 AND kind = 'access'")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SingleLogoutStore for SqlStore {
+    async fn record_cas_login(
+        &self,
+        session_hash: &str,
+        service: &str,
+        ticket: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO cas_logins (session_hash, service, ticket, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_hash)
+        .bind(service)
+        .bind(ticket)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn ended_logins(&self, limit: i64) -> StoreResult<Vec<EndedLogin>> {
+        let grants: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT DISTINCT g.session_hash, g.client_id, g.account_id FROM oidc_grants g \
+             WHERE g.logout_queued_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = g.session_hash) LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let cas: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT c.session_hash, c.service, c.ticket FROM cas_logins c \
+             WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = c.session_hash) LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(grants
+            .into_iter()
+            .map(|(session_hash, client_id, account_id)| EndedLogin::Oidc {
+                session_hash,
+                client_id,
+                account_id,
+            })
+            .chain(
+                cas.into_iter()
+                    .map(|(session_hash, service, ticket)| EndedLogin::Cas {
+                        session_hash,
+                        service,
+                        ticket,
+                    }),
+            )
+            .collect())
+    }
+
+    async fn queue_logout(
+        &self,
+        login: &EndedLogin,
+        notice: Option<&LogoutNotice>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = match login {
+            EndedLogin::Oidc {
+                session_hash,
+                client_id,
+                ..
+            } => sqlx::query(
+                "UPDATE oidc_grants SET logout_queued_at = $3 \
+                 WHERE session_hash = $1 AND client_id = $2 AND logout_queued_at IS NULL",
+            )
+            .bind(session_hash)
+            .bind(client_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            EndedLogin::Cas {
+                session_hash,
+                service,
+                ticket,
+            } => sqlx::query(
+                "DELETE FROM cas_logins WHERE session_hash = $1 AND service = $2 AND ticket = $3",
+            )
+            .bind(session_hash)
+            .bind(service)
+            .bind(ticket)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        };
+        if claimed == 0 {
+            return Ok(false);
+        }
+        if let Some(n) = notice {
+            sqlx::query(
+                "INSERT INTO logout_notices (created_at, target, body, next_try_at) VALUES ($1, $2, $3, $1)",
+            )
+            .bind(now)
+            .bind(&n.target)
+            .bind(&n.body)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn due_logout_notices(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, i64, LogoutNotice)>> {
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(match DIALECT {
+            // Claimed for a minute, so another instance's worker skips them.
+            Dialect::Postgres => {
+                "UPDATE logout_notices SET next_try_at = $1 + 60 WHERE id IN \
+                       (SELECT id FROM logout_notices WHERE sent_at IS NULL AND next_try_at <= $1 \
+                        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                     RETURNING id, target, body, attempts"
+            }
+            Dialect::Sqlite => {
+                "SELECT id, target, body, attempts FROM logout_notices \
+                     WHERE sent_at IS NULL AND next_try_at <= $1 ORDER BY id LIMIT $2"
+            }
+        })
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, target, body, attempts)| (id, attempts, LogoutNotice { target, body }))
+            .collect())
+    }
+
+    async fn mark_logout_sent(&self, id: i64, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE logout_notices SET sent_at = $1, attempts = attempts + 1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_sign_ins(&self, account_id: i64) -> StoreResult<Vec<(String, bool, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT g.session_hash, TRUE AS oidc, g.client_id AS what FROM oidc_grants g \
+             JOIN sessions s ON s.id_hash = g.session_hash \
+             WHERE s.account_id = $1 AND g.revoked_at IS NULL \
+             UNION SELECT c.session_hash, FALSE AS oidc, c.service AS what FROM cas_logins c \
+             JOIN sessions s ON s.id_hash = c.session_hash WHERE s.account_id = $1 \
+             ORDER BY 1, 3",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn mark_logout_failed(&self, id: i64, retry_at: Option<i64>) -> StoreResult<()> {
+        // Given up: never due again, and never marked sent.
+        sqlx::query(
+            "UPDATE logout_notices SET attempts = attempts + 1, \
+             next_try_at = COALESCE($1, CAST(9223372036854775807 AS BIGINT)) WHERE id = $2",
+        )
+        .bind(retry_at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl AuditLog for SqlStore {
     async fn record_audit(&self, event: &AuditEvent, at: i64) -> StoreResult<()> {
@@ -1142,6 +1602,15 @@ impl Housekeeping for SqlStore {
             flows: expired("DELETE FROM recovery_flows WHERE expires_at < $1").await?,
             tickets: expired("DELETE FROM cas_tickets WHERE expires_at <= $1").await?,
             captchas: expired("DELETE FROM captchas WHERE expires_at <= $1").await?,
+            oidc: expired("DELETE FROM oidc_codes WHERE expires_at <= $1").await?
+                + expired("DELETE FROM oidc_tokens WHERE expires_at <= $1").await?
+                // A grant with no token left whose session has ended.
+                + expired(
+                    "DELETE FROM oidc_grants WHERE created_at < $1 AND logout_queued_at IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM oidc_tokens t WHERE t.grant_id = oidc_grants.id) \
+                     AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = oidc_grants.session_hash)",
+                )
+                .await?,
             throttle,
             audit: match c.audit_before {
                 Some(before) => {

@@ -190,6 +190,84 @@ pub trait TicketStore: Send + Sync {
     async fn take_ticket(&self, id_hash: &str) -> StoreResult<Option<Ticket>>;
 }
 
+/// OpenID Connect: signing keys, authorization codes, grants and tokens.
+#[async_trait]
+pub trait OidcStore: Send + Sync {
+    /// Every signing key, newest first.
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
+    /// Adds keys if no key signs yet; false if one already does.
+    async fn add_first_signing_keys(&self, keys: &[SigningKey]) -> StoreResult<bool>;
+    /// Adds `keys`, retires every key that signed until now, and drops
+    /// keys retired before `drop_retired_before`, in one transaction.
+    async fn rotate_signing_keys(
+        &self,
+        keys: &[SigningKey],
+        now: i64,
+        drop_retired_before: i64,
+    ) -> StoreResult<()>;
+    /// Stores a code, dropping expired ones.
+    async fn create_code(&self, code_hash: &str, code: &AuthorizationCode) -> StoreResult<()>;
+    /// Marks a code used and returns it; a code used before revokes what
+    /// it produced.
+    async fn exchange_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeExchange>;
+    /// Stores a grant and its first tokens, in one transaction.
+    async fn create_grant(
+        &self,
+        grant: &Grant,
+        code_hash: &str,
+        tokens: &[NewToken<'_>],
+    ) -> StoreResult<()>;
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<StoredToken>>;
+    /// Uses a refresh token once and stores its successors in the same
+    /// grant, in one transaction; a token used before revokes the grant.
+    async fn rotate_refresh_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+        successors: &[NewToken<'_>],
+    ) -> StoreResult<Rotation>;
+    /// Revokes a token: a refresh token takes its whole grant with it.
+    async fn revoke_token(&self, token_hash: &str, now: i64) -> StoreResult<()>;
+}
+
+/// Single logout: which e-services a session signed in to, and the
+/// notices that tell them it ended.
+#[async_trait]
+pub trait SingleLogoutStore: Send + Sync {
+    /// A CAS ticket issued in a session, for single logout later.
+    async fn record_cas_login(
+        &self,
+        session_hash: &str,
+        service: &str,
+        ticket: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Sign-ins to e-services whose session has ended, not yet handled.
+    async fn ended_logins(&self, limit: i64) -> StoreResult<Vec<EndedLogin>>;
+    /// Claims an ended sign-in (once, whichever instance asks first) and
+    /// queues its notice, if any, in the same transaction; false if it
+    /// was claimed already.
+    async fn queue_logout(
+        &self,
+        login: &EndedLogin,
+        notice: Option<&LogoutNotice>,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Notices due now: id, deliveries tried so far, and the notice.
+    async fn due_logout_notices(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, i64, LogoutNotice)>>;
+    async fn mark_logout_sent(&self, id: i64, now: i64) -> StoreResult<()>;
+    /// The e-services each live session of an account signed in to:
+    /// `(session hash, is OpenID Connect, client id or service URL)`.
+    async fn session_sign_ins(&self, account_id: i64) -> StoreResult<Vec<(String, bool, String)>>;
+    /// Counts a failed delivery; tried again at `retry_at`, or never
+    /// (`None`: given up, kept as not sent).
+    async fn mark_logout_failed(&self, id: i64, retry_at: Option<i64>) -> StoreResult<()>;
+}
+
 /// The audit log.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
@@ -236,6 +314,8 @@ pub trait Store:
     + CaptchaStore
     + FlowStore
     + TicketStore
+    + OidcStore
+    + SingleLogoutStore
     + AuditLog
     + MailQueue
     + Housekeeping
@@ -251,6 +331,8 @@ impl<T> Store for T where
         + CaptchaStore
         + FlowStore
         + TicketStore
+        + OidcStore
+        + SingleLogoutStore
         + AuditLog
         + MailQueue
         + Housekeeping

@@ -125,4 +125,7 @@ pub struct SessionView {
     pub address: String,
     pub started: i64,
     pub last_seen: i64,
+    /// The e-services signed in to through this session (CAS and OpenID
+    /// Connect), by name.
+    pub services: Vec<String>,
 }

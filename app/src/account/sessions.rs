@@ -65,6 +65,7 @@ pub fn OpenSessions() -> impl IntoView {
                                         <th scope="col">{t!(i18n, profile_session_address)}</th>
                                         <th scope="col">{t!(i18n, profile_session_started)}</th>
                                         <th scope="col">{t!(i18n, profile_session_last_seen)}</th>
+                                        <th scope="col">{t!(i18n, profile_session_services)}</th>
                                         <th scope="col"><span class="sr-only">{t!(i18n, profile_session_end)}</span></th>
                                     </tr></thead>
                                     <tbody>
@@ -77,6 +78,7 @@ pub fn OpenSessions() -> impl IntoView {
                                                 <td>{s.address}</td>
                                                 <td>{format_unix(s.started)}</td>
                                                 <td>{format_unix(s.last_seen)}</td>
+                                                <td class="services">{if s.services.is_empty() { "—".to_owned() } else { s.services.join(", ") }}</td>
                                                 <td>
                                                     <ActionForm action=end attr:class="inline">
                                                         <input type="hidden" name="reference" value=s.reference/>

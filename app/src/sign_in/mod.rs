@@ -89,11 +89,12 @@ pub async fn second_step_verify(
     browser::answer(&state, &browser, result)
 }
 
-/// The name of the registered e-service a sign-in is for, if it is one.
+/// The name of the registered e-service a sign-in is for, if it is one
+/// (CAS or OpenID Connect).
 #[server(endpoint = "cas_service", client = crate::api::Client)]
 pub async fn cas_service(service: String) -> Result<Option<String>, AppError> {
     let state = crate::ssr::state()?;
-    Ok(gatehouse_core::cas::service_for(&state, &service).map(|s| s.name.clone()))
+    Ok(gatehouse_core::sign_in::service_name(&state, &service))
 }
 
 #[server(endpoint = "sign_out", client = crate::api::Client)]

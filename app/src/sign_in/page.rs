@@ -13,10 +13,15 @@ pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignIn>::new();
     let error = move || action.value().get().and_then(Result::err);
-    // Coming from an e-service (CAS): say which, and send its ticket there.
-    let service = use_query_map()
-        .with_untracked(|q| q.get("service"))
-        .unwrap_or_default();
+    // Coming from an e-service (CAS or OpenID Connect): say which, and go
+    // back to it afterwards.
+    let (service, login_hint) = use_query_map().with_untracked(|q| {
+        (
+            q.get("service").unwrap_or_default(),
+            // An e-service (OpenID Connect) may say who is signing in.
+            q.get("login_hint").unwrap_or_default(),
+        )
+    });
     let service_name = {
         let service = service.clone();
         Resource::new(
@@ -46,7 +51,7 @@ pub fn SignInPage() -> impl IntoView {
                 {(!service.is_empty()).then(|| view! { <input type="hidden" name="service" value=service.clone()/> })}
                 <div class="field">
                     <label for="login">{t!(i18n, login_name)}</label>
-                    <input id="login" name="login" type="text" autocomplete="username" autocapitalize="off" required/>
+                    <input id="login" name="login" type="text" autocomplete="username" autocapitalize="off" required value=login_hint/>
                 </div>
                 <PasswordInput name="password" label=move || t!(i18n, password) autocomplete="current-password"/>
                 <button type="submit" class="primary" disabled=move || action.pending().get()>

@@ -17,7 +17,7 @@ use gatehouse_core::config::Config;
 use gatehouse_core::{Browser, Cookie};
 use gatehouse_types::error::AppError;
 
-fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
+pub fn token_from_headers(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()

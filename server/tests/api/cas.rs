@@ -13,6 +13,7 @@ async fn cas_app() -> TestApp {
             name: "Learner Portal".into(),
             url_pattern: "http://127.0.0.1:9/portal/*".into(),
             attributes: vec!["display_name".into(), "email".into()],
+            single_logout: false,
         }];
     })
     .await
@@ -500,6 +501,7 @@ async fn a_wildcard_never_reaches_across_a_slash_to_another_host() {
             name: "Library".into(),
             url_pattern: "http://*.example.edu/cas".into(),
             attributes: vec![],
+            single_logout: false,
         }];
     })
     .await;

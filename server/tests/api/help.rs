@@ -319,11 +319,13 @@ async fn the_help_page_tells_the_rules_enforced_the_e_services_and_whom_to_conta
                 name: "Learner Portal".into(),
                 url_pattern: "http://127.0.0.1:9/**".into(),
                 attributes: vec![],
+                single_logout: false,
             },
             CasService {
                 name: "Online Enrolment".into(),
                 url_pattern: "http://127.0.0.1:8/**".into(),
                 attributes: vec![],
+                single_logout: false,
             },
         ];
         c.contact.phone = "(852) 2975 5678".into();

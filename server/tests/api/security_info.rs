@@ -963,6 +963,7 @@ async fn a_role_that_requires_two_step_gets_nothing_but_enrolment_until_it_has_a
             name: "Portal".into(),
             url_pattern: "http://127.0.0.1:9/**".into(),
             attributes: vec![],
+            single_logout: false,
         }];
     })
     .await;
