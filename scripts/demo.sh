@@ -22,6 +22,22 @@ export GATEHOUSE_MAIL__OUTBOX_DIR="$demo/outbox"
 export GATEHOUSE_SMS__OUTBOX_DIR="$demo/sms-outbox"
 export GATEHOUSE_LISTEN="${GATEHOUSE_LISTEN:-127.0.0.1:3000}"
 export GATEHOUSE_SITE_ROOT="target/site"
+# A demo e-service that signs in by OpenID Connect (authlib), registered
+# like any other; its secret is made anew for each run.
+oidc_port="${DEMO_OIDC_PORT:-3120}"
+export DEMO_OIDC_SECRET="demo-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
+cat >"$demo/gatehouse.toml" <<TOML
+[[oidc.clients]]
+client_id = "demo-eservice"
+name = "Demo e-Service (OpenID Connect)"
+secret_env = "DEMO_OIDC_SECRET"
+redirect_uris = ["http://127.0.0.1:$oidc_port/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:$oidc_port/bye"]
+backchannel_logout_uri = "http://127.0.0.1:$oidc_port/backchannel"
+scopes = ["openid", "profile", "email", "roles"]
+refresh_tokens = true
+TOML
+export GATEHOUSE_CONFIG="$demo/gatehouse.toml"
 bin=target/release/gatehouse
 
 echo "== demo accounts (each must change its initial password at first sign-in)"
@@ -45,4 +61,9 @@ echo "or try \"Forgot Password\" / \"First time user?\" (t1112223): every email 
 echo "text message sent, verification codes included, is listed at"
 echo "http://$GATEHOUSE_LISTEN/dev/mailbox (demo mode only). a0000001 is an administrator:"
 echo "its profile links the administration console (/admin)."
-exec "$bin" serve
+echo "A demo e-service that signs in by OpenID Connect: http://127.0.0.1:$oidc_port/"
+end2end/.venv/bin/python end2end/tests/oidc_eservice.py "http://$GATEHOUSE_LISTEN" "$oidc_port" \
+  demo-eservice "$DEMO_OIDC_SECRET" &
+eservice=$!
+trap 'kill "$eservice" 2>/dev/null || true' EXIT
+"$bin" serve

@@ -90,6 +90,17 @@ fi
 log "fetching crates (cargo fetch --locked)"
 cargo fetch --locked --quiet
 
+# Client libraries nobody here wrote, from PyPI: python-cas, for the test
+# that checks Gatehouse's CAS server against it, and authlib, the OpenID
+# Connect client of the demo e-service (the demo runs it too, and the OIDC
+# stories sign in to it).
+AUTHLIB_VERSION=1.9.6
+if ! end2end/.venv/bin/python -c "import cas, authlib; assert authlib.__version__ == '$AUTHLIB_VERSION'" 2>/dev/null; then
+  log "installing python-cas and authlib for the CAS and OpenID Connect client tests"
+  python3 -m venv end2end/.venv
+  end2end/.venv/bin/pip install --quiet --disable-pip-version-check python-cas==1.7.2 "authlib==$AUTHLIB_VERSION"
+fi
+
 if $demo_only; then
   log "ready (demo)"
   exit 0
@@ -106,13 +117,5 @@ if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json 
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# Client libraries nobody here wrote, from PyPI: python-cas, for the test
-# that checks Gatehouse's CAS server against it, and authlib, the OpenID
-# Connect client of the demo e-service the OIDC stories sign in to.
-if ! end2end/.venv/bin/python -c 'import cas, authlib' 2>/dev/null; then
-  log "installing python-cas and authlib for the CAS and OpenID Connect client tests"
-  python3 -m venv end2end/.venv
-  end2end/.venv/bin/pip install --quiet --disable-pip-version-check python-cas==1.7.2 authlib==1.9.6
-fi
 
 log "ready"

@@ -7,6 +7,8 @@ nonce, reads userinfo, refreshes its tokens, and signs out through
 Gatehouse's end-session endpoint, and takes Gatehouse's back-channel
 logout tokens (checked by authlib too).
 
+The end-to-end tests and the demo (scripts/demo.sh) both run it.
+
 Usage: oidc_eservice.py GATEHOUSE_URL PORT CLIENT_ID CLIENT_SECRET
 Serves http://127.0.0.1:PORT/ until stopped. /status answers JSON with
 what the last sign-in, refresh and logout found, for the tests.
@@ -27,7 +29,18 @@ from authlib.oidc.core import CodeIDToken
 base, port, client_id, client_secret = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 here = f"http://127.0.0.1:{port}"
 redirect_uri = f"{here}/callback"
-meta = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+
+
+class Discovery(dict):
+    """Gatehouse's discovery document, read at first use (the e-service
+    may start before Gatehouse does)."""
+
+    def __missing__(self, key):
+        self.update(requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json())
+        return dict.__getitem__(self, key)
+
+
+meta = Discovery()
 browsers = {}  # this e-service's own session cookie -> what it knows
 status = {}
 

@@ -89,16 +89,24 @@ fn json_answer(answer: gatehouse_core::Result<Result<serde_json::Value, OAuthErr
 }
 
 /// A form body, or the protocol's own `invalid_request`.
-fn form<T>(body: Result<Form<T>, FormRejection>) -> Result<T, Response> {
+fn form<T>(body: Result<Form<T>, FormRejection>) -> Result<T, OAuthError> {
     body.map(|Form(t)| t).map_err(|rejection| {
-        oauth_error(&OAuthError::new(
+        OAuthError::new(
             "invalid_request",
             format!(
                 "the request body is not a valid form: {}",
                 rejection.body_text()
             ),
-        ))
+        )
     })
+}
+
+/// A direct request's form and its client's Basic credentials, if any.
+fn direct(
+    headers: &HeaderMap,
+    body: Result<Form<TokenRequest>, FormRejection>,
+) -> Result<(TokenRequest, Option<Basic>), OAuthError> {
+    Ok((form(body)?, basic(headers)?))
 }
 
 /// `Authorization: Basic`, decoded as RFC 6749 section 2.3.1 says (each
@@ -157,12 +165,8 @@ async fn token_endpoint(
     headers: HeaderMap,
     body: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
-    let req = match form(body) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    let basic = match basic(&headers) {
-        Ok(basic) => basic,
+    let (req, basic) = match direct(&headers, body) {
+        Ok(parts) => parts,
         Err(e) => return oauth_error(&e),
     };
     let from = app::ssr::request::client_info(&state.config, &headers, None);
@@ -174,12 +178,8 @@ async fn revoke(
     headers: HeaderMap,
     body: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
-    let req = match form(body) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    match basic(&headers) {
-        Ok(basic) => json_answer(token::revoke(&state, &req, basic.as_ref()).await),
+    match direct(&headers, body) {
+        Ok((req, basic)) => json_answer(token::revoke(&state, &req, basic.as_ref()).await),
         Err(e) => oauth_error(&e),
     }
 }
@@ -189,12 +189,8 @@ async fn introspect(
     headers: HeaderMap,
     body: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
-    let req = match form(body) {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    match basic(&headers) {
-        Ok(basic) => json_answer(token::introspect(&state, &req, basic.as_ref()).await),
+    match direct(&headers, body) {
+        Ok((req, basic)) => json_answer(token::introspect(&state, &req, basic.as_ref()).await),
         Err(e) => oauth_error(&e),
     }
 }

@@ -172,7 +172,10 @@ pub async fn token(
         .and_then(|v| v.get("_login"))
         .and_then(Value::as_str)
         .map(str::to_owned);
-    state.store.record_audit(&event, state.clock.unix()).await?;
+    // The tokens are stored already: a lost audit line must not lose them.
+    if let Err(e) = state.store.record_audit(&event, state.clock.unix()).await {
+        crate::Error::from(e).set_aside("recording a token answer in the audit log");
+    }
     Ok(answer.map(|mut v| {
         if let Some(o) = v.as_object_mut() {
             o.remove("_login");
