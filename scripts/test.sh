@@ -85,6 +85,7 @@ attributes = ["display_name", "email", "role"]
 name = "PHP e-Service"
 url_pattern = "http://127.0.0.1:$E2E_PHPCAS_PORT/**"
 attributes = ["display_name", "email", "role"]
+single_logout = true
 
 [[oidc.clients]]
 client_id = "oidc-demo"

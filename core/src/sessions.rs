@@ -50,6 +50,15 @@ pub async fn live(state: &Core, token: &str) -> Result<Option<(Session, Account)
     Ok(Some((session, account)))
 }
 
+/// The times a session must have been seen and begun after to be on now.
+pub fn limits(state: &Core) -> gatehouse_store::SessionLimits {
+    let now = state.clock.unix();
+    gatehouse_store::SessionLimits {
+        seen_after: now - i64::from(state.config.session.idle_minutes) * 60,
+        started_after: now - i64::from(state.config.session.absolute_hours) * 3600,
+    }
+}
+
 /// Active, and not past its end date and its role's grace: what every
 /// session and open sign-in step needs at every request.
 pub fn in_good_standing(state: &Core, account: &Account) -> bool {

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::error::{Context, Result};
 use crate::oidc::{self, keys};
 use crate::Core;
-use gatehouse_store::{EndedLogin, LogoutNotice};
+use gatehouse_store::{EndedLogin, LogoutNotice, NoticeBody};
 
 /// How often the worker looks for ended sessions when not woken.
 const POLL: Duration = Duration::from_secs(2);
@@ -43,20 +43,65 @@ fn form(name: &str, value: &str) -> String {
 }
 
 /// The notice an ended sign-in gets, if its e-service asked for one.
-async fn notice(state: &Core, login: &EndedLogin) -> Result<Option<LogoutNotice>> {
-    let now = state.clock.unix();
+fn notice(state: &Core, login: &EndedLogin) -> Option<LogoutNotice> {
     match login {
         EndedLogin::Oidc {
             client_id,
             account_id,
             ..
         } => {
+            let uri = oidc::client(state, client_id)?
+                .backchannel_logout_uri
+                .clone()?;
+            Some(LogoutNotice {
+                target: uri,
+                what: NoticeBody::BackChannel {
+                    client_id: client_id.clone(),
+                    account_id: *account_id,
+                },
+            })
+        }
+        EndedLogin::Cas {
+            service, ticket, ..
+        } => {
+            let told = crate::cas::service_for(state, service).is_some_and(|s| s.single_logout);
+            if !told || ticket.is_empty() {
+                return None;
+            }
+            let now = state.clock.unix();
+            let instant = time::OffsetDateTime::from_unix_timestamp(now)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default();
+            let id = format!("LR-{}", oidc::new_token());
+            Some(LogoutNotice {
+                target: service.clone(),
+                what: NoticeBody::Form(form(
+                    "logoutRequest",
+                    &saml_logout_request(ticket, &id, &instant),
+                )),
+            })
+        }
+    }
+}
+
+/// The form body a notice is sent with: a logout token is signed now, so
+/// a retry never carries an expired one.
+async fn body(state: &Core, what: &NoticeBody) -> Result<Option<String>> {
+    match what {
+        NoticeBody::Form(body) => Ok(Some(body.clone())),
+        NoticeBody::BackChannel {
+            client_id,
+            account_id,
+        } => {
+            // A client no longer registered is told nothing.
             let Some(client) = oidc::client(state, client_id) else {
                 return Ok(None);
             };
-            let Some(uri) = &client.backchannel_logout_uri else {
-                return Ok(None);
-            };
+            let now = state.clock.unix();
             let claims = json!({
                 "iss": oidc::issuer(state),
                 "aud": client.client_id,
@@ -73,30 +118,7 @@ async fn notice(state: &Core, login: &EndedLogin) -> Result<Option<LogoutNotice>
                 &claims,
             )
             .await?;
-            Ok(Some(LogoutNotice {
-                target: uri.clone(),
-                body: form("logout_token", &token),
-            }))
-        }
-        EndedLogin::Cas {
-            service, ticket, ..
-        } => {
-            let told = crate::cas::service_for(state, service).is_some_and(|s| s.single_logout);
-            if !told || ticket.is_empty() {
-                return Ok(None);
-            }
-            let instant = time::OffsetDateTime::from_unix_timestamp(now)
-                .ok()
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_default();
-            let id = format!("LR-{}", oidc::new_token());
-            Ok(Some(LogoutNotice {
-                target: service.clone(),
-                body: form("logoutRequest", &saml_logout_request(ticket, &id, &instant)),
-            }))
+            Ok(Some(form("logout_token", &token)))
         }
     }
 }
@@ -105,8 +127,12 @@ async fn notice(state: &Core, login: &EndedLogin) -> Result<Option<LogoutNotice>
 /// how many were queued.
 pub async fn queue_ended(state: &Core) -> Result<usize> {
     let mut queued = 0;
-    for login in state.store.ended_logins(BATCH).await? {
-        let notice = notice(state, &login).await?;
+    let ended = state
+        .store
+        .ended_logins(crate::sessions::limits(state), BATCH)
+        .await?;
+    for login in ended {
+        let notice = notice(state, &login);
         let claimed = state
             .store
             .queue_logout(&login, notice.as_ref(), state.clock.unix())
@@ -123,10 +149,14 @@ pub async fn deliver_due(state: &Core, http: &reqwest::Client) -> Result<usize> 
     let now = state.clock.unix();
     let mut delivered = 0;
     for (id, attempts, notice) in state.store.due_logout_notices(now, BATCH).await? {
+        let Some(body) = body(state, &notice.what).await? else {
+            state.store.mark_logout_failed(id, None).await?;
+            continue;
+        };
         let sent = http
             .post(&notice.target)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(notice.body.clone())
+            .body(body)
             .send()
             .await;
         match sent {

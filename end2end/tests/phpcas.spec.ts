@@ -109,3 +109,24 @@ test('phpCAS signs a Gatehouse user in by single sign-on, and its ticket is good
     await other.close();
   }
 });
+
+test('signing out of Gatehouse signs the user out of the phpCAS e-service too (single logout)', async ({ page }) => {
+  const login = uniqueLogin('p');
+  const initial = createAccount(login);
+  await signIn(page, login, initial);
+  await changeInitialPassword(page, initial, NEW);
+  await page.goto(SERVICE);
+  await expect(page.locator('#user')).toHaveText(login);
+
+  // Gatehouse posts phpCAS a SAML LogoutRequest, server to server; phpCAS
+  // ends its own session, so the e-service sends the browser to sign in.
+  await page.goto(`${GATEHOUSE}/cas/logout`);
+  await expect(page).toHaveURL(/\/login$/);
+  await expect
+    .poll(async () => {
+      await page.goto(SERVICE);
+      return new URL(page.url()).pathname;
+    })
+    .toBe('/login');
+  await expect(page.locator('#user')).toHaveCount(0);
+});

@@ -74,6 +74,7 @@ CREATE TABLE logout_notices (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     created_at  BIGINT  NOT NULL,
     target      TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,  -- backchannel (signed at delivery) or form
     body        TEXT    NOT NULL,
     attempts    BIGINT  NOT NULL DEFAULT 0,
     next_try_at BIGINT  NOT NULL,

@@ -74,6 +74,7 @@ CREATE TABLE logout_notices (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at  INTEGER NOT NULL,
     target      TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,  -- backchannel (signed at delivery) or form
     body        TEXT    NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0,
     next_try_at INTEGER NOT NULL,

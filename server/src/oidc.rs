@@ -119,8 +119,9 @@ fn basic(headers: &HeaderMap) -> Result<Option<Basic>, OAuthError> {
     let bad = || OAuthError::new("invalid_client", "the Authorization header cannot be read");
     let value = value.to_str().map_err(|_| bad())?;
     let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, encoded)| encoded)
     else {
         return Err(bad());
     };
@@ -197,20 +198,24 @@ async fn introspect(
 
 /// `GET|POST /oidc/userinfo` with `Authorization: Bearer` (RFC 6750).
 async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    // The scheme's name is case-insensitive (RFC 9110 section 11.1).
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let refused = |error: &'static str| {
-        let mut response = no_store(
-            (
-                StatusCode::UNAUTHORIZED,
-                Json(serde_json::json!({ "error": error })),
-            )
-                .into_response(),
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    // Without a token at all, no error code (RFC 6750 section 3.1).
+    let refused = |error: Option<&'static str>| {
+        let body = error.map_or_else(
+            || serde_json::json!({}),
+            |e| serde_json::json!({ "error": e }),
         );
-        let challenge = format!("Bearer realm=\"gatehouse\", error=\"{error}\"");
+        let mut response = no_store((StatusCode::UNAUTHORIZED, Json(body)).into_response());
+        let challenge = match error {
+            Some(e) => format!("Bearer realm=\"gatehouse\", error=\"{e}\""),
+            None => "Bearer realm=\"gatehouse\"".to_owned(),
+        };
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response
                 .headers_mut()
@@ -219,11 +224,11 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
         response
     };
     let Some(token) = bearer.filter(|t| !t.is_empty()) else {
-        return refused("invalid_request");
+        return refused(None);
     };
     match token::userinfo(&state, token).await {
         Ok(Some(claims)) => no_store(Json(claims).into_response()),
-        Ok(None) => refused("invalid_token"),
+        Ok(None) => refused(Some("invalid_token")),
         Err(e) => failed(e),
     }
 }
@@ -360,14 +365,21 @@ async fn logout(
     confirmed: bool,
 ) -> Response {
     let zh = chinese(state, headers);
-    let then = match plan(state, &req).await {
+    let browser = browser::of(&state.config, headers, None);
+    let signed_in = match browser.token(Cookie::Session) {
+        Some(token) => match sessions::live(state, &token).await {
+            Ok(found) => found.map(|(_, account)| account.id),
+            Err(e) => return failed(e),
+        },
+        None => None,
+    };
+    let then = match plan(state, &req, signed_in).await {
         Ok(Logout::SignOut { then }) => then,
         Ok(Logout::Confirm { then }) if confirmed => then,
         Ok(Logout::Confirm { .. }) => return confirm_page(zh, &req),
         Ok(Logout::Refused(why)) => return logout_refused(zh, why),
         Err(e) => return failed(e),
     };
-    let browser = browser::of(&state.config, headers, None);
     if let Some(token) = browser.token(Cookie::Session) {
         if let Err(e) = gatehouse_core::sign_in::sign_out(state, &token, &browser.client).await {
             // Logged there; the browser is signed out here all the same.

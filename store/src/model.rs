@@ -427,6 +427,15 @@ pub struct NewToken<'a> {
     pub expires_at: i64,
 }
 
+/// Which sessions are still on: seen since `seen_after` and begun since
+/// `started_after` (a session past either has ended, even before the
+/// clean-up deletes its row).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub seen_after: i64,
+    pub started_after: i64,
+}
+
 /// A stored token and its grant.
 #[derive(Debug, Clone)]
 pub struct StoredToken {
@@ -462,9 +471,46 @@ pub enum EndedLogin {
     },
 }
 
-/// A logout notice to send: where, and the form body.
+/// A logout notice to send: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogoutNotice {
     pub target: String,
-    pub body: String,
+    pub what: NoticeBody,
+}
+
+/// What a logout notice carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeBody {
+    /// An OpenID Connect logout token, signed anew at each delivery (it
+    /// lives two minutes): for this client, about this account.
+    BackChannel { client_id: String, account_id: i64 },
+    /// A form body sent as it is (CAS single logout).
+    Form(String),
+}
+
+impl NoticeBody {
+    /// As stored: a kind and a text.
+    pub fn stored(&self) -> (&'static str, String) {
+        match self {
+            NoticeBody::BackChannel {
+                client_id,
+                account_id,
+            } => ("backchannel", format!("{account_id} {client_id}")),
+            NoticeBody::Form(body) => ("form", body.clone()),
+        }
+    }
+
+    pub fn read(kind: &str, text: String) -> Option<Self> {
+        match kind {
+            "backchannel" => {
+                let (account, client) = text.split_once(' ')?;
+                Some(NoticeBody::BackChannel {
+                    client_id: client.to_owned(),
+                    account_id: account.parse().ok()?,
+                })
+            }
+            "form" => Some(NoticeBody::Form(text)),
+            _ => None,
+        }
+    }
 }

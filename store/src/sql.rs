@@ -1124,8 +1124,10 @@ impl OidcStore for SqlStore {
     }
 
     async fn create_code(&self, code_hash: &str, c: &AuthorizationCode) -> StoreResult<()> {
+        // A used code is kept ten minutes past its expiry, so a replay
+        // still revokes what it gave.
         sqlx::query("DELETE FROM oidc_codes WHERE expires_at <= $1")
-            .bind(c.issued_at)
+            .bind(c.issued_at - 600)
             .execute(&self.pool)
             .await?;
         sqlx::query(
@@ -1222,14 +1224,21 @@ impl OidcStore for SqlStore {
         Ok(())
     }
 
-    async fn token(&self, token_hash: &str) -> StoreResult<Option<StoredToken>> {
+    async fn token(
+        &self,
+        token_hash: &str,
+        limits: SessionLimits,
+    ) -> StoreResult<Option<StoredToken>> {
         let row: Option<TokenRow> = sqlx::query_as(
             "SELECT t.kind, t.expires_at, t.used_at, \
-             (g.revoked_at IS NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = g.session_hash)) AS live, \
+             (g.revoked_at IS NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = g.session_hash \
+               AND s.last_seen_at >= $2 AND s.created_at >= $3)) AS live, \
              g.id, g.client_id, g.account_id, g.session_hash, g.scope, g.auth_time, g.two_step, g.created_at \
              FROM oidc_tokens t JOIN oidc_grants g ON g.id = t.grant_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
+        .bind(limits.seen_after)
+        .bind(limits.started_after)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| StoredToken {
@@ -1317,20 +1326,30 @@ impl SingleLogoutStore for SqlStore {
         Ok(())
     }
 
-    async fn ended_logins(&self, limit: i64) -> StoreResult<Vec<EndedLogin>> {
+    async fn ended_logins(
+        &self,
+        limits: SessionLimits,
+        limit: i64,
+    ) -> StoreResult<Vec<EndedLogin>> {
         let grants: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT DISTINCT g.session_hash, g.client_id, g.account_id FROM oidc_grants g \
              WHERE g.logout_queued_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = g.session_hash) LIMIT $1",
+             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = g.session_hash \
+               AND s.last_seen_at >= $2 AND s.created_at >= $3) LIMIT $1",
         )
         .bind(limit)
+        .bind(limits.seen_after)
+        .bind(limits.started_after)
         .fetch_all(&self.pool)
         .await?;
         let cas: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT c.session_hash, c.service, c.ticket FROM cas_logins c \
-             WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = c.session_hash) LIMIT $1",
+             WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id_hash = c.session_hash \
+               AND s.last_seen_at >= $2 AND s.created_at >= $3) LIMIT $1",
         )
         .bind(limit)
+        .bind(limits.seen_after)
+        .bind(limits.started_after)
         .fetch_all(&self.pool)
         .await?;
         Ok(grants
@@ -1391,12 +1410,15 @@ impl SingleLogoutStore for SqlStore {
             return Ok(false);
         }
         if let Some(n) = notice {
+            let (kind, body) = n.what.stored();
             sqlx::query(
-                "INSERT INTO logout_notices (created_at, target, body, next_try_at) VALUES ($1, $2, $3, $1)",
+                "INSERT INTO logout_notices (created_at, target, kind, body, next_try_at) \
+                 VALUES ($1, $2, $3, $4, $1)",
             )
             .bind(now)
             .bind(&n.target)
-            .bind(&n.body)
+            .bind(kind)
+            .bind(body)
             .execute(&mut *tx)
             .await?;
         }
@@ -1409,16 +1431,17 @@ impl SingleLogoutStore for SqlStore {
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<(i64, i64, LogoutNotice)>> {
-        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(match DIALECT {
-            // Claimed for a minute, so another instance's worker skips them.
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(match DIALECT {
+            // Claimed for longer than a batch can take, so another
+            // instance's worker skips them.
             Dialect::Postgres => {
-                "UPDATE logout_notices SET next_try_at = $1 + 60 WHERE id IN \
+                "UPDATE logout_notices SET next_try_at = $1 + 600 WHERE id IN \
                        (SELECT id FROM logout_notices WHERE sent_at IS NULL AND next_try_at <= $1 \
                         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
-                     RETURNING id, target, body, attempts"
+                     RETURNING id, target, kind, body, attempts"
             }
             Dialect::Sqlite => {
-                "SELECT id, target, body, attempts FROM logout_notices \
+                "SELECT id, target, kind, body, attempts FROM logout_notices \
                      WHERE sent_at IS NULL AND next_try_at <= $1 ORDER BY id LIMIT $2"
             }
         })
@@ -1428,7 +1451,10 @@ impl SingleLogoutStore for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, target, body, attempts)| (id, attempts, LogoutNotice { target, body }))
+            .filter_map(|(id, target, kind, body, attempts)| {
+                let what = NoticeBody::read(&kind, body)?;
+                Some((id, attempts, LogoutNotice { target, what }))
+            })
             .collect())
     }
 
@@ -1602,7 +1628,9 @@ impl Housekeeping for SqlStore {
             flows: expired("DELETE FROM recovery_flows WHERE expires_at < $1").await?,
             tickets: expired("DELETE FROM cas_tickets WHERE expires_at <= $1").await?,
             captchas: expired("DELETE FROM captchas WHERE expires_at <= $1").await?,
-            oidc: expired("DELETE FROM oidc_codes WHERE expires_at <= $1").await?
+            oidc: self
+                .delete_before("DELETE FROM oidc_codes WHERE expires_at <= $1", c.now - 600)
+                .await?
                 + expired("DELETE FROM oidc_tokens WHERE expires_at <= $1").await?
                 // A grant with no token left whose session has ended.
                 + expired(

@@ -217,7 +217,11 @@ pub trait OidcStore: Send + Sync {
         code_hash: &str,
         tokens: &[NewToken<'_>],
     ) -> StoreResult<()>;
-    async fn token(&self, token_hash: &str) -> StoreResult<Option<StoredToken>>;
+    async fn token(
+        &self,
+        token_hash: &str,
+        limits: SessionLimits,
+    ) -> StoreResult<Option<StoredToken>>;
     /// Uses a refresh token once and stores its successors in the same
     /// grant, in one transaction; a token used before revokes the grant.
     async fn rotate_refresh_token(
@@ -243,7 +247,8 @@ pub trait SingleLogoutStore: Send + Sync {
         now: i64,
     ) -> StoreResult<()>;
     /// Sign-ins to e-services whose session has ended, not yet handled.
-    async fn ended_logins(&self, limit: i64) -> StoreResult<Vec<EndedLogin>>;
+    async fn ended_logins(&self, limits: SessionLimits, limit: i64)
+        -> StoreResult<Vec<EndedLogin>>;
     /// Claims an ended sign-in (once, whichever instance asks first) and
     /// queues its notice, if any, in the same transaction; false if it
     /// was claimed already.

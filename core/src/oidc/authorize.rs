@@ -72,7 +72,7 @@ fn granted_scope(client: &OidcClient, requested: &str) -> String {
         .join(" ")
 }
 
-fn is_pkce_value(s: &str) -> bool {
+pub(crate) fn is_pkce_value(s: &str) -> bool {
     (43..=128).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
@@ -188,8 +188,11 @@ pub async fn authorize(
         });
     };
     // A session that began after Gatehouse asked for a new sign-in.
-    let tag = session_tag(state, &session);
-    let renewed = req.replaces.as_deref().is_some_and(|old| old != tag);
+    let renewed = req
+        .replaces
+        .as_deref()
+        .is_some_and(|mark| renews(state, mark, &session));
+    let mark = replacement_mark(state, &session, now);
     let too_old = req
         .max_age
         .as_deref()
@@ -203,7 +206,7 @@ pub async fn authorize(
                 "the sign-in is older than max_age allows",
             ))
         } else {
-            sign_in(Some(&tag))
+            sign_in(Some(&mark))
         });
     }
     if sessions::must_change(state, &account) {
@@ -243,10 +246,15 @@ pub async fn authorize(
                 "this e-service requires 2-step verification, which the user has not passed",
             )));
         }
-        // A new sign-in asks the second step of an account that has it.
-        if !renewed {
-            return Ok(sign_in(Some(&tag)));
+        // A new sign-in asks the second step of an account that has it;
+        // one that came back without it gets nothing.
+        if renewed {
+            return Ok(refuse(OAuthError::new(
+                "access_denied",
+                "this e-service requires 2-step verification, which the user has not passed",
+            )));
         }
+        return Ok(sign_in(Some(&mark)));
     }
 
     let code = new_token();
@@ -284,6 +292,36 @@ pub async fn authorize(
 /// A short tag naming a session in a URL without revealing it.
 fn session_tag(state: &Core, session: &Session) -> String {
     crate::codes::hex(&state.keys.derive("oidc-replaced-session", &session.id_hash)[..12])
+}
+
+fn mark_mac(state: &Core, at: i64, tag: &str) -> String {
+    crate::codes::hex(&state.keys.derive("oidc-replaces", &format!("{at}.{tag}"))[..16])
+}
+
+/// What Gatehouse puts in a request it sends back through the sign-in
+/// page: when it asked, the session that does not count, and a MAC over
+/// both, so only Gatehouse can say a sign-in is new.
+fn replacement_mark(state: &Core, session: &Session, now: i64) -> String {
+    let tag = session_tag(state, session);
+    let mac = mark_mac(state, now, &tag);
+    format!("{now}.{tag}.{mac}")
+}
+
+/// Whether `mark` is Gatehouse's, and `session` began since it was made
+/// and is not the session it named.
+fn renews(state: &Core, mark: &str, session: &Session) -> bool {
+    let mut parts = mark.splitn(3, '.');
+    let (Some(at), Some(tag), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(at) = at.parse::<i64>() else {
+        return false;
+    };
+    let genuine = bool::from(subtle::ConstantTimeEq::ct_eq(
+        mark_mac(state, at, tag).as_bytes(),
+        mac.as_bytes(),
+    ));
+    genuine && session.created_at >= at && session_tag(state, session) != tag
 }
 
 /// What is wrong with a request from a known client to a registered
@@ -356,13 +394,11 @@ fn checked(client: &OidcClient, req: &AuthorizeRequest) -> std::result::Result<(
     {
         return invalid("max_age must be a number of seconds");
     }
-    if req
-        .nonce
-        .as_deref()
-        .is_some_and(|n| n.len() > 512 || n.is_empty())
-        || req.state.as_deref().is_some_and(|s| s.len() > 1024)
-    {
-        return invalid("nonce or state is too long");
+    if req.nonce.as_deref().is_some_and(|n| n.len() > 512) {
+        return invalid("nonce is longer than 512 characters");
+    }
+    if req.state.as_deref().is_some_and(|s| s.len() > 1024) {
+        return invalid("state is longer than 1024 characters");
     }
     Ok(())
 }

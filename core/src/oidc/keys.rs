@@ -203,17 +203,23 @@ pub enum Unverified {
     Expired,
 }
 
-/// Checks a token Gatehouse signed: the signature by a published key, the
-/// issuer, and (unless `allow_expired`) the expiry. Audience is the
-/// caller's to check.
+/// Checks a token Gatehouse signed as `typ` (`JWT` for an ID token,
+/// `at+jwt` for an access token): the type, the signature by a published
+/// key, the issuer, and (unless `allow_expired`) the expiry. Audience is
+/// the caller's to check.
 pub async fn verify<T: DeserializeOwned>(
     state: &Core,
     token: &str,
+    typ: &str,
     allow_expired: bool,
 ) -> Result<std::result::Result<T, Unverified>> {
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(Err(Unverified::Forged));
     };
+    // One kind of token is never taken for another.
+    if header.typ.as_deref() != Some(typ) {
+        return Ok(Err(Unverified::Forged));
+    }
     let set = jwks(state).await?;
     let Some(jwk) = header.kid.as_deref().and_then(|kid| set.find(kid)) else {
         return Ok(Err(Unverified::Forged));

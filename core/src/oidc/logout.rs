@@ -1,12 +1,12 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): an
 //! e-service sends the browser to end the single sign-on session. With an
-//! ID token Gatehouse issued as the hint, it signs out at once; without
-//! one, the user is asked first. The browser is sent on only to a
+//! ID token Gatehouse issued about the user signed in as the hint, it
+//! signs out at once; otherwise the user is asked first. The browser is sent on only to a
 //! post-logout URI the client registered.
 use serde::Deserialize;
 
 use super::client;
-use super::keys::{self, Unverified};
+use super::keys;
 use crate::error::Result;
 use crate::Core;
 
@@ -22,7 +22,7 @@ pub struct LogoutRequest {
 /// Why a logout request is answered with a page and no redirect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogoutRefusal {
-    /// The hint is not an ID token Gatehouse signed.
+    /// The hint names another client than `client_id` does.
     BadHint,
     /// The post-logout URI is not one the client registered.
     UnregisteredUri,
@@ -45,27 +45,34 @@ pub enum Logout {
 #[derive(Deserialize)]
 struct HintClaims {
     aud: serde_json::Value,
+    sub: String,
 }
 
-/// What to do with a logout request.
-pub async fn plan(state: &Core, req: &LogoutRequest) -> Result<Logout> {
+/// What to do with a logout request from a browser whose session (if
+/// any) belongs to the account `signed_in`.
+pub async fn plan(state: &Core, req: &LogoutRequest, signed_in: Option<i64>) -> Result<Logout> {
+    // A hint counts only if it is an ID token Gatehouse issued (even an
+    // expired one) about the user signed in here: anyone's own ID token
+    // must not sign another person out without asking.
     let mut hinted_client = None;
+    let mut hint_is_theirs = false;
     if let Some(hint) = req.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
-        // An expired ID token is still a fine hint.
-        match keys::verify::<HintClaims>(state, hint, true).await? {
-            Ok(claims) => {
-                let aud = match claims.aud {
-                    serde_json::Value::String(s) => Some(s),
-                    serde_json::Value::Array(a) => {
-                        a.first().and_then(|v| v.as_str()).map(str::to_owned)
-                    }
-                    _ => None,
-                };
-                hinted_client = aud;
-            }
-            Err(Unverified::Forged | Unverified::Expired) => {
-                return Ok(Logout::Refused(LogoutRefusal::BadHint))
-            }
+        if let Ok(claims) = keys::verify::<HintClaims>(state, hint, "JWT", true).await? {
+            let aud = match claims.aud {
+                serde_json::Value::String(s) => Some(s),
+                serde_json::Value::Array(a) => {
+                    a.first().and_then(|v| v.as_str()).map(str::to_owned)
+                }
+                _ => None,
+            };
+            let client = aud.as_deref().and_then(|id| client(state, id));
+            hint_is_theirs = match (client, signed_in) {
+                (Some(c), Some(account)) => super::subject(state, c, account) == claims.sub,
+                // Nobody is signed in here: there is nothing to take.
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            hinted_client = aud;
         }
     }
     let client_id = match (&hinted_client, &req.client_id) {
@@ -93,7 +100,7 @@ pub async fn plan(state: &Core, req: &LogoutRequest) -> Result<Logout> {
             }
         }
     };
-    Ok(if hinted_client.is_some() {
+    Ok(if hint_is_theirs {
         Logout::SignOut { then }
     } else {
         Logout::Confirm { then }

@@ -45,9 +45,11 @@ pub fn issuer(state: &Core) -> String {
 /// Whether `target` is an authorization request to come back to after
 /// signing in: a path on Gatehouse itself, never another site.
 pub fn is_continuation(target: &str) -> bool {
-    target
-        .strip_prefix(AUTHORIZE_PATH)
-        .is_some_and(|rest| rest.starts_with('?'))
+    // Visible ASCII only: it becomes a Location header as it is.
+    target.bytes().all(|b| b.is_ascii_graphic())
+        && target
+            .strip_prefix(AUTHORIZE_PATH)
+            .is_some_and(|rest| rest.starts_with('?'))
 }
 
 /// The client an authorization request to come back to is for, if it is
@@ -82,7 +84,6 @@ pub fn discovery(state: &Core) -> Value {
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": keys::ALGORITHMS,
-        "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
@@ -191,5 +192,7 @@ mod tests {
         assert!(!is_continuation("//evil.example/oidc/authorize?x"));
         assert!(!is_continuation("https://evil.example/oidc/authorize?x"));
         assert!(!is_continuation("/oidc/authorizex?client_id=a"));
+        assert!(!is_continuation("/oidc/authorize?client_id=\u{e9}"));
+        assert!(!is_continuation("/oidc/authorize?a=b\r\nX: y"));
     }
 }

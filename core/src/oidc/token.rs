@@ -74,6 +74,9 @@ struct AccessClaims {
 
 type Answer = std::result::Result<Value, OAuthError>;
 
+/// The JOSE type of an access token (RFC 9068).
+const ACCESS_TYP: &str = "at+jwt";
+
 fn invalid_client() -> OAuthError {
     OAuthError::new("invalid_client", "client authentication failed")
 }
@@ -113,9 +116,11 @@ pub fn authenticate<'a>(
     let client = client(state, id).ok_or_else(invalid_client)?;
     let expected = match (&client.secret_sha256, &client.secret_env) {
         (Some(sha), _) => Some(sha.to_ascii_lowercase()),
-        (None, Some(var)) => std::env::var(var)
-            .ok()
-            .map(|s| crate::codes::hex(&Sha256::digest(s.as_bytes()))),
+        // Checked at start; gone since, it fails closed.
+        (None, Some(var)) => match std::env::var(var) {
+            Ok(s) if !s.is_empty() => Some(crate::codes::hex(&Sha256::digest(s.as_bytes()))),
+            _ => return Err(invalid_client()),
+        },
         (None, None) => None,
     };
     match (expected, secret) {
@@ -216,6 +221,11 @@ async fn exchange(state: &Core, client: &OidcClient, req: &TokenRequest) -> Resu
     }
     match (&code.code_challenge, req.code_verifier.as_deref()) {
         (None, None) => {}
+        (Some(_), Some(verifier)) if !super::authorize::is_pkce_value(verifier) => {
+            return Ok(Err(invalid_grant(
+                "code_verifier must be 43 to 128 unreserved characters",
+            )))
+        }
         (Some(challenge), Some(verifier)) => {
             let right = s256(verifier);
             if !bool::from(right.as_bytes().ct_eq(challenge.as_bytes())) {
@@ -278,7 +288,11 @@ async fn refresh(state: &Core, client: &OidcClient, req: &TokenRequest) -> Resul
     };
     let now = state.clock.unix();
     let token_hash = hash(token);
-    let Some(stored) = state.store.token(&token_hash).await? else {
+    let Some(stored) = state
+        .store
+        .token(&token_hash, sessions::limits(state))
+        .await?
+    else {
         return Ok(Err(invalid_grant("unknown refresh token")));
     };
     if stored.kind != TokenKind::Refresh || stored.grant.client_id != client.client_id {
@@ -324,7 +338,11 @@ async fn live_account(
     session_hash: &str,
     account_id: i64,
 ) -> Result<Option<Account>> {
-    if state.store.session(session_hash).await?.is_none() {
+    let limits = sessions::limits(state);
+    let on = state.store.session(session_hash).await?.is_some_and(|s| {
+        s.last_seen_at >= limits.seen_after && s.created_at >= limits.started_after
+    });
+    if !on {
         return Ok(None);
     }
     let account = state.store.account_by_id(account_id).await?;
@@ -402,7 +420,7 @@ impl<'a> Issued<'a> {
             exp: self.access_expires_at,
             jti: self.jti.clone(),
         };
-        let access_token = keys::sign(state, "RS256", "at+jwt", &access).await?;
+        let access_token = keys::sign(state, "RS256", ACCESS_TYP, &access).await?;
         let (amr, acr) = amr_acr(self.grant.two_step);
         let mut id = Map::new();
         id.insert("iss".into(), iss.into());
@@ -445,16 +463,19 @@ impl<'a> Issued<'a> {
 /// claims, grant and account.
 struct Bearer {
     claims: AccessClaims,
-    grant: Grant,
     account: Account,
 }
 
 async fn bearer(state: &Core, token: &str) -> Result<Option<Bearer>> {
-    let claims: AccessClaims = match keys::verify(state, token, false).await? {
+    let claims: AccessClaims = match keys::verify(state, token, ACCESS_TYP, false).await? {
         Ok(claims) => claims,
         Err(Unverified::Forged | Unverified::Expired) => return Ok(None),
     };
-    let Some(stored) = state.store.token(&hash(&claims.jti)).await? else {
+    let Some(stored) = state
+        .store
+        .token(&hash(&claims.jti), sessions::limits(state))
+        .await?
+    else {
         return Ok(None);
     };
     if stored.kind != TokenKind::Access
@@ -469,11 +490,7 @@ async fn bearer(state: &Core, token: &str) -> Result<Option<Bearer>> {
     else {
         return Ok(None);
     };
-    Ok(Some(Bearer {
-        claims,
-        grant: stored.grant,
-        account,
-    }))
+    Ok(Some(Bearer { claims, account }))
 }
 
 /// `GET|POST /oidc/userinfo` with a bearer access token: the claims its
@@ -483,8 +500,9 @@ pub async fn userinfo(state: &Core, access_token: &str) -> Result<Option<Value>>
         return Ok(None);
     };
     let mut claims = Map::new();
+    // The token's own scope: a refresh may have narrowed the grant's.
+    claims.extend(scope_claims(&b.account, &b.claims.scope));
     claims.insert("sub".into(), b.claims.sub.into());
-    claims.extend(scope_claims(&b.account, &b.grant.scope));
     Ok(Some(Value::Object(claims)))
 }
 
@@ -520,7 +538,11 @@ pub async fn introspect(state: &Core, req: &TokenRequest, basic: Option<&Basic>)
         })));
     }
     let now = state.clock.unix();
-    match state.store.token(&hash(token)).await? {
+    match state
+        .store
+        .token(&hash(token), sessions::limits(state))
+        .await?
+    {
         Some(t)
             if t.kind == TokenKind::Refresh
                 && t.live
@@ -561,10 +583,14 @@ pub async fn revoke(state: &Core, req: &TokenRequest, basic: Option<&Basic>) -> 
     let now = state.clock.unix();
     // An access token is known by its id inside; even an expired one may
     // be given back.
-    let hashed = match keys::verify::<AccessClaims>(state, token, true).await? {
+    let hashed = match keys::verify::<AccessClaims>(state, token, ACCESS_TYP, true).await? {
         Ok(claims) if claims.client_id == client.client_id => Some(hash(&claims.jti)),
         Ok(_) => None,
-        Err(_) => match state.store.token(&hash(token)).await? {
+        Err(_) => match state
+            .store
+            .token(&hash(token), sessions::limits(state))
+            .await?
+        {
             Some(t) if t.grant.client_id == client.client_id => Some(hash(token)),
             _ => None,
         },

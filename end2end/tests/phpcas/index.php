@@ -46,6 +46,10 @@ phpCAS::setServerLoginURL("$gatehouse/cas/login?$service");
 phpCAS::setServerServiceValidateURL("$gatehouse/cas/p3/serviceValidate");
 phpCAS::setServerLogoutURL("$gatehouse/cas/logout");
 phpCAS::setNoCasServerValidation();
+// CAS single logout: Gatehouse posts a SAML LogoutRequest here when the
+// sign-in session ends, and phpCAS ends this e-service's session for it
+// (only from Gatehouse's address).
+phpCAS::handleLogoutRequests(true, array('127.0.0.1', $host));
 
 phpCAS::forceAuthentication();
 

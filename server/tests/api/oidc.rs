@@ -1018,3 +1018,149 @@ async fn rotated_keys_sign_from_then_on_and_the_old_ones_stay_published_until_th
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(new.iter().all(|k| after.contains(k)));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_continuation_the_browser_made_up_does_not_count_as_a_new_sign_in() {
+    let app = oidc_app().await;
+    let browser = app.oidc_user("s6000018").await;
+    app.clock.advance(time::Duration::seconds(5));
+    let r = app
+        .authorize(
+            &browser,
+            &[
+                ("client_id", "portal"),
+                ("redirect_uri", PORTAL_CB),
+                ("response_type", "code"),
+                ("scope", "openid"),
+                ("prompt", "login"),
+                ("replaces", "0.aaaa.bbbb"),
+            ],
+        )
+        .await;
+    assert!(
+        location(&r).starts_with("/login?service="),
+        "{}",
+        location(&r)
+    );
+    // Gatehouse's own mark, with the session it named: still not new.
+    let continuation = param(&location(&r), "service").unwrap();
+    let r = browser
+        .get(format!("{}{continuation}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&r).starts_with("/login?service="),
+        "{}",
+        location(&r)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_user_s_id_token_as_the_hint_does_not_sign_anyone_out_without_asking() {
+    let app = oidc_app().await;
+    let attacker = app.oidc_user("s6000019").await;
+    let code = app.portal_code(&attacker).await;
+    let theirs: Value = app.exchange(&code).await.json().await.unwrap();
+    let victim = app.oidc_user("s6000020").await;
+
+    let r = victim
+        .get(format!("{}/oidc/logout", app.address))
+        .query(&[("id_token_hint", theirs["id_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"confirm-sign-out\""));
+    assert_eq!(app.whoami(&victim).await["login"], "s6000020");
+    // An access token is no ID token, even as a hint.
+    let r = victim
+        .get(format!("{}/oidc/logout", app.address))
+        .query(&[("id_token_hint", theirs["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.whoami(&victim).await["login"], "s6000020");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_token_is_no_access_token_and_a_narrowed_refresh_narrows_userinfo() {
+    let app = oidc_app().await;
+    let browser = app.oidc_user("s6000021").await;
+    let code = app.portal_code(&browser).await;
+    let tokens: Value = app.exchange(&code).await.json().await.unwrap();
+    assert_eq!(
+        app.userinfo(tokens["id_token"].as_str().unwrap())
+            .await
+            .status(),
+        401
+    );
+
+    let r = app
+        .token(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+                ("scope", "openid profile"),
+            ],
+            Some(("portal", PORTAL_SECRET)),
+        )
+        .await;
+    let narrowed: Value = r.json().await.unwrap();
+    let info: Value = app
+        .userinfo(narrowed["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["preferred_username"], "s6000021");
+    assert!(info.get("email").is_none(), "{info}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_past_its_idle_time_ends_its_grants_before_any_clean_up() {
+    let app = oidc_app().await;
+    let browser = app.oidc_user("s6000022").await;
+    let code = app.portal_code(&browser).await;
+    let tokens: Value = app.exchange(&code).await.json().await.unwrap();
+    app.clock.advance(time::Duration::minutes(31));
+    let r = app
+        .token(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ],
+            Some(("portal", PORTAL_SECRET)),
+        )
+        .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confidential_client_whose_secret_went_missing_is_refused_not_let_in() {
+    std::env::set_var("GATEHOUSE_TEST_VANISHING_SECRET", PORTAL_SECRET);
+    let app = spawn_app_with(|c| {
+        c.oidc.clients = vec![OidcClient {
+            secret_env: Some("GATEHOUSE_TEST_VANISHING_SECRET".into()),
+            ..client("portal", PORTAL_CB)
+        }];
+    })
+    .await;
+    std::env::remove_var("GATEHOUSE_TEST_VANISHING_SECRET");
+    let browser = app.oidc_user("s6000023").await;
+    let code = app.portal_code(&browser).await;
+    let r = app
+        .token(
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", PORTAL_CB),
+                ("client_id", "portal"),
+                ("code_verifier", VERIFIER),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+}

@@ -134,9 +134,20 @@ async fn a_notice_the_e_service_failed_to_take_is_tried_again_later() {
     assert_eq!(worker_round(&app).await, (1, 0));
     assert_eq!(*rp.failures.lock().unwrap(), 0, "it was tried once");
     assert_eq!(worker_round(&app).await, (0, 0), "not due again at once");
-    app.clock.advance(time::Duration::seconds(31));
+    app.clock.advance(time::Duration::seconds(300));
     assert_eq!(worker_round(&app).await, (0, 1));
-    assert_eq!(rp.bodies.lock().unwrap().len(), 1);
+    let bodies = rp.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1);
+    // Signed when it went, not when it was queued: never sent expired.
+    let claims = app
+        .verified(
+            &field(&bodies[0], "logout_token"),
+            Algorithm::RS256,
+            "portal",
+        )
+        .await;
+    assert_eq!(claims["iat"], app.state.clock.unix());
+    assert!(claims["exp"].as_i64().unwrap() > app.state.clock.unix());
 }
 
 #[tokio::test(flavor = "multi_thread")]
