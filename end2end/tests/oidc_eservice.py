@@ -93,7 +93,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body.encode())
 
     def page(self, sid, inner):
-        self.answer(200, f"<!DOCTYPE html><html lang=\"en\"><title>OIDC e-Service</title><h1>OIDC e-Service</h1>{inner}</html>", sid)
+        self.answer(200, f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>OIDC e-Service</title>"
+            f"<link rel=\"icon\" href=\"data:,\"></head><body><h1>OIDC e-Service</h1>{inner}</body></html>", sid)
 
     def do_GET(self):
         url = urlparse(self.path)
