@@ -348,6 +348,9 @@ pub struct OidcClient {
     /// Logout 1.0: a logout token posted here).
     #[serde(default)]
     pub backchannel_logout_uri: Option<String>,
+    /// Ask the user before releasing anything (not a first-party service).
+    #[serde(default)]
+    pub consent: bool,
 }
 
 fn default_scopes() -> Vec<String> {

@@ -81,3 +81,12 @@ CREATE TABLE logout_notices (
     sent_at     INTEGER
 );
 CREATE INDEX logout_notices_pending ON logout_notices(sent_at, next_try_at);
+
+-- What a user allowed an e-service that asks first (`consent = true`).
+CREATE TABLE oidc_consents (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    client_id  TEXT    NOT NULL,
+    scope      TEXT    NOT NULL,
+    granted_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, client_id)
+);

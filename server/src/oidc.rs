@@ -45,6 +45,7 @@ pub fn front_channel() -> Router<AppState> {
     Router::new()
         .route(oidc::AUTHORIZE_PATH, get(authorize_get))
         .route("/oidc/logout", get(logout_get).post(logout_post))
+        .route("/oidc/consent", post(consent_post))
 }
 
 /// The authorization endpoint takes a cross-site form post too (Core 1.0
@@ -326,6 +327,109 @@ async fn authorize(state: &AppState, headers: &HeaderMap, req: AuthorizeRequest)
         }
         Ok(Authorize::Interrupted(path)) => Redirect::to(path).into_response(),
         Ok(Authorize::Refused(why)) => untrusted(chinese(state, headers), why),
+        Ok(Authorize::Consent {
+            client_name,
+            scopes,
+            continuation,
+        }) => consent_page(
+            chinese(state, headers),
+            &client_name,
+            &scopes,
+            &continuation,
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+/// What a scope gives an e-service, in the person's language.
+fn scope_words(zh: bool, scope: &str) -> &'static str {
+    match (scope, zh) {
+        ("profile", false) => "your name and login name",
+        ("profile", true) => "你的姓名及登入名稱",
+        ("email", false) => "your email address",
+        ("email", true) => "你的電郵地址",
+        ("roles", false) => "your role at the university (student, staff …)",
+        ("roles", true) => "你在大學的身分（學生、職員等）",
+        (_, false) => "that you are signed in",
+        (_, true) => "你已登入",
+    }
+}
+
+fn consent_page(zh: bool, client_name: &str, scopes: &[String], continuation: &str) -> Response {
+    let name = escape(client_name);
+    let mut items: Vec<&str> = scopes.iter().map(|s| scope_words(zh, s)).collect();
+    if items.is_empty() {
+        items.push(scope_words(zh, "openid"));
+    }
+    let list: String = items.iter().map(|i| format!("<li>{i}</li>")).collect();
+    let (title, lead, allow, deny) = if zh {
+        (
+            "允許電子服務存取",
+            format!("「{name}」希望透過 Gatehouse 得知："),
+            "允許",
+            "不允許",
+        )
+    } else {
+        (
+            "Allow an e-service",
+            format!("{name} would like to know, through Gatehouse:"),
+            "Allow",
+            "Don't allow",
+        )
+    };
+    let body = format!(
+        "<p>{lead}</p><ul id=\"consent-scopes\">{list}</ul>\
+         <form method=\"post\" action=\"/oidc/consent\" class=\"form\">\
+         <input type=\"hidden\" name=\"continuation\" value=\"{}\">\
+         <button type=\"submit\" class=\"primary\" name=\"decision\" value=\"allow\" id=\"consent-allow\">{allow}</button> \
+         <button type=\"submit\" name=\"decision\" value=\"deny\" id=\"consent-deny\">{deny}</button></form>",
+        escape(continuation)
+    );
+    no_store(page(StatusCode::OK, zh, "oidc-consent", title, &body))
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentForm {
+    continuation: String,
+    decision: String,
+}
+
+/// `POST /oidc/consent`: the consent page's answer (same origin only).
+async fn consent_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Form<ConsentForm>, FormRejection>,
+) -> Response {
+    let zh = chinese(&state, &headers);
+    let Ok(Form(answer)) = body else {
+        return untrusted(zh, Untrusted::UnknownClient);
+    };
+    let allow = match answer.decision.as_str() {
+        "allow" => true,
+        "deny" => false,
+        _ => return untrusted(zh, Untrusted::UnknownClient),
+    };
+    let browser = browser::of(&state.config, &headers, None);
+    let signed_in = match browser.token(Cookie::Session) {
+        Some(token) => match sessions::live(&state, &token).await {
+            Ok(found) => found,
+            Err(e) => return failed(e),
+        },
+        None => None,
+    };
+    let Some((_, account)) = signed_in else {
+        // Signed out meanwhile: sign in again, then the same question.
+        let to = if oidc::is_continuation(&answer.continuation) {
+            format!("/login?service={}", encode(&answer.continuation))
+        } else {
+            "/login".to_owned()
+        };
+        return Redirect::to(&to).into_response();
+    };
+    match oidc::authorize::consent(&state, &answer.continuation, &account, allow).await {
+        Ok(Authorize::Redirect(to)) => no_store(Redirect::to(&to).into_response()),
+        Ok(Authorize::Refused(why)) => untrusted(zh, why),
+        Ok(_) => untrusted(zh, Untrusted::UnknownClient),
         Err(e) => failed(e),
     }
 }

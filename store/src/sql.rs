@@ -1286,6 +1286,40 @@ impl OidcStore for SqlStore {
         Ok(Rotation::Rotated)
     }
 
+    async fn consented_scope(
+        &self,
+        account_id: i64,
+        client_id: &str,
+    ) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2",
+        )
+        .bind(account_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn record_consent(
+        &self,
+        account_id: i64,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO oidc_consents (account_id, client_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+        )
+        .bind(account_id)
+        .bind(client_id)
+        .bind(scope)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn revoke_token(&self, token_hash: &str, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(

@@ -232,6 +232,20 @@ pub trait OidcStore: Send + Sync {
     ) -> StoreResult<Rotation>;
     /// Revokes a token: a refresh token takes its whole grant with it.
     async fn revoke_token(&self, token_hash: &str, now: i64) -> StoreResult<()>;
+    /// The scope a user allowed a client that asks first, if any.
+    async fn consented_scope(
+        &self,
+        account_id: i64,
+        client_id: &str,
+    ) -> StoreResult<Option<String>>;
+    /// Records (or widens to) what the user allowed.
+    async fn record_consent(
+        &self,
+        account_id: i64,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Single logout: which e-services a session signed in to, and the

@@ -59,6 +59,13 @@ pub enum Authorize {
     /// To a page of Gatehouse that must come first (a new password, a
     /// first 2-step method).
     Interrupted(&'static str),
+    /// Ask the user first: the e-service's name, what it would receive
+    /// (scopes besides `openid`), and the request to come back to.
+    Consent {
+        client_name: String,
+        scopes: Vec<String>,
+        continuation: String,
+    },
 }
 
 /// The requested scopes that this client may have, in a fixed order.
@@ -257,8 +264,34 @@ pub async fn authorize(
         return Ok(sign_in(Some(&mark)));
     }
 
-    let code = new_token();
     let scope = granted_scope(client, req.scope.as_deref().unwrap_or_default());
+    if client.consent {
+        let allowed = state
+            .store
+            .consented_scope(account.id, &client.client_id)
+            .await?
+            .unwrap_or_default();
+        let covered = scope.split(' ').all(|s| allowed.split(' ').any(|a| a == s));
+        if !covered {
+            return Ok(if silent {
+                refuse(OAuthError::new(
+                    "consent_required",
+                    "the user has not yet allowed this e-service",
+                ))
+            } else {
+                Authorize::Consent {
+                    client_name: client.name.clone(),
+                    scopes: scope
+                        .split(' ')
+                        .filter(|s| *s != "openid")
+                        .map(str::to_owned)
+                        .collect(),
+                    continuation: continuation(req, None),
+                }
+            });
+        }
+    }
+    let code = new_token();
     state
         .store
         .create_code(
@@ -322,6 +355,60 @@ fn renews(state: &Core, mark: &str, session: &Session) -> bool {
         mac.as_bytes(),
     ));
     genuine && session.created_at >= at && session_tag(state, session) != tag
+}
+
+/// The user's answer on the consent page for the request `continuation`
+/// (a path that came back from the page): allowed, the request goes on;
+/// denied, the client hears `access_denied`.
+pub async fn consent(
+    state: &Core,
+    continuation: &str,
+    account: &Account,
+    allow: bool,
+) -> Result<Authorize> {
+    let query = continuation
+        .strip_prefix(AUTHORIZE_PATH)
+        .and_then(|rest| rest.strip_prefix('?'))
+        .filter(|_| super::is_continuation(continuation));
+    let Some(req) = query.and_then(|q| serde_urlencoded::from_str::<AuthorizeRequest>(q).ok())
+    else {
+        return Ok(Authorize::Refused(Untrusted::UnknownClient));
+    };
+    let Some(client) = req.client_id.as_deref().and_then(|id| client(state, id)) else {
+        return Ok(Authorize::Refused(Untrusted::UnknownClient));
+    };
+    let Some(redirect_uri) = req
+        .redirect_uri
+        .as_deref()
+        .filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
+    else {
+        return Ok(Authorize::Refused(Untrusted::RedirectUri));
+    };
+    if !allow {
+        let iss = issuer(state);
+        let mut params = vec![
+            ("error", "access_denied"),
+            ("error_description", "the user did not allow it"),
+        ];
+        if let Some(s) = req.state.as_deref() {
+            params.push(("state", s));
+        }
+        params.push(("iss", &iss));
+        return Ok(Authorize::Redirect(with_query(redirect_uri, &params)));
+    }
+    let asked = granted_scope(client, req.scope.as_deref().unwrap_or_default());
+    let before = state
+        .store
+        .consented_scope(account.id, &client.client_id)
+        .await?
+        .unwrap_or_default();
+    let both = format!("{before} {asked}");
+    let union = granted_scope(client, &both);
+    state
+        .store
+        .record_consent(account.id, &client.client_id, &union, state.clock.unix())
+        .await?;
+    Ok(Authorize::Redirect(continuation.to_owned()))
 }
 
 /// What is wrong with a request from a known client to a registered

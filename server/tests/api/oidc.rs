@@ -15,6 +15,7 @@ use crate::helpers::{spawn_app_with, TestApp};
 pub(crate) const PORTAL_SECRET: &str = "portal-secret-0123456789-abcdefghij";
 pub(crate) const PORTAL_CB: &str = "http://127.0.0.1:9/cb";
 const SPA_CB: &str = "http://127.0.0.1:9/spa";
+const SURVEY_CB: &str = "http://127.0.0.1:9/survey";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub(crate) const NEW_PASSWORD: &str = "Harbour7Lights";
 
@@ -45,6 +46,7 @@ pub(crate) fn client(id: &str, redirect: &str) -> OidcClient {
         pairwise: false,
         id_token_signed_response_alg: "RS256".into(),
         backchannel_logout_uri: None,
+        consent: false,
     }
 }
 
@@ -66,6 +68,11 @@ async fn oidc_app() -> TestApp {
                 secret_sha256: Some(hex_sha256(PORTAL_SECRET)),
                 require_two_step: true,
                 ..client("exam", "http://127.0.0.1:9/exam")
+            },
+            OidcClient {
+                secret_sha256: Some(hex_sha256(PORTAL_SECRET)),
+                consent: true,
+                ..client("survey", SURVEY_CB)
             },
         ];
     })
@@ -1163,4 +1170,81 @@ async fn a_confidential_client_whose_secret_went_missing_is_refused_not_let_in()
         )
         .await;
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_e_service_that_asks_first_gets_a_code_only_once_the_user_allows_it() {
+    let app = oidc_app().await;
+    let browser = app.oidc_user("s6000024").await;
+    let params = [
+        ("client_id", "survey"),
+        ("redirect_uri", SURVEY_CB),
+        ("response_type", "code"),
+        ("scope", "openid email"),
+        ("state", "q-1"),
+    ];
+    let silent: Vec<(&str, &str)> = params.iter().copied().chain([("prompt", "none")]).collect();
+    let r = app.authorize(&browser, &silent).await;
+    assert_eq!(
+        param(&location(&r), "error").as_deref(),
+        Some("consent_required")
+    );
+
+    let r = app.authorize(&browser, &params).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("The survey would like to know"), "{page}");
+    assert!(page.contains("your email address"), "{page}");
+    let continuation = page
+        .split("name=\"continuation\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let answer = |decision: &'static str, origin: &str| {
+        browser
+            .post(format!("{}/oidc/consent", app.address))
+            .header("origin", origin.to_owned())
+            .form(&[
+                ("continuation", continuation.clone()),
+                ("decision", decision.to_owned()),
+            ])
+            .send()
+    };
+
+    // From another site: refused before it is read.
+    let forged = answer("allow", "http://evil.example").await.unwrap();
+    assert_eq!(forged.status(), 403);
+
+    let denied = answer("deny", &app.address).await.unwrap();
+    let to = location(&denied);
+    assert!(to.starts_with(SURVEY_CB), "{to}");
+    assert_eq!(param(&to, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&to, "state").as_deref(), Some("q-1"));
+    assert_eq!(
+        app.authorize(&browser, &params).await.status(),
+        200,
+        "still asked"
+    );
+
+    let allowed = answer("allow", &app.address).await.unwrap();
+    let back = location(&allowed);
+    assert_eq!(back, continuation);
+    let r = browser
+        .get(format!("{}{back}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(param(&location(&r), "code").is_some(), "{}", location(&r));
+    // Remembered: the next time goes straight through, silently too.
+    let r = app.authorize(&browser, &silent).await;
+    assert!(param(&location(&r), "code").is_some(), "{}", location(&r));
+    // A wider request asks again.
+    let wider = [
+        ("client_id", "survey"),
+        ("redirect_uri", SURVEY_CB),
+        ("response_type", "code"),
+        ("scope", "openid email roles"),
+    ];
+    assert_eq!(app.authorize(&browser, &wider).await.status(), 200);
 }
