@@ -9,7 +9,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PWD/tools/node_mo
 bash scripts/setup.sh --demo
 
 echo "== building (release)"
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 demo=target/demo
 rm -rf "$demo"

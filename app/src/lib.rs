@@ -86,6 +86,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name=LANGUAGE_COOKIE_META content=language_cookie()/>
+                <link rel="stylesheet" id="gatehouse" href=ssr::assets::stylesheet_href(&options)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -158,7 +159,9 @@ pub fn App() -> impl IntoView {
     let cookie_name = std::borrow::Cow::Owned(cookie_name);
     view! {
         <I18nContextProvider cookie_name cookie_options>
-            <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/>
+            // The server's pages link the stylesheet from the document
+            // (under its hashed name); the static bundle's from here.
+            {cfg!(feature = "csr").then(|| view! { <Stylesheet id="gatehouse" href="/pkg/gatehouse.css"/> })}
             <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
             <PageTitle/>
             <Router>

@@ -34,10 +34,11 @@ fn encode(value: &str) -> String {
 /// A page of its own for a refusal (the app's pages need a request the
 /// protocol endpoints do not have).
 pub(crate) fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
+    let css = app::ssr::assets::stylesheet();
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} - Gatehouse</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/gatehouse.css\"></head><body><main><section class=\"card\" id=\"cas-refusal\">\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body><main><section class=\"card\" id=\"cas-refusal\">\
          <h1>{title}</h1><p>{text}</p><p><a class=\"button\" href=\"/\">Gatehouse</a></p></section></main></body></html>"
     );
     (status, Html(page)).into_response()

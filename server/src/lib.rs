@@ -1,6 +1,7 @@
 //! Wiring: settings, storage and the mail worker brought up, and the axum
 //! router with the Leptos routes, server functions and security layers.
 pub mod accounts;
+pub mod assets;
 pub mod audit_csv;
 pub mod bodies;
 pub mod captcha;
@@ -57,6 +58,7 @@ pub async fn build_state(
     let hasher =
         PasswordHasher::new(&config.argon2).map_err(|e| StartError::Hashing(e.to_string()))?;
     let leptos_options = leptos_options(&config);
+    app::ssr::assets::stylesheet_href(&leptos_options);
     let keys = if config.secret_key.is_empty() {
         // Only development gets here (validation requires a key elsewhere):
         // masks for unknown names then change at each restart.
@@ -121,20 +123,30 @@ pub async fn connect(config: &Config) -> Result<Arc<dyn Store>, StartError> {
 }
 
 /// Under `cargo leptos` the build tool tells where the site is; otherwise
-/// the settings do.
+/// the settings do, and the site's files carry their hashes in their names
+/// when the build wrote its `hash.txt` beside this program.
 fn leptos_options(config: &Config) -> LeptosOptions {
     if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
         if let Ok(conf) = leptos::config::get_configuration(None) {
             return conf.leptos_options;
         }
     }
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE).is_file()))
+        .unwrap_or(false);
     LeptosOptions::builder()
         .output_name("gatehouse")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
+        .hash_files(hashed)
+        .hash_file(Arc::from(HASH_FILE))
         .build()
 }
+
+/// Where cargo-leptos lists the hashes of the names it gave the site's files.
+const HASH_FILE: &str = "hash.txt";
 
 fn mail_transport(config: &Config) -> Result<Arc<dyn MailTransport>, StartError> {
     Ok(match config.mail.transport {
@@ -171,6 +183,10 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(assets::routes(
+            &state.leptos_options.site_root,
+            &state.leptos_options.site_pkg_dir,
+        ))
         .route("/lang/{code}", get(security::set_language))
         .route("/captcha/{id}/image.png", get(captcha::image))
         .route("/captcha/{id}/audio.wav", get(captcha::audio))

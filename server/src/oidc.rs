@@ -250,10 +250,11 @@ fn escape(s: &str) -> String {
 /// A plain page in the person's language: `lang`, title and body HTML.
 fn page(status: StatusCode, zh: bool, id: &str, title: &str, body: &str) -> Response {
     let lang = if zh { "zh-Hant" } else { "en" };
+    let css = app::ssr::assets::stylesheet();
     let html = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} - Gatehouse</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/gatehouse.css\"></head><body><main><section class=\"card narrow\" id=\"{id}\">\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body><main><section class=\"card narrow\" id=\"{id}\">\
          <h1>{title}</h1>{body}</section></main></body></html>"
     );
     (status, Html(html)).into_response()

@@ -1,6 +1,7 @@
 //! Integration tests: the whole server on port 0 with a fresh SQLite file,
 //! a clock the tests move, and every log line captured.
 mod admin;
+mod assets;
 mod bodies;
 mod cas;
 mod change_password;

@@ -1,0 +1,46 @@
+//! The stylesheet's address. A build that names the site's files by their
+//! hashes (cargo-leptos `hash-files`) lists the hashes in a file beside the
+//! program; it does not change while the program runs, so it is read once.
+use std::sync::OnceLock;
+
+use leptos::config::LeptosOptions;
+
+static STYLESHEET: OnceLock<String> = OnceLock::new();
+
+/// `/pkg/gatehouse.<hash>.css` when the files are hashed, else
+/// `/pkg/gatehouse.css`; the first options asked with decide it (the
+/// server asks at start).
+pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
+    STYLESHEET.get_or_init(|| {
+        let hash = options
+            .hash_files
+            .then(|| css_hash(options.hash_file.as_ref()))
+            .flatten();
+        let name = match hash {
+            Some(hash) => format!("{}.{hash}.css", options.output_name),
+            None => format!("{}.css", options.output_name),
+        };
+        format!("/{}/{name}", options.site_pkg_dir)
+    })
+}
+
+/// The stylesheet's address as decided at start, for pages drawn outside
+/// the app (the protocol endpoints' refusals).
+pub fn stylesheet() -> &'static str {
+    STYLESHEET
+        .get()
+        .map(String::as_str)
+        .unwrap_or("/pkg/gatehouse.css")
+}
+
+/// The `css:` line of the hash file beside the running program.
+fn css_hash(file: &str) -> Option<String> {
+    let path = std::env::current_exe().ok()?.parent()?.join(file);
+    let text = std::fs::read_to_string(&path)
+        .inspect_err(|e| tracing::warn!(path = %path.display(), error = %e, "hash file unreadable"))
+        .ok()?;
+    text.lines().find_map(|line| {
+        let (kind, hash) = line.split_once(':')?;
+        (kind.trim() == "css").then(|| hash.trim().to_owned())
+    })
+}
