@@ -140,11 +140,14 @@ flood() {
     >"$work/flood.txt" 2>&1 &
   local flood_pid=$!
   sleep 2
+  local probes=()
   latency /login "$work/page.txt" &
+  probes+=($!)
   latency "$stylesheet" "$work/asset.txt" &
+  probes+=($!)
   latency "/cas/serviceValidate?service=http%3A%2F%2F127.0.0.1%2F&ticket=ST-unknown" "$work/cas.txt" &
-  wait "$flood_pid"
-  wait
+  probes+=($!)
+  wait "$flood_pid" "${probes[@]}"
   local page asset cas
   page=$(cat "$work/page.txt")
   asset=$(cat "$work/asset.txt")

@@ -19,6 +19,7 @@ trunk build --release
 
 size() { printf '%s: %s bytes, %s gzipped\n' "$1" "$(wc -c <"$2")" "$(gzip -9 -c "$2" | wc -c)"; }
 for wasm in target/csr-dist/*.wasm; do size "CSR bundle wasm ($wasm)" "$wasm"; done
-if [ -f target/site/pkg/gatehouse.wasm ]; then
-  size "hydrate bundle wasm (target/site/pkg/gatehouse.wasm)" target/site/pkg/gatehouse.wasm
-fi
+# Named by its hash (cargo-leptos `hash-files`).
+for wasm in target/site/pkg/gatehouse*.wasm; do
+  if [ -f "$wasm" ]; then size "hydrate bundle wasm ($wasm)" "$wasm"; fi
+done
