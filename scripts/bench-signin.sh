@@ -24,6 +24,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PWD/tools/node_mo
 database=sqlite
 [ "${1:-}" = "--postgres" ] && database=postgres
 seconds="${FLOOD_SECONDS:-20}"
+[ "$seconds" -ge 8 ] || { echo "FLOOD_SECONDS must be at least 8" >&2; exit 2; }
 accounts=64
 
 if ! command -v wrk >/dev/null; then
@@ -31,7 +32,7 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null
 fi
 echo "== building the server and the site (release, precompressed)"
-cargo leptos build --release --precompress 2>&1 | tail -1
+LEPTOS_HASH_FILES=true cargo leptos build --release --precompress 2>&1 | tail -1
 
 bin=target/release/gatehouse
 work="$(mktemp -d)"
@@ -147,7 +148,8 @@ flood() {
   probes+=($!)
   latency "/cas/serviceValidate?service=http%3A%2F%2F127.0.0.1%2F&ticket=ST-unknown" "$work/cas.txt" &
   probes+=($!)
-  wait "$flood_pid" "${probes[@]}"
+  wait "$flood_pid"
+  wait "${probes[@]}"
   local page asset cas
   page=$(cat "$work/page.txt")
   asset=$(cat "$work/asset.txt")

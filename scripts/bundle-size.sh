@@ -24,11 +24,11 @@ done
 budget=$((250 * 1024))
 
 if $build; then
-  echo "== cargo leptos build --release --precompress"
-  cargo leptos build --release --precompress 2>&1 | tail -1
+  echo "== LEPTOS_HASH_FILES=true cargo leptos build --release --precompress"
+  LEPTOS_HASH_FILES=true cargo leptos build --release --precompress 2>&1 | tail -1
 fi
 pkg=target/site/pkg
-[ -f "$pkg/$(ls "$pkg" | grep -m1 '\.wasm$')" ] || { echo "no release build in $pkg" >&2; exit 1; }
+compgen -G "$pkg/*.wasm.gz" >/dev/null || { echo "no precompressed release build in $pkg" >&2; exit 1; }
 
 size_of() { if [ -f "$1" ]; then wc -c <"$1"; else echo -; fi; }
 printf '%-48s %10s %10s %10s\n' file bytes gzip brotli
@@ -38,11 +38,11 @@ for file in "$pkg"/*; do
     "$(size_of "$file.gz")" "$(size_of "$file.br")"
 done
 
-# Without split chunks the sign-in page needs the whole wasm; with them
-# (`--split`), the main module plus the chunks it loads at start.
+# Not split into chunks, the sign-in page needs the whole wasm.
 initial=0
 for wasm in "$pkg"/gatehouse*.wasm; do
-  initial=$((initial + $(size_of "$wasm.gz")))
+  [ -f "$wasm.gz" ] || { echo "no $wasm.gz (build with --precompress)" >&2; exit 1; }
+  initial=$((initial + $(wc -c <"$wasm.gz")))
 done
 echo "WebAssembly the sign-in page loads: $initial bytes gzipped (budget $budget)"
 if $check && [ "$initial" -gt "$budget" ]; then

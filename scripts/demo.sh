@@ -9,7 +9,10 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PWD/tools/node_mo
 bash scripts/setup.sh --demo
 
 echo "== building (release)"
-cargo leptos build --release --precompress
+# Files named by their content's hash (kept a year by browsers), each with
+# a brotli and a gzip copy. Not in the metadata: `cargo leptos watch`
+# hashes only its first build.
+LEPTOS_HASH_FILES=true cargo leptos build --release --precompress
 
 demo=target/demo
 rm -rf "$demo"

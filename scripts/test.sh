@@ -118,4 +118,5 @@ export GATEHOUSE_RECOVERY__RESEND_COOLDOWN_SECONDS=2
 export GATEHOUSE_RECOVERY__SEND_FLOOR_MS=200
 export E2E_GATEHOUSE_BIN="$PWD/target/debug/gatehouse"
 export RUST_LOG="${RUST_LOG:-warn}"
-cargo leptos end-to-end
+# The site's files named by their hashes, as a release build names them.
+LEPTOS_HASH_FILES=true cargo leptos end-to-end

@@ -1,10 +1,4 @@
-//! The built site's files under `/pkg`: the stylesheet, the wasm and its
-//! JavaScript. A release build (`cargo leptos build --release --precompress`)
-//! names them by their content's hash and writes a `.br` and a `.gz` beside
-//! each; the server picks the one the browser accepts, and lets it keep a
-//! hashed file for a year, since a new build gives new names. A name
-//! without a hash is checked again at every use. Pages are never cached
-//! (`no-store`, set for every other answer in `security::add_headers`).
+//! The built site's files under `/pkg`, precompressed and cached by name.
 use std::path::Path;
 
 use axum::extract::Request;
@@ -15,11 +9,17 @@ use http::header::{self, HeaderValue};
 use tower_http::services::ServeDir;
 
 /// What a hashed file may be kept for: it never changes under its name.
-pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// A file whose name stays the same from one build to the next.
-pub const REVALIDATE: &str = "no-cache";
+const REVALIDATE: &str = "no-cache";
 
-/// `/pkg/...` from `<site_root>/pkg`, precompressed variants preferred.
+/// `/pkg/...` from `<site_root>/pkg`. A release build
+/// (`LEPTOS_HASH_FILES=true cargo leptos build --release --precompress`)
+/// names the files by their content's hash and writes a `.br` and a `.gz`
+/// beside each: the copy the browser accepts is sent, and a hashed file may
+/// be kept for a year, since a new build gives new names. A name without a
+/// hash is checked again at every use. Pages are never kept (`no-store`,
+/// from `security::add_headers`).
 pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &str, pkg_dir: &str) -> Router<S> {
     let files = ServeDir::new(Path::new(site_root).join(pkg_dir))
         .precompressed_br()
@@ -45,10 +45,9 @@ async fn caching(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether a file's name carries its content's hash, as a build names it:
-/// `name.<hash>.ext`, the hash being at least 16 characters of base64url
-/// (cargo-leptos) or hex (wasm-split chunks, Trunk).
-pub fn is_hashed(path: &str) -> bool {
+/// Whether a file's name carries its content's hash as cargo-leptos names
+/// it: `name.<hash>.ext`, the hash at least 16 characters of base64url.
+fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut parts = name.rsplit('.');
     let (Some(_ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {

@@ -124,29 +124,45 @@ pub async fn connect(config: &Config) -> Result<Arc<dyn Store>, StartError> {
 
 /// Under `cargo leptos` the build tool tells where the site is; otherwise
 /// the settings do, and the site's files carry their hashes in their names
-/// when the build wrote its `hash.txt` beside this program.
+/// when the build that wrote them listed the hashes beside this program.
 fn leptos_options(config: &Config) -> LeptosOptions {
     if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
         if let Ok(conf) = leptos::config::get_configuration(None) {
             return conf.leptos_options;
         }
     }
-    let hashed = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE).is_file()))
-        .unwrap_or(false);
     LeptosOptions::builder()
         .output_name("gatehouse")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
-        .hash_files(hashed)
+        .hash_files(site_is_hashed(&config.site_root))
         .hash_file(Arc::from(HASH_FILE))
         .build()
 }
 
 /// Where cargo-leptos lists the hashes of the names it gave the site's files.
 const HASH_FILE: &str = "hash.txt";
+
+/// Whether the hash file beside this program names a wasm the site holds
+/// (a later build without hashes leaves an old list behind).
+fn site_is_hashed(site_root: &str) -> bool {
+    let listed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read_to_string(exe.parent()?.join(HASH_FILE)).ok());
+    let wasm_hash = listed.as_deref().and_then(|text| {
+        text.lines().find_map(|line| {
+            let (kind, hash) = line.split_once(':')?;
+            (kind.trim() == "wasm").then(|| hash.trim().to_owned())
+        })
+    });
+    wasm_hash.is_some_and(|hash| {
+        std::path::Path::new(site_root)
+            .join("pkg")
+            .join(format!("gatehouse.{hash}.wasm"))
+            .is_file()
+    })
+}
 
 fn mail_transport(config: &Config) -> Result<Arc<dyn MailTransport>, StartError> {
     Ok(match config.mail.transport {

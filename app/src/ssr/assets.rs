@@ -1,6 +1,4 @@
-//! The stylesheet's address. A build that names the site's files by their
-//! hashes (cargo-leptos `hash-files`) lists the hashes in a file beside the
-//! program; it does not change while the program runs, so it is read once.
+//! The stylesheet's address, under its hashed name when the site has one.
 use std::sync::OnceLock;
 
 use leptos::config::LeptosOptions;
@@ -9,7 +7,9 @@ static STYLESHEET: OnceLock<String> = OnceLock::new();
 
 /// `/pkg/gatehouse.<hash>.css` when the files are hashed, else
 /// `/pkg/gatehouse.css`; the first options asked with decide it (the
-/// server asks at start).
+/// server asks at start). The hash file does not change while the program
+/// runs, so it is read once (leptos_meta's `HashedStylesheet` reads it at
+/// every page and panics when it cannot).
 pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
     STYLESHEET.get_or_init(|| {
         let hash = options

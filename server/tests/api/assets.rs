@@ -67,7 +67,7 @@ async fn a_hashed_file_is_sent_precompressed_as_accepted_and_kept_for_a_year() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_file_without_a_hash_is_checked_again_and_a_page_is_never_kept() {
+async fn a_file_without_a_hash_is_sent_as_it_is_and_checked_again() {
     let app = spawn_app().await;
     build_site(&app);
 
@@ -85,6 +85,12 @@ async fn a_file_without_a_hash_is_checked_again_and_a_page_is_never_kept() {
         .unwrap();
     assert_eq!(again.status(), 304);
     assert_eq!(header(&again, "cache-control").as_deref(), Some("no-cache"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_is_never_kept_and_links_the_stylesheet() {
+    let app = spawn_app().await;
+    build_site(&app);
 
     let page = get(&app, "/login", Some("br")).await;
     assert_eq!(page.status(), 200);
