@@ -147,16 +147,7 @@ const HASH_FILE: &str = "hash.txt";
 /// Whether the hash file beside this program names a wasm the site holds
 /// (a later build without hashes leaves an old list behind).
 fn site_is_hashed(site_root: &str) -> bool {
-    let listed = std::env::current_exe()
-        .ok()
-        .and_then(|exe| std::fs::read_to_string(exe.parent()?.join(HASH_FILE)).ok());
-    let wasm_hash = listed.as_deref().and_then(|text| {
-        text.lines().find_map(|line| {
-            let (kind, hash) = line.split_once(':')?;
-            (kind.trim() == "wasm").then(|| hash.trim().to_owned())
-        })
-    });
-    wasm_hash.is_some_and(|hash| {
+    app::ssr::assets::listed_hash(HASH_FILE, "wasm").is_some_and(|hash| {
         std::path::Path::new(site_root)
             .join("pkg")
             .join(format!("gatehouse.{hash}.wasm"))

@@ -14,7 +14,7 @@ pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
     STYLESHEET.get_or_init(|| {
         let hash = options
             .hash_files
-            .then(|| css_hash(options.hash_file.as_ref()))
+            .then(|| listed_hash(options.hash_file.as_ref(), "css"))
             .flatten();
         let name = match hash {
             Some(hash) => format!("{}.{hash}.css", options.output_name),
@@ -33,14 +33,15 @@ pub fn stylesheet() -> &'static str {
         .unwrap_or("/pkg/gatehouse.css")
 }
 
-/// The `css:` line of the hash file beside the running program.
-fn css_hash(file: &str) -> Option<String> {
+/// The hash cargo-leptos listed for one kind of file (`js`, `wasm`, `css`)
+/// in the hash file beside the running program.
+pub fn listed_hash(file: &str, kind: &str) -> Option<String> {
     let path = std::env::current_exe().ok()?.parent()?.join(file);
     let text = std::fs::read_to_string(&path)
-        .inspect_err(|e| tracing::warn!(path = %path.display(), error = %e, "hash file unreadable"))
+        .inspect_err(|e| tracing::debug!(path = %path.display(), error = %e, "no hash file"))
         .ok()?;
     text.lines().find_map(|line| {
-        let (kind, hash) = line.split_once(':')?;
-        (kind.trim() == "css").then(|| hash.trim().to_owned())
+        let (listed, hash) = line.split_once(':')?;
+        (listed.trim() == kind).then(|| hash.trim().to_owned())
     })
 }
