@@ -51,6 +51,8 @@ pub struct SecurityDoc {
     pub pending_app: Option<PendingApp>,
     /// An address waiting for the code sent to it.
     pub pending_contact: Option<PendingContact>,
+    /// Passkeys and security keys, oldest first.
+    pub passkeys: Vec<crate::passkeys::StoredPasskey>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -91,8 +93,10 @@ pub struct PendingContact {
     pub wrong: u32,
 }
 
-/// The methods a user can register, in the order they are offered.
-pub const REGISTRABLE: [Method; 4] = [
+/// The methods a user can register, in the order they are offered: the
+/// one that cannot be phished first.
+pub const REGISTRABLE: [Method; 5] = [
+    Method::Passkey,
     Method::App,
     Method::Mobile,
     Method::AltEmail,
@@ -107,6 +111,7 @@ impl SecurityDoc {
             Method::Mobile => self.mobile.is_some(),
             Method::Questions => self.questions.is_some(),
             Method::RecoveryCode => !self.recovery_codes.is_empty(),
+            Method::Passkey => self.passkeys.iter().any(|p| !p.disabled),
             Method::Email => false,
         }
     }
@@ -128,6 +133,7 @@ impl SecurityDoc {
             Method::Mobile => self.mobile.as_ref().map(|c| c.added_at),
             Method::Questions => self.questions.as_ref().map(|q| q.added_at),
             Method::RecoveryCode => self.recovery_codes_at,
+            Method::Passkey => self.passkeys.iter().map(|p| p.added_at).min(),
             Method::Email => None,
         }
     }
@@ -153,6 +159,9 @@ impl SecurityDoc {
     /// number where it is not registered here.
     pub fn first_channels(&self, records_mobile: bool) -> Vec<Method> {
         let mut methods = self.registered();
+        // The wizard sends codes and asks questions; it holds no WebAuthn
+        // ceremony.
+        methods.retain(|m| *m != Method::Passkey);
         methods.push(Method::Email);
         if records_mobile && !methods.contains(&Method::Mobile) {
             methods.push(Method::Mobile);
@@ -211,17 +220,32 @@ pub fn two_step_on(state: &Core, account: &Account, doc: &SecurityDoc) -> bool {
 pub struct Stored {
     pub doc: SecurityDoc,
     version: Option<i64>,
+    /// The passkeys' credential ids as read: the index beside the
+    /// document is rewritten only when they change.
+    passkey_ids: Vec<String>,
+}
+
+impl SecurityDoc {
+    fn passkey_ids(&self) -> Vec<String> {
+        self.passkeys.iter().map(|p| p.id()).collect()
+    }
 }
 
 pub async fn load(state: &Core, account_id: i64) -> Result<Stored> {
     match state.store.security_info(account_id).await? {
-        Some((json, version)) => Ok(Stored {
-            doc: serde_json::from_str(&json).context("reading a security document")?,
-            version: Some(version),
-        }),
+        Some((json, version)) => {
+            let doc: SecurityDoc =
+                serde_json::from_str(&json).context("reading a security document")?;
+            Ok(Stored {
+                passkey_ids: doc.passkey_ids(),
+                doc,
+                version: Some(version),
+            })
+        }
         None => Ok(Stored {
             doc: SecurityDoc::default(),
             version: None,
+            passkey_ids: Vec::new(),
         }),
     }
 }
@@ -250,7 +274,9 @@ impl Stored {
         end_sessions: EndSessions<'_>,
     ) -> Result<()> {
         let document = serde_json::to_string(&self.doc).context("writing a security document")?;
+        let ids = self.doc.passkey_ids();
         let save = SecuritySave {
+            passkey_ids: (ids != self.passkey_ids).then_some(ids.as_slice()),
             account_id,
             expected_version: self.version,
             document: &document,
@@ -266,7 +292,9 @@ impl Stored {
                 }
                 Ok(())
             }
-            Err(StoreError::Conflict) => Err(AppError::Conflict.into()),
+            // Changed meanwhile, or a passkey already registered to another
+            // account.
+            Err(StoreError::Conflict | StoreError::Duplicate) => Err(AppError::Conflict.into()),
             Err(e) => Err(Error::from(e)),
         }
     }
@@ -436,6 +464,8 @@ fn recovery_code_matches(state: &Core, account_id: i64, code: &str, stored: &str
 pub enum Proof<'a> {
     Code(&'a str),
     Answers(&'a [String]),
+    /// A WebAuthn assertion (JSON) answering the ceremony `handle` names.
+    Passkey { handle: &'a str, credential: &'a str },
 }
 
 /// Checks a factor kept in the security info (authenticator app, security

@@ -23,6 +23,7 @@ pub mod mailbox;
 pub mod my_sessions;
 pub mod notices;
 pub mod oidc;
+pub mod passkeys;
 pub mod passwords;
 pub mod records;
 pub mod recovery;

@@ -71,6 +71,10 @@ texts!(
     mail_si_mobile_added,
     mail_si_mobile_changed,
     mail_si_mobile_removed,
+    mail_si_passkey_added,
+    mail_si_passkey_disabled,
+    mail_si_passkey_removed,
+    mail_si_passkey_renamed,
     mail_si_questions_removed,
     mail_si_questions_set,
     mail_si_recovery_codes,
@@ -224,6 +228,10 @@ pub fn security_changed(
                 "mobile_added" => texts.text(locale, Text::mail_si_mobile_added),
                 "mobile_changed" => texts.text(locale, Text::mail_si_mobile_changed),
                 "mobile_removed" => texts.text(locale, Text::mail_si_mobile_removed),
+                "passkey_added" => texts.text(locale, Text::mail_si_passkey_added),
+                "passkey_renamed" => texts.text(locale, Text::mail_si_passkey_renamed),
+                "passkey_removed" => texts.text(locale, Text::mail_si_passkey_removed),
+                "passkey_disabled" => texts.text(locale, Text::mail_si_passkey_disabled),
                 "questions_added" | "questions_changed" => {
                     texts.text(locale, Text::mail_si_questions_set)
                 }

@@ -112,7 +112,8 @@ async fn channels(
     let methods = match first {
         Some(first) => {
             let mut methods = doc.second_factors();
-            methods.retain(|m| m.as_str() != first);
+            // The wizard runs no WebAuthn ceremony.
+            methods.retain(|m| m.as_str() != first && *m != Channel::Passkey);
             methods
         }
         None => doc.first_channels(has_mobile(account)),

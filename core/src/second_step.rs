@@ -8,12 +8,12 @@ use crate::factors::{self, Proof, SecurityDoc};
 use crate::recovery::{claim_send, unclaim_send};
 use crate::sessions::{self, hash_token, new_token};
 use crate::sign_in::{audit, open_session, Attempt, SignedIn};
-use crate::{Browser, Cookie, Core};
+use crate::{passkeys, Browser, Cookie, Core};
 use gatehouse_store::audit::Outcome;
 use gatehouse_store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
 use gatehouse_types::error::AppError;
 use gatehouse_types::recovery::ChannelOption;
-use gatehouse_types::security::Method;
+use gatehouse_types::security::{Ceremony, Method};
 use gatehouse_types::sign_in::SecondStepView;
 
 fn flow_key(account: &Account) -> String {
@@ -189,6 +189,17 @@ pub async fn choose(state: &Core, browser: &Browser, method: Method) -> Result<S
     Ok(step(state, &flow, &account, &doc, method))
 }
 
+/// Starts the WebAuthn ceremony of this browser's second step, when a
+/// passkey is one of its methods.
+pub async fn passkey_ceremony(state: &Core, browser: &Browser) -> Result<Ceremony> {
+    let (flow, account) = require(state, browser).await?;
+    let doc = factors::load(state, account.id).await?.doc;
+    if !doc.has(Method::Passkey) {
+        return Err(AppError::BadRequest.into());
+    }
+    passkeys::start_second_step(state, &account, &flow.id_hash).await
+}
+
 /// Whether the proof is right; an error for a request that cannot be
 /// checked at all (no code sent by that method, or it expired).
 async fn check_proof(
@@ -197,8 +208,16 @@ async fn check_proof(
     account: &Account,
     method: Method,
     proof: Proof<'_>,
-    now: i64,
+    browser: &Browser,
 ) -> Result<(bool, Option<String>)> {
+    let now = state.clock.unix();
+    if let (Method::Passkey, Proof::Passkey { handle, credential }) = (method, &proof) {
+        let client = &browser.client;
+        let right =
+            passkeys::check_second_step(state, account, &flow.id_hash, handle, credential, client)
+                .await?;
+        return Ok((right, None));
+    }
     if !method.is_sent() {
         return Ok((factors::check(state, account, method, proof).await?, None));
     }
@@ -230,7 +249,6 @@ pub async fn verify(
     let (flow, account) = require(state, browser).await?;
     let client = &browser.client;
     let store = state.store.as_ref();
-    let now = state.clock.unix();
     let attempt = Attempt::new(state, &account.login, client);
     let reserved = attempt.reserve(state, &account.login, client).await?;
     let max = i64::from(state.config.recovery.max_wrong_codes);
@@ -241,7 +259,7 @@ pub async fn verify(
         browser.clear(Cookie::SecondStep);
         return Err(AppError::FlowVoid.into());
     };
-    let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, now).await {
+    let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, browser).await {
         Ok(checked) => checked,
         Err(e) => {
             let given_back = async {

@@ -25,7 +25,7 @@ fn reauth_left(state: &Core, session: &Session) -> i64 {
 }
 
 /// The signed-in session, if its password was entered recently enough.
-async fn require_recent(state: &Core, browser: &Browser) -> Result<(Session, Account)> {
+pub(crate) async fn require_recent(state: &Core, browser: &Browser) -> Result<(Session, Account)> {
     let (session, account) = sessions::require_enrolling(state, browser).await?;
     if reauth_left(state, &session) == 0 {
         return Err(AppError::ReauthRequired.into());
@@ -46,7 +46,16 @@ pub async fn overview(state: &Core, browser: &Browser) -> Result<Option<Security
         .into_iter()
         .map(|method| MethodView {
             method,
-            detail: doc.address(&account, method).unwrap_or_default().to_owned(),
+            detail: match method {
+                Method::Passkey => doc
+                    .passkeys
+                    .iter()
+                    .filter(|p| !p.disabled)
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => doc.address(&account, method).unwrap_or_default().to_owned(),
+            },
             added_at: doc.added_at(method).unwrap_or_default(),
         })
         .collect();
@@ -80,6 +89,8 @@ pub async fn overview(state: &Core, browser: &Browser) -> Result<Option<Security
         questions_required: q.required,
         reauth_seconds_left: reauth_left(state, &session),
         pending,
+        passkeys: doc.passkeys.iter().map(|p| p.view()).collect(),
+        passkeys_available: crate::passkeys::available(state),
     }))
 }
 
@@ -145,7 +156,7 @@ pub async fn start_app(state: &Core, browser: &Browser) -> Result<AppEnrolment> 
 
 /// Saves a change with its notice (to the registered email, and to
 /// `also` when an address is replaced) and its audit event.
-async fn commit(
+pub(crate) async fn commit(
     state: &Core,
     client: &ClientInfo,
     account: &Account,
@@ -453,7 +464,9 @@ pub async fn set_questions(
 pub async fn remove(state: &Core, browser: &Browser, method: Method) -> Result<()> {
     let (_, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
-    if !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
+    // Passkeys are removed one by one (`passkeys::remove`).
+    let one_by_one = method == Method::Passkey;
+    if one_by_one || !factors::REGISTRABLE.contains(&method) || !stored.doc.has(method) {
         return Err(AppError::NotFound.into());
     }
     let on = stored.doc.two_step || factors::required_by_role(state, &account);

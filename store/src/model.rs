@@ -246,7 +246,22 @@ pub struct SecuritySave<'a> {
     pub audit: Option<&'a AuditEvent>,
     /// Sessions of the account that end in the same write.
     pub end_sessions: EndSessions<'a>,
+    /// The account's passkey credential ids after this write, when they
+    /// changed (`None`: as they were).
+    pub passkey_ids: Option<&'a [String]>,
     pub now: i64,
+}
+
+/// The server's half of a WebAuthn ceremony, kept until it is answered.
+pub struct Challenge {
+    /// What it was started for (`enrol`, `second_step`, `sign_in`).
+    pub purpose: String,
+    pub account_id: Option<i64>,
+    /// The hash of the session or second step it belongs to.
+    pub bound_to: Option<String>,
+    /// The library's ceremony state, as JSON.
+    pub state: String,
+    pub expires_at: i64,
 }
 
 /// What the accounts look like as a whole (no login name in it).
@@ -284,6 +299,8 @@ pub struct Swept {
     pub flows: u64,
     pub tickets: u64,
     pub captchas: u64,
+    /// WebAuthn challenges never answered.
+    pub challenges: u64,
     /// OpenID Connect codes and tokens past their time.
     pub oidc: u64,
     pub throttle: u64,

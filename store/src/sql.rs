@@ -18,7 +18,7 @@ use crate::model::*;
 use crate::throttle::{ThrottleRule, ThrottleState};
 use crate::{
     AccountStore, AuditLog, CaptchaStore, Dialect, FlowStore, Housekeeping, MailQueue, OidcStore,
-    SecurityInfoStore, SessionStore, SingleLogoutStore, StoreError, StoreResult, ThrottleStore,
+    PasskeyStore, SecurityInfoStore, SessionStore, SingleLogoutStore, StoreError, StoreResult, ThrottleStore,
     TicketStore,
 };
 
@@ -508,6 +508,26 @@ impl SecurityInfoStore for SqlStore {
         if written.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
+        if let Some(ids) = c.passkey_ids {
+            sqlx::query("DELETE FROM passkey_ids WHERE account_id = $1")
+                .bind(c.account_id)
+                .execute(&mut *tx)
+                .await?;
+            for id in ids {
+                sqlx::query("INSERT INTO passkey_ids (credential_id, account_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(c.account_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Duplicate
+                        } else {
+                            StoreError::from(e)
+                        }
+                    })?;
+            }
+        }
         for notice in c.notices {
             insert_mail(&mut *tx, notice, c.now).await?;
         }
@@ -532,6 +552,58 @@ impl SecurityInfoStore for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl PasskeyStore for SqlStore {
+    async fn account_by_passkey(&self, credential_id: &str) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT account_id FROM passkey_ids WHERE credential_id = $1")
+                .bind(credential_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn create_challenge(&self, id_hash: &str, c: &Challenge, now: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM webauthn_challenges WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO webauthn_challenges (id_hash, purpose, account_id, bound_to, state, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id_hash)
+        .bind(&c.purpose)
+        .bind(c.account_id)
+        .bind(&c.bound_to)
+        .bind(&c.state)
+        .bind(c.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_challenge(&self, id_hash: &str) -> StoreResult<Option<Challenge>> {
+        let row = sqlx::query(
+            "DELETE FROM webauthn_challenges WHERE id_hash = $1 \
+             RETURNING purpose, account_id, bound_to, state, expires_at",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => Some(Challenge {
+                purpose: row.try_get("purpose")?,
+                account_id: row.try_get("account_id")?,
+                bound_to: row.try_get("bound_to")?,
+                state: row.try_get("state")?,
+                expires_at: row.try_get("expires_at")?,
+            }),
+            None => None,
+        })
     }
 }
 
@@ -1662,6 +1734,7 @@ impl Housekeeping for SqlStore {
             flows: expired("DELETE FROM recovery_flows WHERE expires_at < $1").await?,
             tickets: expired("DELETE FROM cas_tickets WHERE expires_at <= $1").await?,
             captchas: expired("DELETE FROM captchas WHERE expires_at <= $1").await?,
+            challenges: expired("DELETE FROM webauthn_challenges WHERE expires_at <= $1").await?,
             oidc: self
                 .delete_before("DELETE FROM oidc_codes WHERE expires_at <= $1", c.now - 600)
                 .await?

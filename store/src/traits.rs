@@ -63,6 +63,18 @@ pub trait SecurityInfoStore: Send + Sync {
     async fn save_security_info(&self, save: &SecuritySave<'_>) -> StoreResult<()>;
 }
 
+/// Passkeys: which account a credential belongs to, and the ceremonies
+/// waiting for their answer.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    /// The account a passkey credential id (base64url) is registered to.
+    async fn account_by_passkey(&self, credential_id: &str) -> StoreResult<Option<i64>>;
+    /// Stores a ceremony's state, dropping expired ones.
+    async fn create_challenge(&self, id_hash: &str, c: &Challenge, now: i64) -> StoreResult<()>;
+    /// Removes a challenge and returns it: each is answered once.
+    async fn take_challenge(&self, id_hash: &str) -> StoreResult<Option<Challenge>>;
+}
+
 /// Signed-in sessions, by the hash of their token.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
@@ -328,6 +340,7 @@ pub trait Housekeeping: Send + Sync {
 pub trait Store:
     AccountStore
     + SecurityInfoStore
+    + PasskeyStore
     + SessionStore
     + ThrottleStore
     + CaptchaStore
@@ -345,6 +358,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AccountStore
         + SecurityInfoStore
+        + PasskeyStore
         + SessionStore
         + ThrottleStore
         + CaptchaStore

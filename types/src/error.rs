@@ -10,6 +10,10 @@ pub enum AppError {
     /// Every sign-in failure an attacker could learn from.
     #[error("invalid login name or password")]
     InvalidCredentials,
+    /// A passkey's answer was not accepted (unknown, removed, turned off,
+    /// or signed for another site or challenge).
+    #[error("the passkey was not accepted")]
+    PasskeyRefused,
     #[error("too many attempts; wait {seconds} seconds")]
     Throttled { seconds: u64 },
     #[error("temporarily locked for {minutes} minutes")]
@@ -94,6 +98,8 @@ pub enum Field {
     Mobile,
     Question,
     Answer,
+    /// A passkey's name.
+    Name,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,6 +140,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::InvalidCredentials => 401,
+            AppError::PasskeyRefused => 401,
             AppError::Throttled { .. } => 429,
             AppError::Locked { .. } => 429,
             AppError::Unauthenticated => 401,

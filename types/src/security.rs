@@ -14,16 +14,19 @@ pub enum Method {
     App,
     Questions,
     RecoveryCode,
+    /// A passkey or security key (WebAuthn).
+    Passkey,
 }
 
 impl Method {
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 7] = [
         Method::Email,
         Method::Mobile,
         Method::AltEmail,
         Method::App,
         Method::Questions,
         Method::RecoveryCode,
+        Method::Passkey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl Method {
             Method::App => "app",
             Method::Questions => "questions",
             Method::RecoveryCode => "recovery_code",
+            Method::Passkey => "passkey",
         }
     }
 
@@ -106,4 +110,30 @@ pub struct SecurityOverview {
     /// Seconds left in which changes need no password; 0: enter it first.
     pub reauth_seconds_left: i64,
     pub pending: Option<Pending>,
+    /// The passkeys and security keys, oldest first.
+    pub passkeys: Vec<PasskeyView>,
+    /// Whether this portal's address allows passkeys (a domain name).
+    pub passkeys_available: bool,
+}
+
+/// One passkey or security key as the page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    /// The credential id (base64url): what rename and remove name.
+    pub id: String,
+    pub name: String,
+    /// Unix seconds.
+    pub added_at: i64,
+    pub last_used_at: Option<i64>,
+    /// Turned off after a sign-in suggested the key was copied.
+    pub disabled: bool,
+}
+
+/// A WebAuthn ceremony started by the server: the browser passes
+/// `options` (JSON, as `PublicKeyCredential.parse…OptionsFromJSON` takes
+/// it) to its authenticator and sends the answer back with `handle`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ceremony {
+    pub handle: String,
+    pub options: String,
 }

@@ -12,6 +12,7 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
     let text = match error {
         AppError::InvalidCredentials => t!(i18n, login_error_invalid).into_any(),
+        AppError::PasskeyRefused => t!(i18n, error_passkey_refused).into_any(),
         AppError::Throttled { seconds } => t!(i18n, login_throttled, seconds).into_any(),
         AppError::Locked { minutes } => t!(i18n, login_locked, minutes).into_any(),
         AppError::Unauthenticated => t!(i18n, error_signed_out).into_any(),

@@ -7,6 +7,7 @@ mod new_password;
 mod password_input;
 mod reminders;
 mod title;
+pub mod webauthn;
 
 pub use captcha::{renew_after_refusal, CaptchaField};
 pub use checklist::{Checklist, MatchHint, RuleText};

@@ -354,6 +354,8 @@ fn channel_text(channel: Channel, masked: String) -> AnyView {
         Channel::App => t!(i18n, fp_channel_app).into_any(),
         Channel::Questions => t!(i18n, fp_channel_questions).into_any(),
         Channel::RecoveryCode => t!(i18n, fp_channel_recovery_code).into_any(),
+        // Never offered by the wizard (it runs no WebAuthn ceremony).
+        Channel::Passkey => t!(i18n, ss_option_passkey).into_any(),
     }
 }
 

@@ -10,7 +10,7 @@ pub use page::{AnswerFields, SecurityInfoPage};
 use gatehouse_types::{AppError, Password};
 
 pub use gatehouse_types::security::{
-    AppEnrolment, Method, MethodView, Pending, Question, SecurityOverview,
+    AppEnrolment, Ceremony, Method, MethodView, PasskeyView, Pending, Question, SecurityOverview,
 };
 
 /// The signed-in user's security info; `None` when nobody is signed in.
@@ -109,5 +109,45 @@ pub async fn security_recovery_codes() -> Result<Vec<String>, AppError> {
     let state = crate::ssr::state()?;
     let browser = crate::ssr::browser::of_request(&state).await;
     let result = gatehouse_core::security_info::new_recovery_codes(&state, &browser).await;
+    crate::ssr::browser::answer(&state, &browser, result)
+}
+
+/// Starts adding a passkey or security key: options for the browser.
+#[server(endpoint = "security_passkey_start", client = crate::api::Client)]
+pub async fn security_passkey_start(name: String) -> Result<Ceremony, AppError> {
+    let state = crate::ssr::state()?;
+    let browser = crate::ssr::browser::of_request(&state).await;
+    let result = gatehouse_core::passkeys::start_enrol(&state, &browser, &name).await;
+    crate::ssr::browser::answer(&state, &browser, result)
+}
+
+/// Saves the new passkey under the name the user gave it.
+#[server(endpoint = "security_passkey_finish", client = crate::api::Client)]
+pub async fn security_passkey_finish(
+    handle: String,
+    credential: String,
+    name: String,
+) -> Result<(), AppError> {
+    let state = crate::ssr::state()?;
+    let browser = crate::ssr::browser::of_request(&state).await;
+    let result =
+        gatehouse_core::passkeys::finish_enrol(&state, &browser, &handle, &credential, &name)
+            .await;
+    crate::ssr::browser::answer(&state, &browser, result)
+}
+
+#[server(endpoint = "security_passkey_rename", client = crate::api::Client)]
+pub async fn security_passkey_rename(id: String, name: String) -> Result<(), AppError> {
+    let state = crate::ssr::state()?;
+    let browser = crate::ssr::browser::of_request(&state).await;
+    let result = gatehouse_core::passkeys::rename(&state, &browser, &id, &name).await;
+    crate::ssr::browser::answer(&state, &browser, result)
+}
+
+#[server(endpoint = "security_passkey_remove", client = crate::api::Client)]
+pub async fn security_passkey_remove(id: String) -> Result<(), AppError> {
+    let state = crate::ssr::state()?;
+    let browser = crate::ssr::browser::of_request(&state).await;
+    let result = gatehouse_core::passkeys::remove(&state, &browser, &id).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }

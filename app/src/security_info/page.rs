@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use super::{
-    security_info, Method, Pending, Question, SecurityAppConfirm, SecurityAppStart,
+    security_info, Method, PasskeyView, Pending, Question, SecurityAppConfirm, SecurityAppStart,
     SecurityContactConfirm, SecurityContactStart, SecurityDefault, SecurityOverview,
-    SecurityQuestions, SecurityReauth, SecurityRecoveryCodes, SecurityRemove, SecurityTwoStep,
+    SecurityPasskeyRemove, SecurityPasskeyRename, SecurityQuestions, SecurityReauth,
+    SecurityRecoveryCodes, SecurityRemove, SecurityTwoStep,
 };
 use crate::account::page::{format_unix, Loading};
 use crate::components::{field_aria, AccountNav, ErrorMessage, FieldProblem, PasswordInput};
@@ -89,6 +90,7 @@ fn method_name(method: Method) -> AnyView {
         Method::Mobile => t!(i18n, si_method_mobile).into_any(),
         Method::Questions => t!(i18n, si_method_questions).into_any(),
         Method::RecoveryCode => t!(i18n, si_method_recovery_code).into_any(),
+        Method::Passkey => t!(i18n, si_method_passkey).into_any(),
     }
 }
 
@@ -102,6 +104,9 @@ fn Overview(info: SecurityOverview, version: RwSignal<u32>) -> impl IntoView {
             <p class="notice" role="status" id="two-step-required">{t!(i18n, si_required_add)}</p>
         })}
         <Methods info=info.clone() version can_change/>
+        {info.passkeys_available.then(|| view! {
+            <Passkeys passkeys=info.passkeys.clone() version can_change/>
+        })}
         <TwoStep info=info.clone() version can_change/>
         {if can_change {
             view! {
@@ -171,7 +176,8 @@ fn Methods(info: SecurityOverview, version: RwSignal<u32>, can_change: bool) -> 
                         }}
                     </td>
                     <td>
-                        {can_change.then(|| view! {
+                        // Passkeys are removed one by one, in their own list.
+                        {(can_change && m.method != Method::Passkey).then(|| view! {
                             <ActionForm action=remove attr:class="inline">
                                 <input type="hidden" name="method" value=value/>
                                 <button type="submit" class="link" data-action="remove">{t!(i18n, si_remove)}</button>
@@ -199,6 +205,151 @@ fn Methods(info: SecurityOverview, version: RwSignal<u32>, can_change: bool) -> 
             <tbody>{rows}</tbody>
         </table>
         {none.then(|| view! { <p class="hint" id="no-methods">{t!(i18n, si_no_methods)}</p> })}
+    }
+}
+
+/// The passkeys and security keys: each listed with its name, when it was
+/// added and last used, to rename or remove; and adding one, which needs
+/// the browser's WebAuthn (hidden without JavaScript).
+#[component]
+fn Passkeys(passkeys: Vec<PasskeyView>, version: RwSignal<u32>, can_change: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let rename = ServerAction::<SecurityPasskeyRename>::new();
+    let remove = ServerAction::<SecurityPasskeyRemove>::new();
+    let rename_error = after(rename, version);
+    let remove_error = after(remove, version);
+    let none = passkeys.is_empty();
+    let rows = passkeys
+        .into_iter()
+        .map(|key| {
+            let field = format!("passkey-name-{}", key.id);
+            let (rename_id, remove_id, name) = (key.id.clone(), key.id.clone(), key.name.clone());
+            view! {
+                <tr data-passkey=key.name.clone() data-disabled=key.disabled.to_string()>
+                    <td class="detail">{key.name.clone()}</td>
+                    <td>{format_unix(key.added_at)}</td>
+                    <td>{match key.last_used_at {
+                        Some(at) => format_unix(at).into_any(),
+                        None => t!(i18n, pk_never).into_any(),
+                    }}</td>
+                    <td>{key.disabled.then(|| view! { <span class="badge warning">{t!(i18n, pk_disabled)}</span> })}</td>
+                    <td>
+                        {can_change.then(|| view! {
+                            <ActionForm action=rename attr:class="inline">
+                                <input type="hidden" name="id" value=rename_id.clone()/>
+                                <label class="sr-only" for=field.clone()>{t!(i18n, pk_rename)}</label>
+                                <input id=field name="name" type="text" maxlength="60" value=name.clone() autocomplete="off"/>
+                                <button type="submit" class="link" data-action="rename">{t!(i18n, pk_save_name)}</button>
+                            </ActionForm>
+                            <ActionForm action=remove attr:class="inline">
+                                <input type="hidden" name="id" value=remove_id.clone()/>
+                                <button type="submit" class="link" data-action="remove-passkey">{t!(i18n, si_remove)}</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="method-form" id="passkeys">
+            <h2>{t!(i18n, pk_title)}</h2>
+            <p class="hint">{t!(i18n, pk_intro)}</p>
+            {shown(rename_error)}
+            {problem(rename_error, Field::Name, "passkey-rename-error")}
+            {shown(remove_error)}
+            {if none {
+                view! { <p class="hint" id="no-passkeys">{t!(i18n, pk_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="methods" id="passkey-list">
+                        <thead>
+                            <tr>
+                                <th>{t!(i18n, pk_name)}</th>
+                                <th>{t!(i18n, si_col_added)}</th>
+                                <th>{t!(i18n, pk_last_used)}</th>
+                                <th></th>
+                                <th></th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            {can_change.then(|| view! { <AddPasskey version/> })}
+        </section>
+    }
+}
+
+/// Names a new passkey and runs the browser's ceremony to make it.
+#[component]
+fn AddPasskey(version: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    // Shown once the page runs in a browser that can make passkeys.
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(crate::components::webauthn::supported()));
+    let name = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let no_answer = RwSignal::new(false);
+    let add = move |_| {
+        busy.set(true);
+        error.set(None);
+        no_answer.set(false);
+        let name = name.get_untracked();
+        leptos::task::spawn_local(async move {
+            use crate::components::webauthn;
+            let adding = async {
+                let ceremony = super::security_passkey_start(name.clone())
+                    .await
+                    .map_err(Some)?;
+                let credential = webauthn::create(&ceremony.options)
+                    .await
+                    .map_err(|_| None)?;
+                super::security_passkey_finish(ceremony.handle, credential, name)
+                    .await
+                    .map_err(Some)
+            };
+            let outcome = adding.await;
+            busy.set(false);
+            match outcome {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(Some(e)) => error.set(Some(e)),
+                Err(None) => no_answer.set(true),
+            }
+        });
+    };
+    let error = Signal::derive(move || error.get());
+    let name_aria = field_aria(
+        Some("passkey-name-hint"),
+        "passkey-name-error",
+        wrong(error, Field::Name),
+    );
+    view! {
+        <div class="form" id="add-passkey" hidden=move || !scripted.get()>
+            {shown(error)}
+            {move || no_answer.get().then(|| view! {
+                <p class="error" role="alert" id="passkey-no-answer">{t!(i18n, pk_browser_failed)}</p>
+            })}
+            <div class="field">
+                <label for="passkey-name">{t!(i18n, pk_name)}</label>
+                <input
+                    id="passkey-name"
+                    type="text"
+                    maxlength="60"
+                    autocomplete="off"
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                    aria-invalid=name_aria.0
+                    aria-describedby=name_aria.1
+                />
+                <p class="hint" id="passkey-name-hint">{t!(i18n, pk_name_hint)}</p>
+                {problem(error, Field::Name, "passkey-name-error")}
+            </div>
+            <button type="button" class="primary" id="passkey-add" disabled=move || busy.get() on:click=add>
+                {t!(i18n, pk_add)}
+            </button>
+        </div>
     }
 }
 

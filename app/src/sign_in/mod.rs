@@ -9,6 +9,7 @@ pub use page::SignInPage;
 pub use verify_page::SecondStepPage;
 
 use crate::security_info::Method;
+use gatehouse_types::security::Ceremony;
 use gatehouse_types::{AppError, Password};
 
 pub use gatehouse_types::sign_in::SecondStepView;
@@ -84,6 +85,67 @@ pub async fn second_step_verify(
         let target = sign_in::enter(&state, &browser, signed_in, service).await?;
         leptos_axum::redirect(&target);
         Ok(())
+    };
+    let result = verifying.await;
+    browser::answer(&state, &browser, result)
+}
+
+/// Starts a sign-in with a passkey alone (the button, or the login
+/// name's autofill).
+#[server(endpoint = "passkey_sign_in_start", client = crate::api::Client)]
+pub async fn passkey_sign_in_start() -> Result<Ceremony, AppError> {
+    let state = crate::ssr::state()?;
+    let browser = crate::ssr::browser::of_request(&state).await;
+    let result = gatehouse_core::passkeys::start_sign_in(&state).await;
+    crate::ssr::browser::answer(&state, &browser, result)
+}
+
+/// Signs in with the passkey's answer; returns where the browser goes next
+/// (as a password sign-in would: a new password, the e-service, My Profile).
+#[server(endpoint = "passkey_sign_in", client = crate::api::Client)]
+pub async fn passkey_sign_in(
+    handle: String,
+    credential: String,
+    service: Option<String>,
+) -> Result<String, AppError> {
+    use crate::ssr::{browser, state};
+    use gatehouse_core::{passkeys, sign_in};
+    let state = state()?;
+    let browser = browser::of_request(&state).await;
+    let signing_in = async {
+        let signed_in = passkeys::sign_in(&state, &browser, &handle, &credential).await?;
+        sign_in::enter(&state, &browser, signed_in, service.filter(|s| !s.is_empty())).await
+    };
+    let result = signing_in.await;
+    browser::answer(&state, &browser, result)
+}
+
+/// Starts the passkey ceremony of this browser's second step.
+#[server(endpoint = "second_step_passkey_start", client = crate::api::Client)]
+pub async fn second_step_passkey_start() -> Result<Ceremony, AppError> {
+    let state = crate::ssr::state()?;
+    let browser = crate::ssr::browser::of_request(&state).await;
+    let result = gatehouse_core::second_step::passkey_ceremony(&state, &browser).await;
+    crate::ssr::browser::answer(&state, &browser, result)
+}
+
+/// Checks the passkey's answer as the second step; returns where the
+/// browser goes next.
+#[server(endpoint = "second_step_passkey", client = crate::api::Client)]
+pub async fn second_step_passkey(handle: String, credential: String) -> Result<String, AppError> {
+    use crate::ssr::{browser, state};
+    use gatehouse_core::factors::Proof;
+    use gatehouse_core::{second_step, sign_in};
+    let state = state()?;
+    let browser = browser::of_request(&state).await;
+    let proof = Proof::Passkey {
+        handle: &handle,
+        credential: &credential,
+    };
+    let verifying = async {
+        let (signed_in, service) =
+            second_step::verify(&state, Method::Passkey, proof, &browser).await?;
+        sign_in::enter(&state, &browser, signed_in, service).await
     };
     let result = verifying.await;
     browser::answer(&state, &browser, result)

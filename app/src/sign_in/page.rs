@@ -6,7 +6,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{ErrorMessage, PasswordInput};
 use crate::i18n::*;
-use crate::sign_in::{cas_service, SignIn};
+use crate::sign_in::{cas_service, passkey_sign_in, passkey_sign_in_start, SignIn};
+use gatehouse_types::AppError;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -22,6 +23,7 @@ pub fn SignInPage() -> impl IntoView {
             q.get("login_hint").unwrap_or_default(),
         )
     });
+    let passkey_service = service.clone();
     let service_name = {
         let service = service.clone();
         Resource::new(
@@ -51,13 +53,14 @@ pub fn SignInPage() -> impl IntoView {
                 {(!service.is_empty()).then(|| view! { <input type="hidden" name="service" value=service.clone()/> })}
                 <div class="field">
                     <label for="login">{t!(i18n, login_name)}</label>
-                    <input id="login" name="login" type="text" autocomplete="username" autocapitalize="off" required value=login_hint/>
+                    <input id="login" name="login" type="text" autocomplete="username webauthn" autocapitalize="off" required value=login_hint/>
                 </div>
                 <PasswordInput name="password" label=move || t!(i18n, password) autocomplete="current-password"/>
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     {t!(i18n, login_button)}
                 </button>
             </ActionForm>
+            <PasskeySignIn service=passkey_service/>
             <p class="links">
                 <a href="/forgot-password" id="forgot-password">{t!(i18n, login_forgot)}</a>
                 <a href="/forgot-password" id="first-time">{t!(i18n, login_first_time)}</a>
@@ -70,5 +73,98 @@ pub fn SignInPage() -> impl IntoView {
                 <p><a href="/help" id="login-help-link">{t!(i18n, login_help_link)}</a></p>
             </section>
         </section>
+    }
+}
+
+/// "Sign in with a passkey", and the same offered in the login name's
+/// autofill where the browser can (`mediation: "conditional"`). Shown only
+/// where the browser can run WebAuthn, so never without JavaScript.
+#[component]
+fn PasskeySignIn(service: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let scripted = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let no_answer = RwSignal::new(false);
+    // The autofill request waiting in the background, aborted when the
+    // button asks instead (a browser runs one request at a time).
+    let waiting = StoredValue::new_local(None::<web_sys::AbortController>);
+    let service = StoredValue::new(service);
+    let finish = move |handle: String, credential: String| async move {
+        let service = Some(service.get_value()).filter(|s| !s.is_empty());
+        match passkey_sign_in(handle, credential, service).await {
+            Ok(target) => {
+                // A whole new page: the session is new, and the e-service
+                // it may go to is another site.
+                let _ = window().location().set_href(&target);
+            }
+            Err(e) => {
+                busy.set(false);
+                error.set(Some(e));
+            }
+        }
+    };
+    Effect::new(move |_| {
+        use crate::components::webauthn;
+        if !webauthn::supported() {
+            return;
+        }
+        scripted.set(true);
+        leptos::task::spawn_local(async move {
+            if !webauthn::conditional_available().await {
+                return;
+            }
+            let Ok(ceremony) = passkey_sign_in_start().await else {
+                return;
+            };
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return;
+            };
+            let signal = controller.signal();
+            waiting.set_value(Some(controller));
+            // Aborted or dismissed: the button and the password remain.
+            if let Ok(credential) = webauthn::get(&ceremony.options, Some(&signal)).await {
+                busy.set(true);
+                finish(ceremony.handle, credential).await;
+            }
+        });
+    });
+    let ask = move |_| {
+        use crate::components::webauthn;
+        if let Some(controller) = waiting.try_update_value(Option::take).flatten() {
+            controller.abort();
+        }
+        busy.set(true);
+        error.set(None);
+        no_answer.set(false);
+        leptos::task::spawn_local(async move {
+            let ceremony = match passkey_sign_in_start().await {
+                Ok(ceremony) => ceremony,
+                Err(e) => {
+                    busy.set(false);
+                    error.set(Some(e));
+                    return;
+                }
+            };
+            match webauthn::get(&ceremony.options, None).await {
+                Ok(credential) => finish(ceremony.handle, credential).await,
+                Err(_) => {
+                    busy.set(false);
+                    no_answer.set(true);
+                }
+            }
+        });
+    };
+    view! {
+        <div class="passkey-sign-in" id="passkey-sign-in" hidden=move || !scripted.get()>
+            <p class="or">{t!(i18n, login_or)}</p>
+            {move || error.get().map(|error| view! { <ErrorMessage error/> })}
+            {move || no_answer.get().then(|| view! {
+                <p class="error" role="alert" id="passkey-no-answer">{t!(i18n, pk_browser_failed)}</p>
+            })}
+            <button type="button" id="passkey-sign-in-button" disabled=move || busy.get() on:click=ask>
+                {t!(i18n, login_passkey)}
+            </button>
+        </div>
     }
 }

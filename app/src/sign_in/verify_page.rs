@@ -4,11 +4,15 @@ use crate::components::DocumentTitle;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use super::{second_step, SecondStepChoose, SecondStepVerify, SecondStepView};
+use super::{
+    second_step, second_step_passkey, second_step_passkey_start, SecondStepChoose,
+    SecondStepVerify, SecondStepView,
+};
 use crate::account::page::Loading;
 use crate::components::ErrorMessage;
 use crate::i18n::*;
 use crate::security_info::{AnswerFields, Method};
+use gatehouse_types::AppError;
 
 #[component]
 pub fn SecondStepPage() -> impl IntoView {
@@ -34,10 +38,11 @@ pub fn SecondStepPage() -> impl IntoView {
 #[component]
 fn Verify(step: SecondStepView) -> impl IntoView {
     let i18n = use_i18n();
+    // A passkey needs JavaScript: the other methods are listed at once.
+    let others = RwSignal::new(step.method == Method::Passkey);
     let step = RwSignal::new(step);
     let choose = ServerAction::<SecondStepChoose>::new();
     let verify = ServerAction::<SecondStepVerify>::new();
-    let others = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(next)) = choose.value().get() {
             step.set(next);
@@ -64,6 +69,7 @@ fn Verify(step: SecondStepView) -> impl IntoView {
                 Method::App => t!(i18n, ss_prompt_app).into_any(),
                 Method::RecoveryCode => t!(i18n, ss_prompt_recovery_code).into_any(),
                 Method::Questions => t!(i18n, ss_prompt_questions).into_any(),
+                Method::Passkey => t!(i18n, ss_prompt_passkey).into_any(),
                 Method::Mobile => t!(i18n, ss_prompt_mobile, masked = masked.clone()).into_any(),
                 _ => t!(i18n, ss_prompt_email, masked = masked.clone()).into_any(),
             };
@@ -74,6 +80,9 @@ fn Verify(step: SecondStepView) -> impl IntoView {
                     <p class="hint" id="code-valid">{t!(i18n, ss_code_valid, minutes)}</p>
                 })}
                 {move || error().map(|error| view! { <ErrorMessage error/> })}
+                {if method == Method::Passkey {
+                    view! { <PasskeyStep/> }.into_any()
+                } else { view! {
                 <ActionForm action=verify attr:class="form" attr:id="second-step-form">
                     <input type="hidden" name="method" value=method.as_str()/>
                     {if method == Method::Questions {
@@ -88,6 +97,7 @@ fn Verify(step: SecondStepView) -> impl IntoView {
                     }}
                     <button type="submit" class="primary" disabled=move || verify.pending().get()>{t!(i18n, fp_verify)}</button>
                 </ActionForm>
+                }.into_any() }}
                 {method.is_sent().then(|| view! {
                     <ActionForm action=choose attr:class="inline">
                         <input type="hidden" name="method" value=method.as_str()/>
@@ -115,6 +125,7 @@ fn Verify(step: SecondStepView) -> impl IntoView {
                             Method::App => t!(i18n, ss_option_app).into_any(),
                             Method::RecoveryCode => t!(i18n, ss_option_recovery_code).into_any(),
                             Method::Questions => t!(i18n, ss_option_questions).into_any(),
+                            Method::Passkey => t!(i18n, ss_option_passkey).into_any(),
                             Method::Mobile => t!(i18n, ss_option_mobile, masked = o.masked.clone()).into_any(),
                             _ => t!(i18n, ss_option_email, masked = o.masked.clone()).into_any(),
                         };
@@ -132,5 +143,57 @@ fn Verify(step: SecondStepView) -> impl IntoView {
             }
         }}
         <p><a href="/login" rel="external">{t!(i18n, ss_cancel)}</a></p>
+    }
+}
+
+/// "Use my passkey": the browser's ceremony for the second step, then on
+/// to wherever the sign-in goes. Hidden without JavaScript.
+#[component]
+fn PasskeyStep() -> impl IntoView {
+    let i18n = use_i18n();
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(crate::components::webauthn::supported()));
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let no_answer = RwSignal::new(false);
+    let ask = move |_| {
+        busy.set(true);
+        error.set(None);
+        no_answer.set(false);
+        leptos::task::spawn_local(async move {
+            use crate::components::webauthn;
+            let verifying = async {
+                let ceremony = second_step_passkey_start().await.map_err(Some)?;
+                let credential = webauthn::get(&ceremony.options, None)
+                    .await
+                    .map_err(|_| None)?;
+                second_step_passkey(ceremony.handle, credential)
+                    .await
+                    .map_err(Some)
+            };
+            match verifying.await {
+                Ok(target) => {
+                    let _ = window().location().set_href(&target);
+                }
+                Err(outcome) => {
+                    busy.set(false);
+                    match outcome {
+                        Some(e) => error.set(Some(e)),
+                        None => no_answer.set(true),
+                    }
+                }
+            }
+        });
+    };
+    view! {
+        <div id="passkey-step" hidden=move || !scripted.get()>
+            {move || error.get().map(|error| view! { <ErrorMessage error/> })}
+            {move || no_answer.get().then(|| view! {
+                <p class="error" role="alert" id="passkey-no-answer">{t!(i18n, pk_browser_failed)}</p>
+            })}
+            <button type="button" class="primary" id="passkey-step-button" disabled=move || busy.get() on:click=ask>
+                {t!(i18n, ss_passkey_button)}
+            </button>
+        </div>
     }
 }

@@ -1,0 +1,516 @@
+//! Passkeys and security keys (WebAuthn, checked by `webauthn-rs`): enrol
+//! one on the security-info page, use it as the second step of a sign-in,
+//! or sign in with it alone. The relying party is `public_url`: its host
+//! is the RP id and its origin the only one accepted.
+//!
+//! Each ceremony is two requests. The first stores the library's state
+//! server-side (`webauthn_challenges`) under the hash of a handle the
+//! browser gets; the answer takes it (deletes it) whatever the outcome, so
+//! a challenge is answered once, within five minutes, and only from the
+//! session or second step that started it.
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, CredentialID, DiscoverableAuthentication, DiscoverableKey, Passkey,
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
+};
+
+use crate::error::{Context, Error, Result};
+use crate::factors::{self, Stored};
+use crate::sessions::{self, hash_token, new_token};
+use crate::sign_in::{audit, open_session, Attempt, SignedIn};
+use crate::{lifecycle, Browser, Core};
+use gatehouse_store::audit::{Action, AuditEvent, Outcome};
+use gatehouse_store::{Account, Challenge, ClientInfo};
+use gatehouse_types::account::AccountStatus;
+use gatehouse_types::error::{AppError, Field, FieldError, Problem};
+use gatehouse_types::security::{Ceremony, Method, PasskeyView};
+
+/// How long a ceremony may take, from its options to its answer.
+const CEREMONY_SECONDS: i64 = 300;
+/// The longest name a user may give a passkey, in characters.
+const NAME_MAX: usize = 60;
+
+/// One registered passkey, as kept in the security document. `Debug` is
+/// not derived: the key is the account's credential.
+#[derive(Serialize, Deserialize)]
+pub struct StoredPasskey {
+    pub name: String,
+    pub added_at: i64,
+    pub last_used_at: Option<i64>,
+    /// Turned off after its signature counter went backwards (a copy of
+    /// the key may be in use): it no longer signs anyone in.
+    pub disabled: bool,
+    pub key: Passkey,
+}
+
+impl StoredPasskey {
+    pub fn id(&self) -> String {
+        credential_id(self.key.cred_id())
+    }
+
+    pub fn view(&self) -> PasskeyView {
+        PasskeyView {
+            id: self.id(),
+            name: self.name.clone(),
+            added_at: self.added_at,
+            last_used_at: self.last_used_at,
+            disabled: self.disabled,
+        }
+    }
+}
+
+/// A credential id as stored and shown: base64url without padding.
+pub fn credential_id(id: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+/// What each stored challenge was started for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Enrol,
+    SecondStep,
+    SignIn,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Enrol => "enrol",
+            Purpose::SecondStep => "second_step",
+            Purpose::SignIn => "sign_in",
+        }
+    }
+}
+
+/// The relying party `public_url` describes; `None` when its host is an
+/// address rather than a name (WebAuthn needs a domain: `localhost` or a
+/// real one).
+pub fn relying_party(public_url: &str, name: &str) -> Option<Webauthn> {
+    let origin = Url::parse(public_url).ok()?;
+    let rp_id = origin.domain()?.to_owned();
+    WebauthnBuilder::new(&rp_id, &origin)
+        .ok()?
+        .rp_name(name)
+        .timeout(std::time::Duration::from_secs(CEREMONY_SECONDS as u64))
+        .build()
+        .ok()
+}
+
+/// Whether this portal can offer passkeys (its address is a domain name).
+pub fn available(state: &Core) -> bool {
+    rp(state).is_ok()
+}
+
+fn rp(state: &Core) -> Result<Webauthn> {
+    relying_party(&state.config.public_url, &state.config.security_info.issuer)
+        .ok_or(AppError::NotFound.into())
+}
+
+/// The WebAuthn user handle of an account: derived with the server's key,
+/// so it names no one outside this portal and is the same at every
+/// enrolment.
+fn user_handle(state: &Core, account_id: i64) -> Uuid {
+    let derived = state
+        .keys
+        .derive("passkey-user-handle", &account_id.to_string());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&derived[..16]);
+    Uuid::from_bytes(bytes)
+}
+
+async fn begin(
+    state: &Core,
+    purpose: Purpose,
+    account_id: Option<i64>,
+    bound_to: Option<&str>,
+    ceremony_state: &impl Serialize,
+    options: String,
+) -> Result<Ceremony> {
+    let handle = new_token();
+    let now = state.clock.unix();
+    let challenge = Challenge {
+        purpose: purpose.as_str().to_owned(),
+        account_id,
+        bound_to: bound_to.map(str::to_owned),
+        state: serde_json::to_string(ceremony_state).context("keeping a WebAuthn ceremony")?,
+        expires_at: now + CEREMONY_SECONDS,
+    };
+    state
+        .store
+        .create_challenge(&hash_token(&handle), &challenge, now)
+        .await?;
+    Ok(Ceremony { handle, options })
+}
+
+/// Takes the challenge `handle` names, if it is still good and was started
+/// for `purpose`, by `account_id` (when given) and `bound_to`.
+async fn take(
+    state: &Core,
+    handle: &str,
+    purpose: Purpose,
+    bound_to: Option<&str>,
+) -> Result<Option<Challenge>> {
+    let Some(challenge) = state.store.take_challenge(&hash_token(handle)).await? else {
+        return Ok(None);
+    };
+    let good = challenge.purpose == purpose.as_str()
+        && challenge.bound_to.as_deref() == bound_to
+        && challenge.expires_at > state.clock.unix();
+    Ok(good.then_some(challenge))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|_| AppError::BadRequest.into())
+}
+
+fn state_of<T: for<'de> Deserialize<'de>>(challenge: &Challenge) -> Result<T> {
+    serde_json::from_str(&challenge.state).context("reading a kept WebAuthn ceremony")
+}
+
+/// A passkey's name as given: trimmed, one to sixty characters.
+fn checked_name(name: &str) -> Result<String> {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: Field::Name,
+            problem: Problem::Required,
+        }])
+        .into());
+    }
+    Ok(name)
+}
+
+/// Starts enrolling a passkey named `name` for the signed-in account (the
+/// password entered recently). A discoverable credential is asked for, so the key
+/// can later sign in without the login name; keys already registered are
+/// excluded.
+pub async fn start_enrol(state: &Core, browser: &Browser, name: &str) -> Result<Ceremony> {
+    let rp = rp(state)?;
+    let (session, account) = crate::security_info::require_recent(state, browser).await?;
+    // Checked before the authenticator is asked, so no key is made for
+    // nothing.
+    checked_name(name)?;
+    let stored = factors::load(state, account.id).await?;
+    let exclude: Vec<CredentialID> = stored
+        .doc
+        .passkeys
+        .iter()
+        .map(|p| p.key.cred_id().clone())
+        .collect();
+    let (options, registration): (CreationChallengeResponse, PasskeyRegistration) = rp
+        .start_passkey_registration(
+            user_handle(state, account.id),
+            &account.login,
+            &account.display_name,
+            Some(exclude),
+        )
+        .context("starting a passkey enrolment")?;
+    let mut options =
+        serde_json::to_value(&options.public_key).context("writing passkey options")?;
+    // Preferred rather than discouraged: a key that can be discovered signs
+    // in without the login name. (Only a requirement is checked on return.)
+    if let Some(selection) = options.get_mut("authenticatorSelection") {
+        selection["residentKey"] = "preferred".into();
+    }
+    let options = options.to_string();
+    begin(
+        state,
+        Purpose::Enrol,
+        Some(account.id),
+        Some(&session.id_hash),
+        &registration,
+        options,
+    )
+    .await
+}
+
+/// Finishes an enrolment with the authenticator's answer and the name the
+/// user gave; saved with its audit event and notice in one write.
+pub async fn finish_enrol(
+    state: &Core,
+    browser: &Browser,
+    handle: &str,
+    credential: &str,
+    name: &str,
+) -> Result<()> {
+    let rp = rp(state)?;
+    let (session, account) = crate::security_info::require_recent(state, browser).await?;
+    let name = checked_name(name)?;
+    let answer: RegisterPublicKeyCredential = parse(credential)?;
+    let challenge = take(state, handle, Purpose::Enrol, Some(&session.id_hash))
+        .await?
+        .filter(|c| c.account_id == Some(account.id))
+        .ok_or(AppError::PasskeyRefused)?;
+    let registration: PasskeyRegistration = state_of(&challenge)?;
+    let key = rp
+        .finish_passkey_registration(&answer, &registration)
+        .map_err(|e| refused("enrolment", &e))?;
+    let mut stored = factors::load(state, account.id).await?;
+    let id = credential_id(key.cred_id());
+    if stored.doc.passkeys.iter().any(|p| p.id() == id) {
+        return Err(AppError::Conflict.into());
+    }
+    stored.doc.passkeys.push(StoredPasskey {
+        name,
+        added_at: state.clock.unix(),
+        last_used_at: None,
+        disabled: false,
+        key,
+    });
+    stored.doc.default.get_or_insert(Method::Passkey);
+    crate::security_info::commit(state, &browser.client, &account, &stored, "passkey_added", None).await
+}
+
+fn refused(ceremony: &str, e: &WebauthnError) -> Error {
+    tracing::info!(error = %e, ceremony, "a passkey answer was refused");
+    AppError::PasskeyRefused.into()
+}
+
+fn position(stored: &Stored, id: &str) -> Result<usize> {
+    stored
+        .doc
+        .passkeys
+        .iter()
+        .position(|p| p.id() == id)
+        .ok_or(AppError::NotFound.into())
+}
+
+pub async fn rename(state: &Core, browser: &Browser, id: &str, name: &str) -> Result<()> {
+    let (_, account) = crate::security_info::require_recent(state, browser).await?;
+    let name = checked_name(name)?;
+    let mut stored = factors::load(state, account.id).await?;
+    let at = position(&stored, id)?;
+    stored.doc.passkeys[at].name = name;
+    crate::security_info::commit(state, &browser.client, &account, &stored, "passkey_renamed", None).await
+}
+
+/// Removes one passkey; the last method 2-step verification depends on
+/// stays, as with every other method.
+pub async fn remove(state: &Core, browser: &Browser, id: &str) -> Result<()> {
+    let (_, account) = crate::security_info::require_recent(state, browser).await?;
+    let mut stored = factors::load(state, account.id).await?;
+    let at = position(&stored, id)?;
+    stored.doc.passkeys.remove(at);
+    let doc = &mut stored.doc;
+    let on = doc.two_step || factors::required_by_role(state, &account);
+    if on && doc.registered().is_empty() {
+        return Err(AppError::LastMethod.into());
+    }
+    if doc.default == Some(Method::Passkey) && !doc.has(Method::Passkey) {
+        doc.default = None;
+        doc.default = doc.registered().first().copied();
+    }
+    crate::security_info::commit(state, &browser.client, &account, &stored, "passkey_removed", None).await
+}
+
+/// Asks for any of the account's passkeys as the second step `flow_hash`.
+pub async fn start_second_step(state: &Core, account: &Account, flow_hash: &str) -> Result<Ceremony> {
+    let rp = rp(state)?;
+    let stored = factors::load(state, account.id).await?;
+    let keys: Vec<Passkey> = stored
+        .doc
+        .passkeys
+        .iter()
+        .filter(|p| !p.disabled)
+        .map(|p| p.key.clone())
+        .collect();
+    if keys.is_empty() {
+        return Err(AppError::BadRequest.into());
+    }
+    let (options, authentication) = rp
+        .start_passkey_authentication(&keys)
+        .context("starting a passkey check")?;
+    let options =
+        serde_json::to_string(&options.public_key).context("writing passkey options")?;
+    begin(
+        state,
+        Purpose::SecondStep,
+        Some(account.id),
+        Some(flow_hash),
+        &authentication,
+        options,
+    )
+    .await
+}
+
+/// Whether the answer proves one of the account's passkeys for the second
+/// step `flow_hash`. An error only when the check could not be made.
+pub async fn check_second_step(
+    state: &Core,
+    account: &Account,
+    flow_hash: &str,
+    handle: &str,
+    credential: &str,
+    client: &ClientInfo,
+) -> Result<bool> {
+    let rp = rp(state)?;
+    let answer: PublicKeyCredential = parse(credential)?;
+    let Some(challenge) = take(state, handle, Purpose::SecondStep, Some(flow_hash))
+        .await?
+        .filter(|c| c.account_id == Some(account.id))
+    else {
+        return Ok(false);
+    };
+    let asked = Asked::Listed(state_of(&challenge)?);
+    verify(state, &rp, account, &answer, asked, client).await
+}
+
+/// The server's half of an assertion: a list of the account's keys (the
+/// second step), or any discoverable key (a sign-in with a passkey alone).
+enum Asked {
+    Listed(PasskeyAuthentication),
+    Discoverable(DiscoverableAuthentication),
+}
+
+/// Checks an assertion against the account's stored key. On success the
+/// key's counter and last use are saved (compare-and-set: of two uses at
+/// once one counts). A counter that went backwards turns the key off,
+/// audited and told.
+async fn verify(
+    state: &Core,
+    rp: &Webauthn,
+    account: &Account,
+    answer: &PublicKeyCredential,
+    asked: Asked,
+    client: &ClientInfo,
+) -> Result<bool> {
+    let mut stored = factors::load(state, account.id).await?;
+    let id = credential_id(answer.get_credential_id());
+    let user = user_handle(state, account.id);
+    if answer
+        .get_user_unique_id()
+        .is_some_and(|given| given != user.as_bytes())
+    {
+        return Ok(false);
+    }
+    let Some(at) = stored
+        .doc
+        .passkeys
+        .iter()
+        .position(|p| p.id() == id && !p.disabled)
+    else {
+        return Ok(false);
+    };
+    let outcome = match asked {
+        Asked::Listed(authentication) => rp.finish_passkey_authentication(answer, &authentication),
+        Asked::Discoverable(authentication) => {
+            let key = DiscoverableKey::from(&stored.doc.passkeys[at].key);
+            rp.finish_discoverable_authentication(answer, authentication, &[key])
+        }
+    };
+    let now = state.clock.unix();
+    match outcome {
+        Ok(result) => {
+            let entry = &mut stored.doc.passkeys[at];
+            entry.key.update_credential(&result);
+            entry.last_used_at = Some(now);
+            match stored.save(state, account.id, &[], None).await {
+                Ok(()) => Ok(true),
+                Err(Error::Refused(AppError::Conflict)) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        Err(WebauthnError::CredentialPossibleCompromise) => {
+            stored.doc.passkeys[at].disabled = true;
+            let event = AuditEvent::by_user(
+                &account.login,
+                Action::SecurityInfo,
+                Outcome::Refused,
+                client,
+            )
+            .detail("passkey_disabled");
+            let notice = crate::notices::security_changed(
+                state,
+                account,
+                "passkey_disabled",
+                state.clock.now(),
+                client,
+            );
+            match stored.save(state, account.id, &[notice], Some(&event)).await {
+                Ok(()) | Err(Error::Refused(AppError::Conflict)) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "a passkey assertion was refused");
+            Ok(false)
+        }
+    }
+}
+
+/// Starts a sign-in with a passkey alone: no name is asked, the browser
+/// offers the discoverable passkeys it holds for this portal (also in the
+/// login name's autofill, `mediation: "conditional"`).
+pub async fn start_sign_in(state: &Core) -> Result<Ceremony> {
+    let rp = rp(state)?;
+    let (options, authentication) = rp
+        .start_discoverable_authentication()
+        .context("starting a passkey sign-in")?;
+    let options =
+        serde_json::to_string(&options.public_key).context("writing passkey options")?;
+    begin(state, Purpose::SignIn, None, None, &authentication, options).await
+}
+
+/// Signs in with a passkey alone. A refused answer counts toward the same
+/// throttles as a wrong password (the account's, when the key names one,
+/// and the address's); a disabled or ended account is refused as after a
+/// right password. A user-verifying passkey is two factors in one, so the
+/// session counts as 2-step verified.
+pub async fn sign_in(
+    state: &Core,
+    browser: &Browser,
+    handle: &str,
+    credential: &str,
+) -> Result<SignedIn> {
+    let rp = rp(state)?;
+    let client = &browser.client;
+    let answer: PublicKeyCredential = parse(credential)?;
+    let store = state.store.as_ref();
+    let account = match store
+        .account_by_passkey(&credential_id(answer.get_credential_id()))
+        .await?
+    {
+        Some(id) => store.account_by_id(id).await?,
+        None => None,
+    };
+    // An unknown key counts against the address (and the empty name).
+    let login = account.as_ref().map_or("", |a| a.login.as_str()).to_owned();
+    let attempt = Attempt::new(state, &login, client);
+    let reserved = attempt.reserve(state, &login, client).await?;
+    let checking = async {
+        let Some(challenge) = take(state, handle, Purpose::SignIn, None).await? else {
+            return Ok(false);
+        };
+        let Some(account) = account.as_ref().filter(|a| a.status == AccountStatus::Active)
+        else {
+            return Ok(false);
+        };
+        let asked = Asked::Discoverable(state_of(&challenge)?);
+        verify(state, &rp, account, &answer, asked, client).await
+    };
+    let (right, reserved) = attempt.made(state, reserved, checking).await?;
+    let account = match account {
+        Some(account) if right => account,
+        _ => {
+            attempt.fail(state, reserved).await?;
+            audit(state, &login, Outcome::Failure, client, "passkey_refused").await;
+            return Err(AppError::PasskeyRefused.into());
+        }
+    };
+    if lifecycle::ended(state, &account) {
+        attempt.release(state, reserved).await?;
+        audit(state, &account.login, Outcome::Refused, client, "account_ended").await;
+        return Err(AppError::AccountInactive.into());
+    }
+    attempt.succeed(state, reserved).await?;
+    let token = open_session(state, browser, &account, true).await?;
+    audit(state, &account.login, Outcome::Success, client, "passkey").await;
+    Ok(SignedIn {
+        token,
+        must_change: sessions::must_change(state, &account),
+        account,
+    })
+}
