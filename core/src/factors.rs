@@ -111,7 +111,9 @@ impl SecurityDoc {
             Method::Mobile => self.mobile.is_some(),
             Method::Questions => self.questions.is_some(),
             Method::RecoveryCode => !self.recovery_codes.is_empty(),
-            Method::Passkey => self.passkeys.iter().any(|p| !p.disabled),
+            // A key turned off still holds 2-step verification on: losing
+            // it must not leave the password alone.
+            Method::Passkey => !self.passkeys.is_empty(),
             Method::Email => false,
         }
     }
@@ -173,6 +175,9 @@ impl SecurityDoc {
     /// ones, the default first, then recovery codes if any are left.
     pub fn second_factors(&self) -> Vec<Method> {
         let mut methods = self.registered();
+        if self.passkeys.iter().all(|p| p.disabled) {
+            methods.retain(|m| *m != Method::Passkey);
+        }
         if self.has(Method::RecoveryCode) {
             methods.push(Method::RecoveryCode);
         }

@@ -283,6 +283,9 @@ pub async fn verify(
             browser.clear(Cookie::SecondStep);
             return Err(AppError::FlowVoid.into());
         }
+        if method == Method::Passkey {
+            return Err(AppError::PasskeyRefused.into());
+        }
         return Err(AppError::CodeWrong {
             attempts_left: (max - tried).max(0) as u32,
         }

@@ -50,7 +50,6 @@ pub async fn overview(state: &Core, browser: &Browser) -> Result<Option<Security
                 Method::Passkey => doc
                     .passkeys
                     .iter()
-                    .filter(|p| !p.disabled)
                     .map(|p| p.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),

@@ -12,6 +12,7 @@ mod housekeeping;
 mod import;
 mod lifecycle;
 mod oidc;
+mod passkeys;
 mod recovery;
 mod security_info;
 mod settings;

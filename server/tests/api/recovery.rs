@@ -1240,6 +1240,7 @@ async fn enrol_directly(app: &TestApp, login: &str, i: u32) {
             notices: &[],
             audit: None,
             end_sessions: EndSessions::None,
+            passkey_ids: None,
             now: 0,
         })
         .await
