@@ -90,6 +90,13 @@ pub async fn second_step_verify(
     browser::answer(&state, &browser, result)
 }
 
+/// Whether this portal offers passkeys (its address is a domain name).
+#[server(endpoint = "passkeys_offered", client = crate::api::Client)]
+pub async fn passkeys_offered() -> Result<bool, AppError> {
+    let state = crate::ssr::state()?;
+    Ok(gatehouse_core::passkeys::available(&state))
+}
+
 /// Starts a sign-in with a passkey alone (the button, or the login
 /// name's autofill).
 #[server(endpoint = "passkey_sign_in_start", client = crate::api::Client)]

@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{ErrorMessage, PasswordInput};
 use crate::i18n::*;
-use crate::sign_in::{cas_service, passkey_sign_in, passkey_sign_in_start, SignIn};
+use crate::sign_in::{
+    cas_service, passkey_sign_in, passkey_sign_in_start, passkeys_offered, SignIn,
+};
 use gatehouse_types::AppError;
 
 #[component]
@@ -24,6 +26,9 @@ pub fn SignInPage() -> impl IntoView {
         )
     });
     let passkey_service = service.clone();
+    // Read while the page is rendered on the server, so it costs the
+    // browser no request.
+    let offered = Resource::new(|| (), |_| passkeys_offered());
     let service_name = {
         let service = service.clone();
         Resource::new(
@@ -60,7 +65,14 @@ pub fn SignInPage() -> impl IntoView {
                     {t!(i18n, login_button)}
                 </button>
             </ActionForm>
-            <PasskeySignIn service=passkey_service/>
+            <Suspense>
+                {move || {
+                    let service = passkey_service.clone();
+                    Suspend::new(async move {
+                        offered.await.unwrap_or(false).then(|| view! { <PasskeySignIn service/> })
+                    })
+                }}
+            </Suspense>
             <p class="links">
                 <a href="/forgot-password" id="forgot-password">{t!(i18n, login_forgot)}</a>
                 <a href="/forgot-password" id="first-time">{t!(i18n, login_first_time)}</a>

@@ -1,0 +1,155 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { CDPSession, Page } from '@playwright/test';
+import { test, expect, createAccount, uniqueLogin, mailTo, hydrated, signIn, changeInitialPassword } from './fixtures';
+
+/**
+ * Passkeys need a domain name (WebAuthn refuses an IP address as the
+ * relying party), so these stories run against a second Gatehouse on the
+ * same database, whose public address is `localhost`. Chromium's own
+ * virtual authenticator (DevTools' WebAuthn domain) plays the passkey: a
+ * platform authenticator that keeps discoverable credentials and verifies
+ * its user.
+ */
+const PORT = Number(process.env.E2E_PASSKEY_PORT ?? 3300);
+const PORTAL = `http://localhost:${PORT}`;
+const NEW = 'Harbour7Lights';
+
+let portal: ChildProcess | undefined;
+
+test.beforeAll(async () => {
+  const root = resolve(__dirname, '../..');
+  const binary = process.env.E2E_GATEHOUSE_BIN ?? resolve(root, 'target/debug/gatehouse');
+  // The site as cargo-leptos built it, without its settings for the
+  // first server (its address).
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith('LEPTOS_')) delete env[name];
+  portal = spawn(binary, ['serve'], {
+    cwd: root,
+    env: {
+      ...env,
+      GATEHOUSE_LISTEN: `127.0.0.1:${PORT}`,
+      GATEHOUSE_PUBLIC_URL: PORTAL,
+      GATEHOUSE_SITE_ROOT: resolve(root, 'target/site'),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/login`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the passkey portal did not start on port ${PORT}`);
+});
+
+test.afterAll(() => {
+  portal?.kill();
+});
+
+test.use({ baseURL: PORTAL });
+
+async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; id: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
+}
+
+async function logOut(page: Page) {
+  await page.getByRole('button', { name: 'Logout' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
+test('a user adds a passkey, signs in with it alone and as the second step, and removes it', async ({ page }) => {
+  test.setTimeout(120_000);
+  const { cdp, id } = await virtualAuthenticator(page);
+  const login = uniqueLogin('p');
+  const initial = createAccount(login);
+  await signIn(page, login, initial);
+  await changeInitialPassword(page, initial, NEW);
+
+  // Security info: name the key, then the browser makes it.
+  await page.goto('/account/security-info');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Passkeys and security keys' })).toBeVisible();
+  await expect(page.locator('#no-passkeys')).toBeVisible();
+  await page.getByLabel('Name', { exact: true }).fill('Laptop');
+  await page.getByRole('button', { name: 'Add a passkey or security key' }).click();
+  const row = page.locator('tr[data-passkey="Laptop"]');
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('Never');
+  await expect(page.locator('tr[data-method="passkey"] [data-default="true"]')).toBeVisible();
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
+  expect(credentials.length).toBe(1);
+  expect(credentials[0].isResidentCredential).toBe(true);
+  const notices = await mailTo(`${login}@example.edu`, 1);
+  expect(notices.some((m) => m.text.includes('a passkey or security key was added'))).toBe(true);
+
+  // Renamed, without any ceremony.
+  await row.getByRole('textbox').fill('Work laptop');
+  await row.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.locator('tr[data-passkey="Work laptop"]')).toBeVisible();
+
+  // Signing in with the passkey alone: no login name, no password.
+  await logOut(page);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByText(login).first()).toBeVisible();
+
+  // 2-step verification on: after the password, the passkey is asked first.
+  await page.goto('/account/security-info');
+  await hydrated(page);
+  await page.locator('#two-step-toggle').click();
+  await expect(page.locator('#two-step-status')).toHaveAttribute('data-on', 'true');
+  await logOut(page);
+  await signIn(page, login, NEW);
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  await hydrated(page);
+  await expect(page.locator('#second-step-prompt')).toHaveAttribute('data-method', 'passkey');
+  await page.getByRole('button', { name: 'Use my passkey' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  // Removed (2-step verification off first: it was the only method).
+  await page.goto('/account/security-info');
+  await hydrated(page);
+  await page.locator('#two-step-toggle').click();
+  await expect(page.locator('#two-step-status')).toHaveAttribute('data-on', 'false');
+  await page.locator('tr[data-passkey="Work laptop"]').getByRole('button', { name: 'Remove' }).click();
+  await expect(page.locator('#no-passkeys')).toBeVisible();
+  expect((await mailTo(`${login}@example.edu`, 5)).some((m) => m.text.includes('a passkey or security key was removed'))).toBe(true);
+
+  // The authenticator still holds the key; the portal no longer takes it.
+  await logOut(page);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page.getByText('That passkey was not accepted.')).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('no passkey button is shown, and signing in with the password works as before', async ({ page }) => {
+    const login = uniqueLogin('q');
+    const initial = createAccount(login);
+    await page.goto('/login');
+    await expect(page.locator('#passkey-sign-in')).toBeHidden();
+    await page.getByLabel('Login name').fill(login);
+    await page.locator('#password').fill(initial);
+    await page.getByRole('button', { name: 'Login', exact: true }).click();
+    await expect(page).toHaveURL(/\/account\/password$/);
+  });
+});
