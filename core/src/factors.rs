@@ -53,6 +53,9 @@ pub struct SecurityDoc {
     pub pending_contact: Option<PendingContact>,
     /// Passkeys and security keys, oldest first.
     pub passkeys: Vec<crate::passkeys::StoredPasskey>,
+    /// The account's WebAuthn user handle, random, made at its first
+    /// passkey enrolment.
+    pub passkey_user: Option<webauthn_rs::prelude::Uuid>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -118,6 +121,17 @@ impl SecurityDoc {
         }
     }
 
+    /// The registered methods that can be used now: a passkey method
+    /// whose every key is turned off counts as registered (2-step
+    /// verification stays on) but not as usable.
+    pub fn usable(&self) -> Vec<Method> {
+        let mut methods = self.registered();
+        if self.passkeys.iter().all(|p| p.disabled) {
+            methods.retain(|m| *m != Method::Passkey);
+        }
+        methods
+    }
+
     /// The registered methods, the default first.
     pub fn registered(&self) -> Vec<Method> {
         let mut methods: Vec<Method> = REGISTRABLE.into_iter().filter(|m| self.has(*m)).collect();
@@ -174,10 +188,7 @@ impl SecurityDoc {
     /// The methods that can be asked as a second factor: the registered
     /// ones, the default first, then recovery codes if any are left.
     pub fn second_factors(&self) -> Vec<Method> {
-        let mut methods = self.registered();
-        if self.passkeys.iter().all(|p| p.disabled) {
-            methods.retain(|m| *m != Method::Passkey);
-        }
+        let mut methods = self.usable();
         if self.has(Method::RecoveryCode) {
             methods.push(Method::RecoveryCode);
         }
@@ -470,7 +481,10 @@ pub enum Proof<'a> {
     Code(&'a str),
     Answers(&'a [String]),
     /// A WebAuthn assertion (JSON) answering the ceremony `handle` names.
-    Passkey { handle: &'a str, credential: &'a str },
+    Passkey {
+        handle: &'a str,
+        credential: &'a str,
+    },
 }
 
 /// Checks a factor kept in the security info (authenticator app, security

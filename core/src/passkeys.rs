@@ -12,18 +12,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, CredentialID, DiscoverableAuthentication, DiscoverableKey, Passkey,
-    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
-    Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
+    AuthenticationResult, CreationChallengeResponse, CredentialID, DiscoverableAuthentication,
+    DiscoverableKey, Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
 use crate::error::{Context, Error, Result};
 use crate::factors::{self, Stored};
 use crate::sessions::{self, hash_token, new_token};
 use crate::sign_in::{audit, open_session, Attempt, SignedIn};
-use crate::{lifecycle, Browser, Core};
+use crate::{lifecycle, notices, Browser, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
-use gatehouse_store::{Account, Challenge, ClientInfo};
+use gatehouse_store::{Account, Challenge, ClientInfo, EndSessions};
 use gatehouse_types::account::AccountStatus;
 use gatehouse_types::error::{AppError, Field, FieldError, Problem};
 use gatehouse_types::security::{Ceremony, Method, PasskeyView};
@@ -43,6 +43,9 @@ pub struct StoredPasskey {
     /// Turned off after its signature counter went backwards (a copy of
     /// the key may be in use): it no longer signs anyone in.
     pub disabled: bool,
+    /// The highest signature counter seen (0: the key keeps none).
+    #[serde(default)]
+    pub counter: u32,
     pub key: Passkey,
 }
 
@@ -109,16 +112,12 @@ fn rp(state: &Core) -> Result<Webauthn> {
         .ok_or(AppError::NotFound.into())
 }
 
-/// The WebAuthn user handle of an account: derived with the server's key,
-/// so it names no one outside this portal and is the same at every
-/// enrolment.
-fn user_handle(state: &Core, account_id: i64) -> Uuid {
-    let derived = state
-        .keys
-        .derive("passkey-user-handle", &account_id.to_string());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&derived[..16]);
-    Uuid::from_bytes(bytes)
+/// What an enrolment keeps between its two requests: the library's state
+/// and the user handle the key was made for.
+#[derive(Serialize, Deserialize)]
+struct Enrolment {
+    registration: PasskeyRegistration,
+    user: Uuid,
 }
 
 async fn begin(
@@ -140,7 +139,7 @@ async fn begin(
     };
     state
         .store
-        .create_challenge(&hash_token(&handle), &challenge, now)
+        .create_challenge(&hash_token(&handle), &challenge)
         .await?;
     Ok(Ceremony { handle, options })
 }
@@ -173,14 +172,18 @@ fn state_of<T: for<'de> Deserialize<'de>>(challenge: &Challenge) -> Result<T> {
 /// A passkey's name as given: trimmed, one to sixty characters.
 fn checked_name(name: &str) -> Result<String> {
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > NAME_MAX {
-        return Err(AppError::Invalid(vec![FieldError {
-            field: Field::Name,
-            problem: Problem::Required,
-        }])
-        .into());
-    }
-    Ok(name)
+    let problem = if name.is_empty() {
+        Problem::Required
+    } else if name.chars().count() > NAME_MAX {
+        Problem::TooLong { max: NAME_MAX }
+    } else {
+        return Ok(name);
+    };
+    Err(AppError::Invalid(vec![FieldError {
+        field: Field::Name,
+        problem,
+    }])
+    .into())
 }
 
 /// Starts enrolling a passkey named `name` for the signed-in account (the
@@ -200,13 +203,10 @@ pub async fn start_enrol(state: &Core, browser: &Browser, name: &str) -> Result<
         .iter()
         .map(|p| p.key.cred_id().clone())
         .collect();
+    // Random, and the same for every key of the account once saved.
+    let user = stored.doc.passkey_user.unwrap_or_else(Uuid::new_v4);
     let (options, registration): (CreationChallengeResponse, PasskeyRegistration) = rp
-        .start_passkey_registration(
-            user_handle(state, account.id),
-            &account.login,
-            &account.display_name,
-            Some(exclude),
-        )
+        .start_passkey_registration(user, &account.login, &account.display_name, Some(exclude))
         .context("starting a passkey enrolment")?;
     let mut options =
         serde_json::to_value(&options.public_key).context("writing passkey options")?;
@@ -221,7 +221,7 @@ pub async fn start_enrol(state: &Core, browser: &Browser, name: &str) -> Result<
         Purpose::Enrol,
         Some(account.id),
         Some(&session.id_hash),
-        &registration,
+        &Enrolment { registration, user },
         options,
     )
     .await
@@ -244,13 +244,15 @@ pub async fn finish_enrol(
         .await?
         .filter(|c| c.account_id == Some(account.id))
         .ok_or(AppError::PasskeyRefused)?;
-    let registration: PasskeyRegistration = state_of(&challenge)?;
+    let enrolment: Enrolment = state_of(&challenge)?;
     let key = rp
-        .finish_passkey_registration(&answer, &registration)
+        .finish_passkey_registration(&answer, &enrolment.registration)
         .map_err(|e| refused("enrolment", &e))?;
     let mut stored = factors::load(state, account.id).await?;
     let id = credential_id(key.cred_id());
-    if stored.doc.passkeys.iter().any(|p| p.id() == id) {
+    let user = *stored.doc.passkey_user.get_or_insert(enrolment.user);
+    // Two first enrolments at once: the other one's handle was saved.
+    if user != enrolment.user || stored.doc.passkeys.iter().any(|p| p.id() == id) {
         return Err(AppError::Conflict.into());
     }
     stored.doc.passkeys.push(StoredPasskey {
@@ -258,10 +260,19 @@ pub async fn finish_enrol(
         added_at: state.clock.unix(),
         last_used_at: None,
         disabled: false,
+        counter: 0,
         key,
     });
     stored.doc.default.get_or_insert(Method::Passkey);
-    crate::security_info::commit(state, &browser.client, &account, &stored, "passkey_added", None).await
+    crate::security_info::commit(
+        state,
+        &browser.client,
+        &account,
+        &stored,
+        "passkey_added",
+        None,
+    )
+    .await
 }
 
 fn refused(ceremony: &str, e: &WebauthnError) -> Error {
@@ -284,30 +295,46 @@ pub async fn rename(state: &Core, browser: &Browser, id: &str, name: &str) -> Re
     let mut stored = factors::load(state, account.id).await?;
     let at = position(&stored, id)?;
     stored.doc.passkeys[at].name = name;
-    crate::security_info::commit(state, &browser.client, &account, &stored, "passkey_renamed", None).await
+    crate::security_info::commit(
+        state,
+        &browser.client,
+        &account,
+        &stored,
+        "passkey_renamed",
+        None,
+    )
+    .await
 }
 
 /// Removes one passkey; the last method 2-step verification depends on
 /// stays, as with every other method.
 pub async fn remove(state: &Core, browser: &Browser, id: &str) -> Result<()> {
-    let (_, account) = crate::security_info::require_recent(state, browser).await?;
+    let (session, account) = crate::security_info::require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
     let at = position(&stored, id)?;
     stored.doc.passkeys.remove(at);
     let doc = &mut stored.doc;
     let on = doc.two_step || factors::required_by_role(state, &account);
-    if on && doc.registered().is_empty() {
+    if on && doc.usable().is_empty() {
         return Err(AppError::LastMethod.into());
     }
     if doc.default == Some(Method::Passkey) && !doc.has(Method::Passkey) {
         doc.default = None;
-        doc.default = doc.registered().first().copied();
     }
-    crate::security_info::commit(state, &browser.client, &account, &stored, "passkey_removed", None).await
+    // A passkey signs in alone: a session opened with it ends with it.
+    let others = EndSessions::AllBut(&session.id_hash);
+    let client = &browser.client;
+    let change = "passkey_removed";
+    crate::security_info::commit_ending(state, client, &account, &stored, change, None, others)
+        .await
 }
 
 /// Asks for any of the account's passkeys as the second step `flow_hash`.
-pub async fn start_second_step(state: &Core, account: &Account, flow_hash: &str) -> Result<Ceremony> {
+pub async fn start_second_step(
+    state: &Core,
+    account: &Account,
+    flow_hash: &str,
+) -> Result<Ceremony> {
     let rp = rp(state)?;
     let stored = factors::load(state, account.id).await?;
     let keys: Vec<Passkey> = stored
@@ -323,8 +350,7 @@ pub async fn start_second_step(state: &Core, account: &Account, flow_hash: &str)
     let (options, authentication) = rp
         .start_passkey_authentication(&keys)
         .context("starting a passkey check")?;
-    let options =
-        serde_json::to_string(&options.public_key).context("writing passkey options")?;
+    let options = serde_json::to_string(&options.public_key).context("writing passkey options")?;
     begin(
         state,
         Purpose::SecondStep,
@@ -365,10 +391,8 @@ enum Asked {
     Discoverable(DiscoverableAuthentication),
 }
 
-/// Checks an assertion against the account's stored key. On success the
-/// key's counter and last use are saved (compare-and-set: of two uses at
-/// once one counts). A counter that went backwards turns the key off,
-/// audited and told.
+/// Checks an assertion against the account's stored key, then records
+/// the use. An error only when the check could not be made.
 async fn verify(
     state: &Core,
     rp: &Webauthn,
@@ -377,68 +401,112 @@ async fn verify(
     asked: Asked,
     client: &ClientInfo,
 ) -> Result<bool> {
-    let mut stored = factors::load(state, account.id).await?;
+    let stored = factors::load(state, account.id).await?;
     let id = credential_id(answer.get_credential_id());
-    let user = user_handle(state, account.id);
-    if answer
-        .get_user_unique_id()
-        .is_some_and(|given| given != user.as_bytes())
-    {
-        return Ok(false);
-    }
-    let Some(at) = stored
+    let handle_matches = match (answer.get_user_unique_id(), stored.doc.passkey_user) {
+        (Some(given), Some(user)) => given == user.as_bytes(),
+        _ => true,
+    };
+    let Some(entry) = stored
         .doc
         .passkeys
         .iter()
-        .position(|p| p.id() == id && !p.disabled)
+        .find(|p| p.id() == id && !p.disabled)
+        .filter(|_| handle_matches)
     else {
         return Ok(false);
     };
     let outcome = match asked {
         Asked::Listed(authentication) => rp.finish_passkey_authentication(answer, &authentication),
         Asked::Discoverable(authentication) => {
-            let key = DiscoverableKey::from(&stored.doc.passkeys[at].key);
+            let key = DiscoverableKey::from(&entry.key);
             rp.finish_discoverable_authentication(answer, authentication, &[key])
         }
     };
-    let now = state.clock.unix();
     match outcome {
-        Ok(result) => {
-            let entry = &mut stored.doc.passkeys[at];
-            entry.key.update_credential(&result);
-            entry.last_used_at = Some(now);
-            match stored.save(state, account.id, &[], None).await {
-                Ok(()) => Ok(true),
-                Err(Error::Refused(AppError::Conflict)) => Ok(false),
-                Err(e) => Err(e),
-            }
-        }
+        Ok(result) => record_use(state, account, &id, &result, client).await,
         Err(WebauthnError::CredentialPossibleCompromise) => {
-            stored.doc.passkeys[at].disabled = true;
-            let event = AuditEvent::by_user(
-                &account.login,
-                Action::SecurityInfo,
-                Outcome::Refused,
-                client,
-            )
-            .detail("passkey_disabled");
-            let notice = crate::notices::security_changed(
-                state,
-                account,
-                "passkey_disabled",
-                state.clock.now(),
-                client,
-            );
-            match stored.save(state, account.id, &[notice], Some(&event)).await {
-                Ok(()) | Err(Error::Refused(AppError::Conflict)) => Ok(false),
-                Err(e) => Err(e),
-            }
+            turn_off(state, account, &id, client).await?;
+            Ok(false)
         }
         Err(e) => {
             tracing::info!(error = %e, "a passkey assertion was refused");
             Ok(false)
         }
     }
+}
+
+/// How often a write that lost a race with another change of the same
+/// document is made again on a fresh read.
+const TRIES: usize = 3;
+
+/// Saves the key's new counter and last use. The counter is compared with
+/// the one stored now, not only the one the ceremony started with: of two
+/// copies of a key signing in parallel, the second is caught.
+async fn record_use(
+    state: &Core,
+    account: &Account,
+    id: &str,
+    result: &AuthenticationResult,
+    client: &ClientInfo,
+) -> Result<bool> {
+    let counter = result.counter();
+    for _ in 0..TRIES {
+        let mut stored = factors::load(state, account.id).await?;
+        let Some(entry) = stored.doc.passkeys.iter_mut().find(|p| p.id() == id) else {
+            return Ok(false);
+        };
+        if entry.disabled {
+            return Ok(false);
+        }
+        if counter > 0 && counter <= entry.counter {
+            turn_off(state, account, id, client).await?;
+            return Ok(false);
+        }
+        entry.key.update_credential(result);
+        entry.counter = counter;
+        entry.last_used_at = Some(state.clock.unix());
+        match stored.save(state, account.id, &[], None).await {
+            Ok(()) => return Ok(true),
+            Err(Error::Refused(AppError::Conflict)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AppError::Conflict.into())
+}
+
+/// Turns a key off whose counter went backwards: a copy of it may be in
+/// use. Every session of the account ends; audited and told.
+async fn turn_off(state: &Core, account: &Account, id: &str, client: &ClientInfo) -> Result<()> {
+    for _ in 0..TRIES {
+        let mut stored = factors::load(state, account.id).await?;
+        let Some(entry) = stored.doc.passkeys.iter_mut().find(|p| p.id() == id) else {
+            return Ok(());
+        };
+        if entry.disabled {
+            return Ok(());
+        }
+        entry.disabled = true;
+        let event = AuditEvent::by_user(
+            &account.login,
+            Action::SecurityInfo,
+            Outcome::Refused,
+            client,
+        )
+        .detail("passkey_disabled");
+        let change = "passkey_disabled";
+        let notice = notices::security_changed(state, account, change, state.clock.now(), client);
+        let all = EndSessions::All;
+        match stored
+            .save_ending(state, account.id, &[notice], Some(&event), all)
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(Error::Refused(AppError::Conflict)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AppError::Conflict.into())
 }
 
 /// Starts a sign-in with a passkey alone: no name is asked, the browser
@@ -449,8 +517,7 @@ pub async fn start_sign_in(state: &Core) -> Result<Ceremony> {
     let (options, authentication) = rp
         .start_discoverable_authentication()
         .context("starting a passkey sign-in")?;
-    let options =
-        serde_json::to_string(&options.public_key).context("writing passkey options")?;
+    let options = serde_json::to_string(&options.public_key).context("writing passkey options")?;
     begin(state, Purpose::SignIn, None, None, &authentication, options).await
 }
 
@@ -468,6 +535,11 @@ pub async fn sign_in(
     let rp = rp(state)?;
     let client = &browser.client;
     let answer: PublicKeyCredential = parse(credential)?;
+    // No challenge of ours (used up, expired, or never made): no secret
+    // is checked, so nothing is counted.
+    let challenge = take(state, handle, Purpose::SignIn, None)
+        .await?
+        .ok_or(AppError::PasskeyRefused)?;
     let store = state.store.as_ref();
     let account = match store
         .account_by_passkey(&credential_id(answer.get_credential_id()))
@@ -481,10 +553,9 @@ pub async fn sign_in(
     let attempt = Attempt::new(state, &login, client);
     let reserved = attempt.reserve(state, &login, client).await?;
     let checking = async {
-        let Some(challenge) = take(state, handle, Purpose::SignIn, None).await? else {
-            return Ok(false);
-        };
-        let Some(account) = account.as_ref().filter(|a| a.status == AccountStatus::Active)
+        let Some(account) = account
+            .as_ref()
+            .filter(|a| a.status == AccountStatus::Active)
         else {
             return Ok(false);
         };
@@ -502,7 +573,14 @@ pub async fn sign_in(
     };
     if lifecycle::ended(state, &account) {
         attempt.release(state, reserved).await?;
-        audit(state, &account.login, Outcome::Refused, client, "account_ended").await;
+        audit(
+            state,
+            &account.login,
+            Outcome::Refused,
+            client,
+            "account_ended",
+        )
+        .await;
         return Err(AppError::AccountInactive.into());
     }
     attempt.succeed(state, reserved).await?;

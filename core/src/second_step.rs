@@ -259,7 +259,8 @@ pub async fn verify(
         browser.clear(Cookie::SecondStep);
         return Err(AppError::FlowVoid.into());
     };
-    let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, browser).await {
+    let (right, code_hash) = match check_proof(state, &flow, &account, method, proof, browser).await
+    {
         Ok(checked) => checked,
         Err(e) => {
             let given_back = async {

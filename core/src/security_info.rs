@@ -178,7 +178,7 @@ pub(crate) async fn commit(
 /// As `commit`, ending sessions in the same write: a change that weakens
 /// or replaces a factor ends every other session, so a stolen one cannot
 /// outlive it.
-async fn commit_ending(
+pub(crate) async fn commit_ending(
     state: &Core,
     client: &ClientInfo,
     account: &Account,
@@ -469,7 +469,7 @@ pub async fn remove(state: &Core, browser: &Browser, method: Method) -> Result<(
         return Err(AppError::NotFound.into());
     }
     let on = stored.doc.two_step || factors::required_by_role(state, &account);
-    if on && stored.doc.registered().len() == 1 {
+    if on && stored.doc.usable() == [method] {
         return Err(AppError::LastMethod.into());
     }
     let doc = &mut stored.doc;
@@ -524,7 +524,7 @@ pub async fn set_default(state: &Core, browser: &Browser, method: Method) -> Res
 pub async fn set_two_step(state: &Core, browser: &Browser, on: bool) -> Result<()> {
     let (session, account) = require_recent(state, browser).await?;
     let mut stored = factors::load(state, account.id).await?;
-    if on && stored.doc.registered().is_empty() {
+    if on && stored.doc.usable().is_empty() {
         return Err(AppError::NoMethod.into());
     }
     if !on && factors::required_by_role(state, &account) {

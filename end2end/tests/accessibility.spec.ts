@@ -1,7 +1,6 @@
 import { Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import * as OTPAuth from 'otpauth';
-import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, changeInitialPassword, CAPTCHA, captchaShown } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, changeInitialPassword, CAPTCHA, captchaShown, axe } from './fixtures';
 
 /**
  * WCAG 2.2 AA as axe-core checks it, on every page and state a user can
@@ -9,17 +8,8 @@ import { test, expect, createAccount, uniqueLogin, codeFor, hydrated, changeInit
  * every step of the reset wizard and every error state. Selectors are ids,
  * so the same walk runs in English and in Traditional Chinese.
  */
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const NEW = 'Harbour7Lights';
 const NEWER = 'Lantern8Harbour';
-
-/** Fails with every violation axe-core finds on the page as it is now. */
-async function axe(page: Page, state: string, lang: string): Promise<void> {
-  await expect(page.locator('html')).toHaveAttribute('lang', lang);
-  const { violations } = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-  const found = violations.map((v) => `${state} [${lang}]: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(found, `axe-core on ${state}`).toEqual([]);
-}
 
 /** Opens `path` with JavaScript working and waits for hydration. */
 async function open(page: Page, path: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { test as base, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
@@ -117,4 +118,15 @@ export async function signIn(page: Page, login: string, password: string): Promi
   await page.getByLabel('Login name').fill(login);
   await page.locator('#password').fill(password);
   await page.getByRole('button', { name: 'Login', exact: true }).click();
+}
+
+/** WCAG 2.2 AA, as axe-core checks it. */
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Fails with every violation axe-core finds on the page as it is now. */
+export async function axe(page: Page, state: string, lang: string): Promise<void> {
+  await expect(page.locator('html')).toHaveAttribute('lang', lang);
+  const { violations } = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const found = violations.map((v) => `${state} [${lang}]: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(found, `axe-core on ${state}`).toEqual([]);
 }

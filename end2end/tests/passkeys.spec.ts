@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { CDPSession, Page } from '@playwright/test';
-import { test, expect, createAccount, uniqueLogin, mailTo, hydrated, signIn, changeInitialPassword } from './fixtures';
+import { test, expect, createAccount, uniqueLogin, mailTo, hydrated, signIn, changeInitialPassword, axe } from './fixtures';
 
 /**
  * Passkeys need a domain name (WebAuthn refuses an IP address as the
@@ -138,6 +138,51 @@ test('a user adds a passkey, signs in with it alone and as the second step, and 
   await expect(page.getByText('That passkey was not accepted.')).toBeVisible();
   await expect(page).toHaveURL(/\/login$/);
 });
+
+for (const lang of ['en', 'zh-Hant']) {
+  test(`the passkey pages pass the accessibility checks in ${lang}`, async ({ page, context }) => {
+    test.setTimeout(90_000);
+    await context.addCookies([{ name: 'gatehouse_lang', value: lang, url: PORTAL }]);
+    await virtualAuthenticator(page);
+    const login = uniqueLogin('a');
+    const initial = createAccount(login);
+    await page.goto('/login');
+    await hydrated(page);
+    await expect(page.locator('#passkey-sign-in-button')).toBeVisible();
+    await axe(page, 'sign-in with a passkey button', lang);
+    await page.locator('#login').fill(login);
+    await page.locator('#password').fill(initial);
+    await page.locator('#sign-in-form button[type="submit"]').click();
+    await expect(page).toHaveURL(/\/account\/password$/);
+    await page.locator('#current_password').fill(initial);
+    await page.locator('#new_password').fill(NEW);
+    await page.locator('#confirm_password').fill(NEW);
+    await page.locator('#change-password-form button[type="submit"]').first().click();
+    await expect(page).toHaveURL(/\/account\/password\/done$/);
+
+    await page.goto('/account/security-info');
+    await hydrated(page);
+    await expect(page.locator('#passkey-add')).toBeVisible();
+    await axe(page, 'security info, no passkey yet', lang);
+    await page.locator('#passkey-name').fill('YubiKey');
+    await page.locator('#passkey-add').click();
+    await expect(page.locator('tr[data-passkey="YubiKey"]')).toBeVisible();
+    await axe(page, 'security info, a passkey listed', lang);
+    await page.locator('#two-step-toggle').click();
+    await expect(page.locator('#two-step-status')).toHaveAttribute('data-on', 'true');
+
+    await page.locator('.account-nav button[type="submit"]').click();
+    await expect(page).toHaveURL(/\/login$/);
+    await hydrated(page);
+    await page.locator('#login').fill(login);
+    await page.locator('#password').fill(NEW);
+    await page.locator('#sign-in-form button[type="submit"]').click();
+    await expect(page).toHaveURL(/\/login\/verify$/);
+    await hydrated(page);
+    await expect(page.locator('#passkey-step-button')).toBeVisible();
+    await axe(page, 'second step, passkey', lang);
+  });
+}
 
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });

@@ -19,3 +19,5 @@ CREATE TABLE webauthn_challenges (
     state      TEXT    NOT NULL,
     expires_at INTEGER NOT NULL
 );
+-- Expired ceremonies are swept by the housekeeping.
+CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);

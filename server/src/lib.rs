@@ -67,6 +67,14 @@ pub async fn build_state(
     } else {
         Keys::new(config.secret_key.expose())
     };
+    if gatehouse_core::passkeys::relying_party(&config.public_url, &config.security_info.issuer)
+        .is_none()
+    {
+        tracing::warn!(
+            public_url = %config.public_url,
+            "passkeys are off: WebAuthn needs public_url to name its host (localhost or a domain), not an address"
+        );
+    }
     let (mut mail, mut sms) = (mail_transport(&config)?, sms_gateway(&config)?);
     let mailbox = (config.mode == Mode::Demo).then(|| Arc::new(DemoMailbox::default()));
     if let Some(mailbox) = &mailbox {

@@ -18,8 +18,8 @@ use crate::model::*;
 use crate::throttle::{ThrottleRule, ThrottleState};
 use crate::{
     AccountStore, AuditLog, CaptchaStore, Dialect, FlowStore, Housekeeping, MailQueue, OidcStore,
-    PasskeyStore, SecurityInfoStore, SessionStore, SingleLogoutStore, StoreError, StoreResult, ThrottleStore,
-    TicketStore,
+    PasskeyStore, SecurityInfoStore, SessionStore, SingleLogoutStore, StoreError, StoreResult,
+    ThrottleStore, TicketStore,
 };
 
 /// One pool of either database, and every query on it.
@@ -566,11 +566,7 @@ impl PasskeyStore for SqlStore {
         )
     }
 
-    async fn create_challenge(&self, id_hash: &str, c: &Challenge, now: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM webauthn_challenges WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+    async fn create_challenge(&self, id_hash: &str, c: &Challenge) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO webauthn_challenges (id_hash, purpose, account_id, bound_to, state, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",

@@ -69,8 +69,8 @@ pub trait SecurityInfoStore: Send + Sync {
 pub trait PasskeyStore: Send + Sync {
     /// The account a passkey credential id (base64url) is registered to.
     async fn account_by_passkey(&self, credential_id: &str) -> StoreResult<Option<i64>>;
-    /// Stores a ceremony's state, dropping expired ones.
-    async fn create_challenge(&self, id_hash: &str, c: &Challenge, now: i64) -> StoreResult<()>;
+    /// Stores a ceremony's state (expired ones go with the housekeeping).
+    async fn create_challenge(&self, id_hash: &str, c: &Challenge) -> StoreResult<()>;
     /// Removes a challenge and returns it: each is answered once.
     async fn take_challenge(&self, id_hash: &str) -> StoreResult<Option<Challenge>>;
 }

@@ -113,6 +113,10 @@ pub enum Problem {
     BadMobile,
     /// An alternate email that is the registered one.
     SameAsRegistered,
+    /// Longer than `max` characters.
+    TooLong {
+        max: usize,
+    },
     /// The rules the password failed, as the policy crate names them.
     Policy {
         failed: Vec<Rule>,

@@ -132,8 +132,18 @@ pub struct PasskeyView {
 /// A WebAuthn ceremony started by the server: the browser passes
 /// `options` (JSON, as `PublicKeyCredential.parse…OptionsFromJSON` takes
 /// it) to its authenticator and sends the answer back with `handle`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ceremony {
+    /// Answers the ceremony once: never logged.
     pub handle: String,
     pub options: String,
+}
+
+impl std::fmt::Debug for Ceremony {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ceremony")
+            .field("handle", &"***")
+            .field("options", &self.options)
+            .finish()
+    }
 }

@@ -100,6 +100,7 @@ pub fn FieldProblem(problem: Problem, id: &'static str) -> impl IntoView {
         Problem::CaptchaWrong => t!(i18n, fp_captcha_wrong).into_any(),
         Problem::BadEmail => t!(i18n, si_bad_email).into_any(),
         Problem::BadMobile => t!(i18n, si_bad_mobile).into_any(),
+        Problem::TooLong { max } => t!(i18n, error_too_long, max).into_any(),
         Problem::SameAsRegistered => t!(i18n, si_alt_same).into_any(),
         Problem::Policy { failed } => view! {
             {t!(i18n, cp_policy_failed)}

@@ -15,9 +15,9 @@ pub struct NoAnswer;
 #[cfg(any(feature = "hydrate", feature = "csr"))]
 mod browser {
     use super::NoAnswer;
+    use wasm_bindgen_futures::JsFuture;
     use web_sys::js_sys::{Function, Object, Promise, Reflect, JSON};
     use web_sys::wasm_bindgen::{JsCast, JsValue};
-    use wasm_bindgen_futures::JsFuture;
 
     /// `PublicKeyCredential` and one of its static functions.
     fn class_function(name: &str) -> Option<(JsValue, Function)> {
@@ -30,15 +30,21 @@ mod browser {
     }
 
     pub fn supported() -> bool {
-        class_function("parseCreationOptionsFromJSON").is_some()
-            && class_function("parseRequestOptionsFromJSON").is_some()
+        let answers_json = class_function("parseCreationOptionsFromJSON")
+            .and_then(|(class, _)| Reflect::get(&class, &"prototype".into()).ok())
+            .and_then(|prototype| Reflect::get(&prototype, &"toJSON".into()).ok())
+            .is_some_and(|to_json| to_json.is_function());
+        answers_json && class_function("parseRequestOptionsFromJSON").is_some()
     }
 
     pub async fn conditional_available() -> bool {
         let Some((class, function)) = class_function("isConditionalMediationAvailable") else {
             return false;
         };
-        let Ok(promise) = function.call0(&class).and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from)) else {
+        let Ok(promise) = function
+            .call0(&class)
+            .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from))
+        else {
             return false;
         };
         JsFuture::from(promise)
@@ -49,7 +55,9 @@ mod browser {
     }
 
     fn method(target: &JsValue, name: &str) -> Result<Function, JsValue> {
-        Reflect::get(target, &name.into())?.dyn_into().map_err(JsValue::from)
+        Reflect::get(target, &name.into())?
+            .dyn_into()
+            .map_err(JsValue::from)
     }
 
     async fn ceremony(
@@ -80,19 +88,44 @@ mod browser {
     }
 
     pub async fn create(options: &str) -> Result<String, NoAnswer> {
-        ceremony("create", "parseCreationOptionsFromJSON", options, None, None)
-            .await
-            .map_err(|_| NoAnswer)
+        ceremony(
+            "create",
+            "parseCreationOptionsFromJSON",
+            options,
+            None,
+            None,
+        )
+        .await
+        .map_err(|_| NoAnswer)
     }
 
-    pub async fn get(
-        options: &str,
-        conditional: Option<&web_sys::AbortSignal>,
-    ) -> Result<String, NoAnswer> {
-        let mediation = conditional.map(|_| "conditional");
-        ceremony("get", "parseRequestOptionsFromJSON", options, mediation, conditional)
-            .await
-            .map_err(|_| NoAnswer)
+    thread_local! {
+        /// The autofill request waiting in the background, if any.
+        static WAITING: std::cell::RefCell<Option<web_sys::AbortController>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    pub async fn get(options: &str, conditional: bool) -> Result<String, NoAnswer> {
+        abort_waiting();
+        if !conditional {
+            return ceremony("get", "parseRequestOptionsFromJSON", options, None, None)
+                .await
+                .map_err(|_| NoAnswer);
+        }
+        let controller = web_sys::AbortController::new().map_err(|_| NoAnswer)?;
+        let signal = controller.signal();
+        WAITING.with(|w| *w.borrow_mut() = Some(controller));
+        let parse = "parseRequestOptionsFromJSON";
+        let answer = ceremony("get", parse, options, Some("conditional"), Some(&signal)).await;
+        answer.map_err(|_| NoAnswer)
+    }
+
+    /// Ends the autofill request, if one waits: a browser runs one request
+    /// at a time, and a page left behind should not keep one.
+    pub fn abort_waiting() {
+        if let Some(controller) = WAITING.with(|w| w.borrow_mut().take()) {
+            controller.abort();
+        }
     }
 }
 
@@ -114,12 +147,11 @@ mod browser {
         Err(NoAnswer)
     }
 
-    pub async fn get(
-        _options: &str,
-        _conditional: Option<&web_sys::AbortSignal>,
-    ) -> Result<String, NoAnswer> {
+    pub async fn get(_options: &str, _conditional: bool) -> Result<String, NoAnswer> {
         Err(NoAnswer)
     }
+
+    pub fn abort_waiting() {}
 }
 
-pub use browser::{conditional_available, create, get, supported};
+pub use browser::{abort_waiting, conditional_available, create, get, supported};

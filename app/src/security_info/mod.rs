@@ -131,8 +131,7 @@ pub async fn security_passkey_finish(
     let state = crate::ssr::state()?;
     let browser = crate::ssr::browser::of_request(&state).await;
     let result =
-        gatehouse_core::passkeys::finish_enrol(&state, &browser, &handle, &credential, &name)
-            .await;
+        gatehouse_core::passkeys::finish_enrol(&state, &browser, &handle, &credential, &name).await;
     crate::ssr::browser::answer(&state, &browser, result)
 }
 

@@ -104,8 +104,10 @@ fn Overview(info: SecurityOverview, version: RwSignal<u32>) -> impl IntoView {
             <p class="notice" role="status" id="two-step-required">{t!(i18n, si_required_add)}</p>
         })}
         <Methods info=info.clone() version can_change/>
-        {info.passkeys_available.then(|| view! {
-            <Passkeys passkeys=info.passkeys.clone() version can_change/>
+        // Keys already added stay listed (to rename or remove) even where
+        // the portal's address no longer allows adding one.
+        {(info.passkeys_available || !info.passkeys.is_empty()).then(|| view! {
+            <Passkeys passkeys=info.passkeys.clone() available=info.passkeys_available version can_change/>
         })}
         <TwoStep info=info.clone() version can_change/>
         {if can_change {
@@ -212,7 +214,12 @@ fn Methods(info: SecurityOverview, version: RwSignal<u32>, can_change: bool) -> 
 /// added and last used, to rename or remove; and adding one, which needs
 /// the browser's WebAuthn (hidden without JavaScript).
 #[component]
-fn Passkeys(passkeys: Vec<PasskeyView>, version: RwSignal<u32>, can_change: bool) -> impl IntoView {
+fn Passkeys(
+    passkeys: Vec<PasskeyView>,
+    available: bool,
+    version: RwSignal<u32>,
+    can_change: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let rename = ServerAction::<SecurityPasskeyRename>::new();
     let remove = ServerAction::<SecurityPasskeyRemove>::new();
@@ -276,7 +283,7 @@ fn Passkeys(passkeys: Vec<PasskeyView>, version: RwSignal<u32>, can_change: bool
                     </table>
                 }.into_any()
             }}
-            {can_change.then(|| view! { <AddPasskey version/> })}
+            {(can_change && available).then(|| view! { <AddPasskey version/> })}
         </section>
     }
 }

@@ -121,7 +121,13 @@ pub async fn passkey_sign_in(
     let browser = browser::of_request(&state).await;
     let signing_in = async {
         let signed_in = passkeys::sign_in(&state, &browser, &handle, &credential).await?;
-        sign_in::enter(&state, &browser, signed_in, service.filter(|s| !s.is_empty())).await
+        sign_in::enter(
+            &state,
+            &browser,
+            signed_in,
+            service.filter(|s| !s.is_empty()),
+        )
+        .await
     };
     let result = signing_in.await;
     browser::answer(&state, &browser, result)

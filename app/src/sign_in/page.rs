@@ -98,9 +98,8 @@ fn PasskeySignIn(service: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let no_answer = RwSignal::new(false);
-    // The autofill request waiting in the background, aborted when the
-    // button asks instead (a browser runs one request at a time).
-    let waiting = StoredValue::new_local(None::<web_sys::AbortController>);
+    // The button was used: the autofill request is not (or no longer) made.
+    let asked = RwSignal::new(false);
     let service = StoredValue::new(service);
     let finish = move |handle: String, credential: String| async move {
         let service = Some(service.get_value()).filter(|s| !s.is_empty());
@@ -122,6 +121,8 @@ fn PasskeySignIn(service: String) -> impl IntoView {
             return;
         }
         scripted.set(true);
+        // The autofill request waits in the background until the user picks
+        // a passkey there, the button asks instead, or the page is left.
         leptos::task::spawn_local(async move {
             if !webauthn::conditional_available().await {
                 return;
@@ -129,23 +130,20 @@ fn PasskeySignIn(service: String) -> impl IntoView {
             let Ok(ceremony) = passkey_sign_in_start().await else {
                 return;
             };
-            let Ok(controller) = web_sys::AbortController::new() else {
+            if asked.get_untracked() {
                 return;
-            };
-            let signal = controller.signal();
-            waiting.set_value(Some(controller));
+            }
             // Aborted or dismissed: the button and the password remain.
-            if let Ok(credential) = webauthn::get(&ceremony.options, Some(&signal)).await {
+            if let Ok(credential) = webauthn::get(&ceremony.options, true).await {
                 busy.set(true);
                 finish(ceremony.handle, credential).await;
             }
         });
     });
+    on_cleanup(crate::components::webauthn::abort_waiting);
     let ask = move |_| {
         use crate::components::webauthn;
-        if let Some(controller) = waiting.try_update_value(Option::take).flatten() {
-            controller.abort();
-        }
+        asked.set(true);
         busy.set(true);
         error.set(None);
         no_answer.set(false);
@@ -158,7 +156,7 @@ fn PasskeySignIn(service: String) -> impl IntoView {
                     return;
                 }
             };
-            match webauthn::get(&ceremony.options, None).await {
+            match webauthn::get(&ceremony.options, false).await {
                 Ok(credential) => finish(ceremony.handle, credential).await,
                 Err(_) => {
                     busy.set(false);

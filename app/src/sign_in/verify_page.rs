@@ -164,7 +164,7 @@ fn PasskeyStep() -> impl IntoView {
             use crate::components::webauthn;
             let verifying = async {
                 let ceremony = second_step_passkey_start().await.map_err(Some)?;
-                let credential = webauthn::get(&ceremony.options, None)
+                let credential = webauthn::get(&ceremony.options, false)
                     .await
                     .map_err(|_| None)?;
                 second_step_passkey(ceremony.handle, credential)

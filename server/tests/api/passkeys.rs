@@ -8,7 +8,8 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse, Url};
 
-use crate::helpers::{error_of, spawn_app_with, TestApp};
+use crate::helpers::{error_of, login_name, spawn_app_with, TestApp};
+use gatehouse_store::{EndSessions, SecuritySave, StoreError};
 
 /// The portal's address in these tests: WebAuthn needs a domain name.
 const ORIGIN: &str = "http://localhost:3000";
@@ -74,14 +75,28 @@ impl TestApp {
         .await
     }
 
+    /// Enrols each of `keys` under its name and turns 2-step verification
+    /// on, as the security-info page does.
+    async fn two_step_with(
+        &self,
+        client: &reqwest::Client,
+        keys: &mut [(&str, &mut Authenticator)],
+    ) {
+        for (name, key) in keys.iter_mut() {
+            let enrolled = self.enrol(client, key, name).await;
+            assert_eq!(enrolled.status(), 200, "{}", enrolled.text().await.unwrap());
+        }
+        let on = self
+            .post(client, "security_two_step", &[("on", "true")])
+            .await;
+        assert_eq!(on.status(), 200);
+    }
+
     /// Signs in with the password; the second step (a passkey) is then open.
     async fn password_first(&self, login: &str) -> reqwest::Client {
         let client = self.client();
         let response = self.sign_in(&client, login, NEW).await;
-        assert_eq!(
-            response.headers().get("location").unwrap(),
-            "/login/verify"
-        );
+        assert_eq!(response.headers().get("location").unwrap(), "/login/verify");
         client
     }
 
@@ -177,7 +192,10 @@ async fn a_passkey_is_enrolled_by_name_and_proves_the_second_step_once() {
     let started = app
         .ceremony(&client, "security_passkey_start", &[("name", "Again")])
         .await;
-    assert_eq!(started.options["excludeCredentials"][0]["id"], keys[0]["id"]);
+    assert_eq!(
+        started.options["excludeCredentials"][0]["id"],
+        keys[0]["id"]
+    );
 
     let on = app
         .post(&client, "security_two_step", &[("on", "true")])
@@ -256,9 +274,7 @@ async fn an_answer_made_for_another_site_is_refused_and_counted() {
     assert_eq!(refused.status(), 401);
     assert!(app.passkeys(&client).await.is_empty());
 
-    assert_eq!(app.enrol(&client, &mut key, "Key").await.status(), 200);
-    app.post(&client, "security_two_step", &[("on", "true")])
-        .await;
+    app.two_step_with(&client, &mut [("Key", &mut key)]).await;
 
     let signing_in = app.password_first("s3000002").await;
     let started = app
@@ -282,10 +298,11 @@ async fn a_removed_passkey_proves_nothing_and_refusals_count_toward_the_throttle
     let client = app.newcomer("s3000003", "student").await;
     let mut phone = new_key();
     let mut yubikey = new_key();
-    assert_eq!(app.enrol(&client, &mut phone, "Phone").await.status(), 200);
-    assert_eq!(app.enrol(&client, &mut yubikey, "YubiKey").await.status(), 200);
-    app.post(&client, "security_two_step", &[("on", "true")])
-        .await;
+    app.two_step_with(
+        &client,
+        &mut [("Phone", &mut phone), ("YubiKey", &mut yubikey)],
+    )
+    .await;
 
     // Renamed, then listed under the new name.
     let keys = app.passkeys(&client).await;
@@ -310,7 +327,10 @@ async fn a_removed_passkey_proves_nothing_and_refusals_count_toward_the_throttle
     let keys = app.passkeys(&client).await;
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["name"], "YubiKey");
-    assert_eq!(app.send_second_step(&signing_in, &answer).await.status(), 401);
+    assert_eq!(
+        app.send_second_step(&signing_in, &answer).await.status(),
+        401
+    );
     assert!(app.whoami(&signing_in).await.is_null());
     let gone = app
         .post(&client, "security_passkey_remove", &[("id", &phone_id)])
@@ -350,7 +370,10 @@ async fn a_removed_passkey_proves_nothing_and_refusals_count_toward_the_throttle
             other => panic!("unexpected {other}"),
         }
     }
-    assert!(refused >= 2 && waiting, "{refused} refused, then waiting: {waiting}");
+    assert!(
+        refused >= 2 && waiting,
+        "{refused} refused, then waiting: {waiting}"
+    );
     let events = app.state.store.audit_events("s3000003", 100).await.unwrap();
     assert_eq!(
         events
@@ -368,13 +391,7 @@ async fn a_signature_counter_that_goes_back_turns_the_passkey_off() {
     let app = passkey_app().await;
     let client = app.newcomer("s3000004", "student").await;
     let mut key = new_key();
-    assert_eq!(app.enrol(&client, &mut key, "Key").await.status(), 200);
-    assert_eq!(
-        app.post(&client, "security_two_step", &[("on", "true")])
-            .await
-            .status(),
-        200
-    );
+    app.two_step_with(&client, &mut [("Key", &mut key)]).await;
     let codes = app.post(&client, "security_recovery_codes", &[]).await;
     assert_eq!(codes.status(), 200);
     let first = app.password_first("s3000004").await;
@@ -382,7 +399,7 @@ async fn a_signature_counter_that_goes_back_turns_the_passkey_off() {
     assert_eq!(app.send_second_step(&first, &answer).await.status(), 200);
 
     // Another copy of the key has signed more often than this one: the
-    // stored counter is ahead of what the key now presents.
+    // counter stored with it is ahead of what this copy now presents.
     let pool = app.pool().await;
     let (document, version): (String, i64) = sqlx::query_as(
         "SELECT s.document, s.version FROM security_info s JOIN accounts a ON a.id = s.account_id \
@@ -392,7 +409,7 @@ async fn a_signature_counter_that_goes_back_turns_the_passkey_off() {
     .await
     .unwrap();
     let mut doc: Value = serde_json::from_str(&document).unwrap();
-    doc["passkeys"][0]["key"]["cred"]["counter"] = 100.into();
+    doc["passkeys"][0]["counter"] = 100.into();
     sqlx::query("UPDATE security_info SET document = $1, version = $2 WHERE version = $3")
         .bind(doc.to_string())
         .bind(version + 1)
@@ -405,8 +422,18 @@ async fn a_signature_counter_that_goes_back_turns_the_passkey_off() {
     let answer = app.second_step_answer(&second, &mut key).await;
     assert_eq!(app.send_second_step(&second, &answer).await.status(), 401);
     assert!(app.whoami(&second).await.is_null());
-    let keys = app.passkeys(&client).await;
-    assert_eq!(keys[0]["disabled"], true);
+    // Turned off, audited and told; every session of the account ended.
+    let document: String = sqlx::query_scalar(
+        "SELECT s.document FROM security_info s JOIN accounts a ON a.id = s.account_id \
+         WHERE a.login = 's3000004'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let doc: Value = serde_json::from_str(&document).unwrap();
+    assert_eq!(doc["passkeys"][0]["disabled"], true);
+    assert!(app.whoami(&client).await.is_null());
+    assert!(app.whoami(&first).await.is_null());
     let events = app.state.store.audit_events("s3000004", 50).await.unwrap();
     assert!(events.iter().any(|(_, e)| {
         e.detail.as_deref() == Some("passkey_disabled") && e.outcome.as_str() == "refused"
@@ -445,4 +472,84 @@ async fn without_a_domain_name_no_passkey_ceremony_starts() {
     assert_eq!(start.status(), 404);
     let sign_in = app.post(&app.client(), "passkey_sign_in_start", &[]).await;
     assert_eq!(sign_in.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ceremony_is_answered_only_where_it_started_and_a_key_belongs_to_one_account() {
+    let app = passkey_app().await;
+    let owner = app.newcomer("s3000006", "student").await;
+    let other = app.newcomer("s3000007", "student").await;
+    let mut key = new_key();
+
+    // An enrolment started in one session cannot be finished in another.
+    let started = app
+        .ceremony(&owner, "security_passkey_start", &[("name", "Key")])
+        .await;
+    let answer = register(&mut key, &started.options, origin());
+    let elsewhere = app
+        .post(
+            &other,
+            "security_passkey_finish",
+            &[
+                ("handle", &started.handle),
+                ("credential", &answer),
+                ("name", "Key"),
+            ],
+        )
+        .await;
+    assert_eq!(elsewhere.status(), 401);
+    assert!(app.passkeys(&other).await.is_empty());
+
+    // Enrolled to one account, the same credential id cannot be indexed
+    // for another (a key answers each enrolment with a new credential, so
+    // this is asked of the store directly).
+    app.two_step_with(&owner, &mut [("Key", &mut key)]).await;
+    let id = app.passkeys(&owner).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let account = app
+        .state
+        .store
+        .account_by_login(&login_name("s3000007"))
+        .await
+        .unwrap()
+        .unwrap();
+    let taken = app
+        .state
+        .store
+        .save_security_info(&SecuritySave {
+            account_id: account.id,
+            expected_version: None,
+            document: "{}",
+            notices: &[],
+            audit: None,
+            end_sessions: EndSessions::None,
+            passkey_ids: Some(&[id]),
+            now: 0,
+        })
+        .await;
+    assert!(matches!(taken, Err(StoreError::Duplicate)), "{taken:?}");
+    assert!(app.passkeys(&other).await.is_empty());
+
+    // A second step's challenge does not sign in with the passkey alone.
+    let signing_in = app.password_first("s3000006").await;
+    let (handle, answer) = app.second_step_answer(&signing_in, &mut key).await;
+    let anyone = app.client();
+    let alone = app
+        .post(
+            &anyone,
+            "passkey_sign_in",
+            &[("handle", &handle), ("credential", &answer)],
+        )
+        .await;
+    assert_eq!(alone.status(), 401);
+    assert!(app.whoami(&anyone).await.is_null());
+
+    // A name over sixty characters is refused before any key is made.
+    let long = "K".repeat(61);
+    let refused = app
+        .post(&owner, "security_passkey_start", &[("name", &long)])
+        .await;
+    assert_eq!(refused.status(), 422);
 }
