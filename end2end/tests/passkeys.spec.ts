@@ -51,6 +51,18 @@ test.afterAll(() => {
 
 test.use({ baseURL: PORTAL });
 
+/**
+ * Chromium's virtual authenticator answers the login name's autofill
+ * request (`mediation: "conditional"`) at once, as if the user had picked
+ * the passkey there. Stories that use the button or the password turn the
+ * autofill request off first; one story checks the autofill itself.
+ */
+async function withoutAutofill(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+}
+
 async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; id: string }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -74,6 +86,7 @@ async function logOut(page: Page) {
 
 test('a user adds a passkey, signs in with it alone and as the second step, and removes it', async ({ page }) => {
   test.setTimeout(120_000);
+  await withoutAutofill(page);
   const { cdp, id } = await virtualAuthenticator(page);
   const login = uniqueLogin('p');
   const initial = createAccount(login);
@@ -94,8 +107,7 @@ test('a user adds a passkey, signs in with it alone and as the second step, and 
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
   expect(credentials.length).toBe(1);
   expect(credentials[0].isResidentCredential).toBe(true);
-  const notices = await mailTo(`${login}@example.edu`, 1);
-  expect(notices.some((m) => m.text.includes('a passkey or security key was added'))).toBe(true);
+  await expect.poll(async () => (await mailTo(`${login}@example.edu`)).some((m) => m.text.includes('a passkey or security key was added'))).toBe(true);
 
   // Renamed, without any ceremony.
   await row.getByRole('textbox').fill('Work laptop');
@@ -129,7 +141,7 @@ test('a user adds a passkey, signs in with it alone and as the second step, and 
   await expect(page.locator('#two-step-status')).toHaveAttribute('data-on', 'false');
   await page.locator('tr[data-passkey="Work laptop"]').getByRole('button', { name: 'Remove' }).click();
   await expect(page.locator('#no-passkeys')).toBeVisible();
-  expect((await mailTo(`${login}@example.edu`, 5)).some((m) => m.text.includes('a passkey or security key was removed'))).toBe(true);
+  await expect.poll(async () => (await mailTo(`${login}@example.edu`)).some((m) => m.text.includes('a passkey or security key was removed'))).toBe(true);
 
   // The authenticator still holds the key; the portal no longer takes it.
   await logOut(page);
@@ -143,6 +155,7 @@ for (const lang of ['en', 'zh-Hant']) {
   test(`the passkey pages pass the accessibility checks in ${lang}`, async ({ page, context }) => {
     test.setTimeout(90_000);
     await context.addCookies([{ name: 'gatehouse_lang', value: lang, url: PORTAL }]);
+    await withoutAutofill(page);
     await virtualAuthenticator(page);
     const login = uniqueLogin('a');
     const initial = createAccount(login);
@@ -183,6 +196,25 @@ for (const lang of ['en', 'zh-Hant']) {
     await axe(page, 'second step, passkey', lang);
   });
 }
+
+test('the login name\'s autofill offers the passkey, and picking it signs in', async ({ page }) => {
+  test.setTimeout(90_000);
+  await virtualAuthenticator(page);
+  const login = uniqueLogin('c');
+  const initial = createAccount(login);
+  // No passkey yet: the autofill request waits, and the password signs in.
+  await signIn(page, login, initial);
+  await changeInitialPassword(page, initial, NEW);
+  await page.goto('/account/security-info');
+  await hydrated(page);
+  await page.locator('#passkey-name').fill('Phone');
+  await page.locator('#passkey-add').click();
+  await expect(page.locator('tr[data-passkey="Phone"]')).toBeVisible();
+  await logOut(page);
+  // The login page's autofill request: the authenticator answers it.
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByText(login).first()).toBeVisible();
+});
 
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });

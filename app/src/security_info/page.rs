@@ -248,6 +248,10 @@ fn Passkeys(
                                 <input id=field name="name" type="text" maxlength="60" value=name.clone() autocomplete="off"/>
                                 <button type="submit" class="link" data-action="rename">{t!(i18n, pk_save_name)}</button>
                             </ActionForm>
+                        })}
+                    </td>
+                    <td>
+                        {can_change.then(|| view! {
                             <ActionForm action=remove attr:class="inline">
                                 <input type="hidden" name="id" value=remove_id.clone()/>
                                 <button type="submit" class="link" data-action="remove-passkey">{t!(i18n, si_remove)}</button>
@@ -262,6 +266,7 @@ fn Passkeys(
         <section class="method-form" id="passkeys">
             <h2>{t!(i18n, pk_title)}</h2>
             <p class="hint">{t!(i18n, pk_intro)}</p>
+            <p class="hint" id="passkey-reset-note">{t!(i18n, pk_reset_note)}</p>
             {shown(rename_error)}
             {problem(rename_error, Field::Name, "passkey-rename-error")}
             {shown(remove_error)}
@@ -275,6 +280,7 @@ fn Passkeys(
                                 <th>{t!(i18n, pk_name)}</th>
                                 <th>{t!(i18n, si_col_added)}</th>
                                 <th>{t!(i18n, pk_last_used)}</th>
+                                <th></th>
                                 <th></th>
                                 <th></th>
                             </tr>
