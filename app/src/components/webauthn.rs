@@ -41,10 +41,7 @@ mod browser {
         let Some((class, function)) = class_function("isConditionalMediationAvailable") else {
             return false;
         };
-        let Ok(promise) = function
-            .call0(&class)
-            .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from))
-        else {
+        let Ok(promise) = function.call0(&class).and_then(|p| p.dyn_into::<Promise>()) else {
             return false;
         };
         JsFuture::from(promise)
@@ -55,9 +52,7 @@ mod browser {
     }
 
     fn method(target: &JsValue, name: &str) -> Result<Function, JsValue> {
-        Reflect::get(target, &name.into())?
-            .dyn_into()
-            .map_err(JsValue::from)
+        Reflect::get(target, &name.into())?.dyn_into()
     }
 
     async fn ceremony(
