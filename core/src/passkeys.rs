@@ -592,3 +592,34 @@ pub async fn sign_in(
         account,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relying_party_is_the_host_of_public_url_which_must_be_a_name() {
+        let rp = relying_party("https://login.example.edu", "Gatehouse").expect("a domain");
+        assert_eq!(
+            rp.get_allowed_origins(),
+            [Url::parse("https://login.example.edu").unwrap()]
+        );
+        assert!(relying_party("http://localhost:3000", "Gatehouse").is_some());
+        // An address is no relying party (the browser refuses it too).
+        assert!(relying_party("http://127.0.0.1:3000", "Gatehouse").is_none());
+        assert!(relying_party("http://[::1]:3000", "Gatehouse").is_none());
+        assert!(relying_party("not a url", "Gatehouse").is_none());
+    }
+
+    #[test]
+    fn a_name_is_trimmed_to_single_spaces_and_sixty_characters_at_most() {
+        assert_eq!(checked_name("  Work   laptop ").unwrap(), "Work laptop");
+        assert_eq!(checked_name(&"鑰".repeat(60)).unwrap(), "鑰".repeat(60));
+        let problem = |name: &str| match checked_name(name) {
+            Err(Error::Refused(AppError::Invalid(errors))) => errors[0].problem.clone(),
+            other => panic!("{:?}", other.map_err(|e| e.to_string())),
+        };
+        assert_eq!(problem(" \t "), Problem::Required);
+        assert_eq!(problem(&"K".repeat(61)), Problem::TooLong { max: 60 });
+    }
+}
