@@ -21,7 +21,7 @@ use crate::error::{Context, Error, Result};
 use crate::factors::{self, Stored};
 use crate::sessions::{self, hash_token, new_token};
 use crate::sign_in::{audit, open_session, Attempt, SignedIn};
-use crate::{lifecycle, notices, Browser, Core};
+use crate::{notices, Browser, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::{Account, Challenge, ClientInfo, EndSessions};
 use gatehouse_types::account::AccountStatus;
@@ -102,9 +102,10 @@ pub fn relying_party(public_url: &str, name: &str) -> Option<Webauthn> {
         .ok()
 }
 
-/// Whether this portal can offer passkeys (its address is a domain name).
+/// Whether this portal can offer passkeys (its address is a domain name):
+/// read on every sign-in page, so no relying party is built for it.
 pub fn available(state: &Core) -> bool {
-    rp(state).is_ok()
+    Url::parse(&state.config.public_url).is_ok_and(|url| url.domain().is_some())
 }
 
 fn rp(state: &Core) -> Result<Webauthn> {
@@ -571,18 +572,9 @@ pub async fn sign_in(
             return Err(AppError::PasskeyRefused.into());
         }
     };
-    if lifecycle::ended(state, &account) {
-        attempt.release(state, reserved).await?;
-        audit(
-            state,
-            &account.login,
-            Outcome::Refused,
-            client,
-            "account_ended",
-        )
-        .await;
-        return Err(AppError::AccountInactive.into());
-    }
+    let reserved = attempt
+        .refuse_if_ended(state, reserved, &account, client)
+        .await?;
     attempt.succeed(state, reserved).await?;
     let token = open_session(state, browser, &account, true).await?;
     audit(state, &account.login, Outcome::Success, client, "passkey").await;

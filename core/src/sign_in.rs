@@ -74,18 +74,9 @@ pub async fn sign_in(
     };
 
     // Only someone who knows the password learns that the account ended.
-    if lifecycle::ended(state, &account) {
-        attempt.release(state, reserved).await?;
-        audit(
-            state,
-            &account.login,
-            Outcome::Refused,
-            client,
-            "account_ended",
-        )
-        .await;
-        return Err(AppError::AccountInactive.into());
-    }
+    let reserved = attempt
+        .refuse_if_ended(state, reserved, &account, client)
+        .await?;
     let upgraded = async {
         if let Some(hash) = stored.as_deref().filter(|h| state.hasher.needs_rehash(h)) {
             let fresh = state.hasher.hash(password.expose()).await?;
@@ -346,6 +337,31 @@ impl Attempt {
         Ok(store
             .release_attempt(&self.address_key, reserved.address, &self.address_rule, now)
             .await?)
+    }
+
+    /// After a right secret: an account past its end (and its grace) is
+    /// refused, the attempt given back and the refusal audited; only
+    /// someone who proved the account learns that it ended.
+    pub async fn refuse_if_ended(
+        &self,
+        state: &Core,
+        reserved: Reserved,
+        account: &Account,
+        client: &ClientInfo,
+    ) -> Result<Reserved> {
+        if !lifecycle::ended(state, account) {
+            return Ok(reserved);
+        }
+        self.release(state, reserved).await?;
+        audit(
+            state,
+            &account.login,
+            Outcome::Refused,
+            client,
+            "account_ended",
+        )
+        .await;
+        Err(AppError::AccountInactive.into())
     }
 
     /// Every step passed: the login name's failures are forgotten (the

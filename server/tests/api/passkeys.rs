@@ -63,16 +63,23 @@ impl TestApp {
             .ceremony(client, "security_passkey_start", &[("name", name)])
             .await;
         let answer = register(key, &started.options, origin());
-        self.post(
-            client,
-            "security_passkey_finish",
-            &[
-                ("handle", &started.handle),
-                ("credential", &answer),
-                ("name", name),
-            ],
-        )
-        .await
+        self.finish_enrol(client, &started, &answer, name).await
+    }
+
+    /// Sends an authenticator's answer to the enrolment `started`.
+    async fn finish_enrol(
+        &self,
+        client: &reqwest::Client,
+        started: &Ceremony,
+        answer: &str,
+        name: &str,
+    ) -> reqwest::Response {
+        let form = [
+            ("handle", started.handle.as_str()),
+            ("credential", answer),
+            ("name", name),
+        ];
+        self.post(client, "security_passkey_finish", &form).await
     }
 
     /// Enrols each of `keys` under its name and turns 2-step verification
@@ -261,15 +268,7 @@ async fn an_answer_made_for_another_site_is_refused_and_counted() {
     let elsewhere = Url::parse("http://localhost:3001").unwrap();
     let answer = register(&mut key, &started.options, elsewhere.clone());
     let refused = app
-        .post(
-            &client,
-            "security_passkey_finish",
-            &[
-                ("handle", &started.handle),
-                ("credential", &answer),
-                ("name", "Phished"),
-            ],
-        )
+        .finish_enrol(&client, &started, &answer, "Phished")
         .await;
     assert_eq!(refused.status(), 401);
     assert!(app.passkeys(&client).await.is_empty());
@@ -486,17 +485,7 @@ async fn a_ceremony_is_answered_only_where_it_started_and_a_key_belongs_to_one_a
         .ceremony(&owner, "security_passkey_start", &[("name", "Key")])
         .await;
     let answer = register(&mut key, &started.options, origin());
-    let elsewhere = app
-        .post(
-            &other,
-            "security_passkey_finish",
-            &[
-                ("handle", &started.handle),
-                ("credential", &answer),
-                ("name", "Key"),
-            ],
-        )
-        .await;
+    let elsewhere = app.finish_enrol(&other, &started, &answer, "Key").await;
     assert_eq!(elsewhere.status(), 401);
     assert!(app.passkeys(&other).await.is_empty());
 
