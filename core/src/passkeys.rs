@@ -20,7 +20,7 @@ use webauthn_rs::prelude::{
 use crate::error::{Context, Error, Result};
 use crate::factors::{self, Stored};
 use crate::sessions::{self, hash_token, new_token};
-use crate::sign_in::{audit, open_session, Attempt, SignedIn};
+use crate::sign_in::{audit, Attempt, SignedIn};
 use crate::{notices, Browser, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::{Account, Challenge, ClientInfo, EndSessions};
@@ -575,9 +575,9 @@ pub async fn sign_in(
     let reserved = attempt
         .refuse_if_ended(state, reserved, &account, client)
         .await?;
-    attempt.succeed(state, reserved).await?;
-    let token = open_session(state, browser, &account, true).await?;
-    audit(state, &account.login, Outcome::Success, client, "passkey").await;
+    let token = attempt
+        .open_session(state, reserved, browser, &account, true, "passkey")
+        .await?;
     Ok(SignedIn {
         token,
         must_change: sessions::must_change(state, &account),

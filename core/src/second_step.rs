@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::factors::{self, Proof, SecurityDoc};
 use crate::recovery::{claim_send, unclaim_send};
 use crate::sessions::{self, hash_token, new_token};
-use crate::sign_in::{audit, open_session, Attempt, SignedIn};
+use crate::sign_in::{audit, Attempt, SignedIn};
 use crate::{passkeys, Browser, Cookie, Core};
 use gatehouse_store::audit::Outcome;
 use gatehouse_store::{Account, CodeSent, FactorPassed, Flow, FlowState, NewFlow};
@@ -306,10 +306,10 @@ pub async fn verify(
     }
     store.void_flow(&flow.id_hash).await?;
     browser.clear(Cookie::SecondStep);
-    attempt.succeed(state, reserved).await?;
-    let token = open_session(state, browser, &account, true).await?;
     let detail = format!("second_step:{}", method.as_str());
-    audit(state, &account.login, Outcome::Success, client, &detail).await;
+    let token = attempt
+        .open_session(state, reserved, browser, &account, true, &detail)
+        .await?;
     Ok((
         SignedIn {
             token,

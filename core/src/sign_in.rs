@@ -8,7 +8,7 @@ use crate::{factors, lifecycle};
 use crate::{Browser, Cookie, Core};
 use gatehouse_store::audit::{Action, AuditEvent, Outcome};
 use gatehouse_store::ClientInfo;
-use gatehouse_store::{Account, NewSession};
+use gatehouse_store::{Account, NewSession, SignInDone};
 use gatehouse_types::account::AccountStatus;
 use gatehouse_types::{AppError, LoginName, Password};
 
@@ -102,44 +102,14 @@ pub async fn sign_in(
     }
     // With a second step, failures are cleared only once it is passed too:
     // re-entering the password must not reset the count of wrong codes.
-    attempt.succeed(state, reserved).await?;
-    let token = open_session(state, browser, &account, false).await?;
-    audit(state, &account.login, Outcome::Success, client, "password").await;
+    let token = attempt
+        .open_session(state, reserved, browser, &account, false, "password")
+        .await?;
     Ok(SignInResult::SignedIn(Box::new(SignedIn {
         token,
         must_change: sessions::must_change(state, &account),
         account,
     })))
-}
-
-/// A new session for an account that proved every factor asked of it
-/// (`two_step`: a second one too). A new session id at every sign-in; any
-/// session the browser had ends.
-pub async fn open_session(
-    state: &Core,
-    browser: &Browser,
-    account: &Account,
-    two_step: bool,
-) -> Result<String> {
-    let store = state.store.as_ref();
-    let client = &browser.client;
-    if let Some(previous) = browser.token(Cookie::Session) {
-        store
-            .delete_session(&sessions::hash_token(&previous))
-            .await?;
-    }
-    let token = sessions::new_token();
-    store
-        .create_session(&NewSession {
-            id_hash: &sessions::hash_token(&token),
-            account_id: account.id,
-            two_step,
-            now: state.clock.unix(),
-            client_addr: &client.addr,
-            user_agent: &client.user_agent,
-        })
-        .await?;
-    Ok(token)
 }
 
 /// Where a signed-in browser goes, which now holds the session: the
@@ -364,15 +334,56 @@ impl Attempt {
         Err(AppError::AccountInactive.into())
     }
 
-    /// Every step passed: the login name's failures are forgotten (the
-    /// address keeps its count of others' failures).
-    pub async fn succeed(&self, state: &Core, reserved: Reserved) -> Result<()> {
-        let now = state.clock.unix();
-        let store = state.store.as_ref();
-        store
-            .release_attempt(&self.address_key, reserved.address, &self.address_rule, now)
-            .await?;
-        Ok(store.clear_failures(&self.login_key).await?)
+    /// Every factor asked of the account is proved (`two_step`: a second
+    /// one too): a new session opens, with a new id at every sign-in (any
+    /// session the browser had ends), audited as a success with `detail`.
+    /// In the same transaction the attempt is settled: the login name's
+    /// failures are forgotten, the address keeps its count of others'.
+    /// When the transaction fails, nothing of it happened: the attempt is
+    /// given back (as by [`Attempt::made`]) and the error passed on.
+    pub async fn open_session(
+        &self,
+        state: &Core,
+        reserved: Reserved,
+        browser: &Browser,
+        account: &Account,
+        two_step: bool,
+        detail: &str,
+    ) -> Result<String> {
+        let client = &browser.client;
+        let previous = browser
+            .token(Cookie::Session)
+            .map(|token| sessions::hash_token(&token));
+        let token = sessions::new_token();
+        let id_hash = sessions::hash_token(&token);
+        let event = AuditEvent::by_user(&account.login, Action::SignIn, Outcome::Success, client)
+            .detail(detail);
+        let finished = state
+            .store
+            .finish_sign_in(&SignInDone {
+                session: NewSession {
+                    id_hash: &id_hash,
+                    account_id: account.id,
+                    two_step,
+                    now: state.clock.unix(),
+                    client_addr: &client.addr,
+                    user_agent: &client.user_agent,
+                },
+                previous: previous.as_deref(),
+                address_key: &self.address_key,
+                address_reserved: reserved.address,
+                address_rule: &self.address_rule,
+                login_key: &self.login_key,
+                event: &event,
+            })
+            .await;
+        if let Err(e) = finished {
+            if let Err(release) = self.release(state, reserved).await {
+                tracing::error!(error = %release.chain(), "giving back a sign-in attempt failed");
+            }
+            return Err(e.into());
+        }
+        Ok(token)
     }
 }
 

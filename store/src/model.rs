@@ -4,6 +4,7 @@ use gatehouse_types::{AccountStatus, LoginName, Role};
 
 use crate::audit::AuditEvent;
 use crate::mail::OutgoingMail;
+use crate::throttle::ThrottleRule;
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct Account {
@@ -128,6 +129,22 @@ pub struct NewSession<'a> {
     pub now: i64,
     pub client_addr: &'a str,
     pub user_agent: &'a str,
+}
+
+/// Everything a finished sign-in writes, in one transaction: the attempt
+/// given back to the address (which keeps its count of others' failures),
+/// the login name's failures forgotten, the browser's previous session
+/// ended, the new session, and its audit event.
+pub struct SignInDone<'a> {
+    pub session: NewSession<'a>,
+    /// The hash of the session the browser had, if any.
+    pub previous: Option<&'a str>,
+    pub address_key: &'a str,
+    /// The address's count when this attempt was reserved.
+    pub address_reserved: i64,
+    pub address_rule: &'a ThrottleRule,
+    pub login_key: &'a str,
+    pub event: &'a AuditEvent,
 }
 
 /// Everything a password change writes, applied in one transaction.

@@ -83,6 +83,53 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// A new session's row (see `SessionStore::create_session`).
+async fn insert_session<'e, E>(executor: E, s: &NewSession<'_>) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at, two_step) \
+         VALUES ($1, $2, $3, $3, $4, $5, $3, $6)",
+    )
+    .bind(s.id_hash)
+    .bind(s.account_id)
+    .bind(s.now)
+    .bind(s.client_addr)
+    .bind(s.user_agent)
+    .bind(s.two_step)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Gives a reserved attempt back (see `ThrottleStore::release_attempt`).
+async fn release_attempt(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    key: &str,
+    reserved: i64,
+    rule: &ThrottleRule,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+           locked_until = CASE WHEN $1 >= $2 THEN CASE WHEN locked_until < $3 THEN locked_until ELSE $3 END ELSE locked_until END \
+         WHERE key = $4",
+    )
+    .bind(reserved)
+    .bind(rule.lock_after)
+    .bind(now)
+    .bind(key)
+    .execute(&mut **tx)
+    .await?;
+    // Nothing left to remember: as if the attempt never came.
+    sqlx::query("DELETE FROM throttle WHERE key = $1 AND failures <= 0")
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 async fn insert_audit<'e, E>(executor: E, event: &AuditEvent, at: i64) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Db>,
@@ -606,18 +653,34 @@ impl PasskeyStore for SqlStore {
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn create_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at, two_step) \
-             VALUES ($1, $2, $3, $3, $4, $5, $3, $6)",
+        insert_session(&self.pool, s).await?;
+        Ok(())
+    }
+
+    async fn finish_sign_in(&self, done: &SignInDone<'_>) -> StoreResult<()> {
+        let now = done.session.now;
+        let mut tx = self.pool.begin().await?;
+        release_attempt(
+            &mut tx,
+            done.address_key,
+            done.address_reserved,
+            done.address_rule,
+            now,
         )
-        .bind(s.id_hash)
-        .bind(s.account_id)
-        .bind(s.now)
-        .bind(s.client_addr)
-        .bind(s.user_agent)
-        .bind(s.two_step)
-        .execute(&self.pool)
         .await?;
+        sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(done.login_key)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(previous) = done.previous {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(previous)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_session(&mut *tx, &done.session).await?;
+        insert_audit(&mut *tx, done.event, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -819,22 +882,9 @@ impl ThrottleStore for SqlStore {
         rule: &ThrottleRule,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-               locked_until = CASE WHEN $1 >= $2 THEN CASE WHEN locked_until < $3 THEN locked_until ELSE $3 END ELSE locked_until END \
-             WHERE key = $4",
-        )
-        .bind(reserved)
-        .bind(rule.lock_after)
-        .bind(now)
-        .bind(key)
-        .execute(&self.pool)
-        .await?;
-        // Nothing left to remember: as if the attempt never came.
-        sqlx::query("DELETE FROM throttle WHERE key = $1 AND failures <= 0")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        release_attempt(&mut tx, key, reserved, rule, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -79,6 +79,9 @@ pub trait PasskeyStore: Send + Sync {
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn create_session(&self, session: &NewSession<'_>) -> StoreResult<()>;
+    /// Opens the session of a finished sign-in and settles its attempt,
+    /// all in one transaction (see [`SignInDone`]).
+    async fn finish_sign_in(&self, done: &SignInDone<'_>) -> StoreResult<()>;
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
     async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()>;
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
