@@ -94,8 +94,9 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
     /// Length in Unicode characters after NFKC normalisation.
     pub length: usize,
-    /// Strength estimate from 0 (very weak) to 4 (very strong).
-    pub strength: u8,
+    /// Strength estimate from 0 (very weak) to 4 (very strong); `None`
+    /// until it is estimated (the browser loads its estimator on demand).
+    pub strength: Option<u8>,
 }
 
 impl Report {
@@ -154,14 +155,50 @@ const STRENGTH_SAMPLE_CHARS: usize = 100;
 /// bytes) is certainly over the maximum and is refused without more work.
 const BYTES_PER_ALLOWED_CHAR: usize = 16;
 
+/// Checks `password` against every rule of `policy`, the strength
+/// estimate included.
 pub fn check(password: &str, policy: &Policy, ctx: &Context<'_>) -> Report {
+    check_with(password, policy, ctx, |normalized| {
+        Some(strength(normalized, ctx))
+    })
+}
+
+/// The same check with the strength estimated elsewhere: `None` leaves the
+/// strength rule pending. The browser shows the checklist at once and adds
+/// the estimate when its estimator (the largest part of the bundle) has
+/// loaded; the server always runs [`check`].
+pub fn check_given_strength(
+    password: &str,
+    policy: &Policy,
+    ctx: &Context<'_>,
+    strength: Option<u8>,
+) -> Report {
+    check_with(password, policy, ctx, |_| strength)
+}
+
+/// The strength estimate of `password` alone (0 to 4), as [`check`] makes
+/// it.
+pub fn estimate_strength(password: &str, ctx: &Context<'_>) -> u8 {
+    let bounded: String = password
+        .chars()
+        .take(STRENGTH_SAMPLE_CHARS * BYTES_PER_ALLOWED_CHAR)
+        .collect();
+    strength(&normalize(&bounded), ctx)
+}
+
+fn check_with(
+    password: &str,
+    policy: &Policy,
+    ctx: &Context<'_>,
+    strength: impl FnOnce(&str) -> Option<u8>,
+) -> Report {
     let rules = rules_of(policy);
     if password.len() > policy.max_length.saturating_mul(BYTES_PER_ALLOWED_CHAR) {
         return too_long_to_check(rules, password.len() / 4);
     }
     let normalized = normalize(password);
     let length = normalized.chars().count();
-    let strength = strength(&normalized, ctx);
+    let strength = strength(&normalized);
     let outcomes = rules
         .into_iter()
         .map(|rule| {
@@ -236,7 +273,7 @@ fn too_long_to_check(rules: Vec<Rule>, at_least_chars: usize) -> Report {
     Report {
         outcomes,
         length: at_least_chars,
-        strength: 0,
+        strength: Some(0),
     }
 }
 
@@ -244,7 +281,7 @@ fn evaluate(
     rule: &Rule,
     pw: &str,
     length: usize,
-    strength: u8,
+    strength: Option<u8>,
     ctx: &Context<'_>,
     policy: &Policy,
 ) -> Status {
@@ -257,7 +294,10 @@ fn evaluate(
             .any(|c| (*whitespace && c.is_whitespace()) || chars.contains(c)),
         Rule::NotLoginOrName => !contains_identity(pw, ctx, &policy.context_words),
         Rule::NotCommon => !blocklist::is_common(pw),
-        Rule::MinStrength { min } => strength >= *min,
+        Rule::MinStrength { min } => match strength {
+            None => return Status::Pending,
+            Some(strength) => strength >= *min,
+        },
         Rule::DiffersFromCurrent => match ctx.reuse {
             Reuse::Unknown => return Status::Pending,
             Reuse::SameAsCurrent => false,

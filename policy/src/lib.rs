@@ -8,6 +8,7 @@ mod check;
 mod preset;
 
 pub use check::{
-    check, normalize, rules_of, CharClass, Context, Outcome, Report, Reuse, Rule, Status,
+    check, check_given_strength, estimate_strength, normalize, rules_of, CharClass, Context,
+    Outcome, Report, Reuse, Rule, Status,
 };
 pub use preset::{Policy, PolicyOverrides, Preset};

@@ -246,8 +246,29 @@ fn strength_grows_from_weak_to_strong() {
     let p = Preset::Standards.policy();
     let weak = check("aaaaaaaaaaaaaaa", &p, &ctx()).strength;
     let strong = check("violet orbit marmalade quay", &p, &ctx()).strength;
-    assert!(weak < strong, "{weak} < {strong}");
-    assert_eq!(strong, 4);
+    assert!(weak < strong, "{weak:?} < {strong:?}");
+    assert_eq!(strong, Some(4));
+}
+
+#[test]
+fn a_strength_given_later_completes_the_same_report() {
+    let mut p = Preset::Standards.policy();
+    p.min_strength = Some(3);
+    let ctx = ctx();
+    for pw in [
+        "aaaaaaaaaaaaaaa",
+        "violet orbit marmalade quay",
+        "Tr0ub4dor&3x!",
+    ] {
+        let pending = check_given_strength(pw, &p, &ctx, None);
+        assert_eq!(
+            status(&pending, &Rule::MinStrength { min: 3 }),
+            Status::Pending
+        );
+        assert_eq!(pending.strength, None);
+        let later = check_given_strength(pw, &p, &ctx, Some(estimate_strength(pw, &ctx)));
+        assert_eq!(later, check(pw, &p, &ctx), "{pw}");
+    }
 }
 
 #[test]
