@@ -41,16 +41,18 @@ pub fn Checklist(report: Signal<Report>, touched: Signal<bool>) -> impl IntoView
                         .collect_view()
                 }}
             </ul>
-            <div class="strength" hidden=move || !touched.get()>
+            // Shown once the estimate of what was typed is known.
+            <div class="strength" hidden=move || !touched.get() || strength().is_none()>
                 <label for="strength-meter">{t!(i18n, strength_label)}</label>
-                <meter id="strength-meter" min="0" max="4" low="2" high="3" optimum="4" value=strength></meter>
+                <meter id="strength-meter" min="0" max="4" low="2" high="3" optimum="4" value=move || strength().unwrap_or(0)></meter>
                 <span class="strength-text" data-strength=strength>
                     {move || match strength() {
-                        0 => t_string!(i18n, strength_0),
-                        1 => t_string!(i18n, strength_1),
-                        2 => t_string!(i18n, strength_2),
-                        3 => t_string!(i18n, strength_3),
-                        _ => t_string!(i18n, strength_4),
+                        None => "",
+                        Some(0) => t_string!(i18n, strength_0),
+                        Some(1) => t_string!(i18n, strength_1),
+                        Some(2) => t_string!(i18n, strength_2),
+                        Some(3) => t_string!(i18n, strength_3),
+                        Some(_) => t_string!(i18n, strength_4),
                     }}
                 </span>
             </div>

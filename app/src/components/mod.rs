@@ -6,6 +6,7 @@ mod messages;
 mod new_password;
 mod password_input;
 mod reminders;
+mod strength;
 mod title;
 pub mod webauthn;
 

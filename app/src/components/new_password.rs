@@ -1,8 +1,9 @@
 //! "New Password" and "Re-enter New Password" with the live checklist and
 //! the match hint: the same fields wherever a password is set.
-use gatehouse_policy::{check, Context, Policy, Report, Reuse};
+use gatehouse_policy::{check_given_strength, Context, Policy, Report, Reuse};
 use leptos::prelude::*;
 
+use crate::components::strength::estimate;
 use crate::components::{Checklist, FieldProblem, MatchHint, PasswordInput};
 use crate::i18n::*;
 use gatehouse_types::error::{AppError, Field};
@@ -18,13 +19,37 @@ pub fn NewPasswordFields(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    // The estimate and the password it is for: the checklist shows no
+    // estimate of an earlier password. Estimated in the browser once per
+    // change, from the first character typed (which loads the estimator).
+    // The page may be gone when an estimate arrives: then it is dropped.
+    let estimated = RwSignal::new(None::<(String, u8)>);
+    Effect::new({
+        let (login, display_name) = (login.clone(), display_name.clone());
+        move |_| {
+            let password = new_password.get();
+            if password.is_empty() {
+                return;
+            }
+            let (login, display_name) = (login.clone(), display_name.clone());
+            leptos::task::spawn_local(async move {
+                let strength = estimate(password.clone(), login, display_name).await;
+                if new_password.try_with_untracked(|now| *now == password) == Some(true) {
+                    estimated.try_set(Some((password, strength)));
+                }
+            });
+        }
+    });
     let report: Signal<Report> = Memo::new(move |_| {
         let ctx = Context {
             login: &login,
             display_name: &display_name,
             reuse: Reuse::Unknown,
         };
-        new_password.with(|pw| check(pw, &policy, &ctx))
+        new_password.with(|pw| {
+            let strength = estimated.with(|e| e.as_ref().filter(|(p, _)| p == pw).map(|(_, s)| *s));
+            check_given_strength(pw, &policy, &ctx, strength)
+        })
     })
     .into();
     let touched = Signal::derive(move || new_password.with(|pw| !pw.is_empty()));
