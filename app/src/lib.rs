@@ -28,6 +28,7 @@ pub mod dev_mailbox;
 
 pub mod help;
 pub mod login_name;
+mod pages;
 pub mod recovery;
 pub mod security_info;
 pub mod sign_in;
@@ -37,19 +38,10 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
-use crate::account::ProfilePage;
-use crate::admin::{AdminAccountPage, AdminAuditPage, AdminHomePage, AdminImportPage};
-use crate::change_password::{ChangePasswordPage, PasswordChangedPage};
 use crate::components::{DocumentTitle, Footer, Header};
-use crate::dev_mailbox::MailboxPage;
-use crate::help::HelpPage;
 use crate::i18n::*;
-use crate::login_name::LoginNamePage;
-use crate::recovery::RecoveryPage;
-use crate::security_info::SecurityInfoPage;
-use crate::sign_in::{SecondStepPage, SignInPage};
 
 /// The document's title: the page's own (each page sets it, naming the
 /// step where there are steps), then the portal's name.
@@ -142,13 +134,6 @@ fn language_cookie() -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: this marks a page whose wasm has
-    // hydrated, which the end-to-end tests wait for.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     let cookie_name = language_cookie();
     // A year, for the whole site; `Secure` whenever the name says so.
     let cookie_options = leptos_use::UseCookieOptions::default()
@@ -169,20 +154,20 @@ pub fn App() -> impl IntoView {
                 <main>
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=|| view! { <Redirect path="/account"/> } ssr=SsrMode::Async/>
-                        <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async/>
-                        <Route path=path!("/login/verify") view=SecondStepPage ssr=SsrMode::Async/>
-                        <Route path=path!("/account") view=ProfilePage ssr=SsrMode::Async/>
-                        <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async/>
-                        <Route path=path!("/account/password/done") view=PasswordChangedPage ssr=SsrMode::Async/>
-                        <Route path=path!("/account/security-info") view=SecurityInfoPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forgot-password") view=RecoveryPage ssr=SsrMode::Async/>
-                        <Route path=path!("/forgot-login-name") view=LoginNamePage ssr=SsrMode::Async/>
-                        <Route path=path!("/help") view=HelpPage ssr=SsrMode::Async/>
-                        <Route path=path!("/dev/mailbox") view=MailboxPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/accounts/:login") view=AdminAccountPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/import") view=AdminImportPage ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view={Lazy::<pages::SignIn>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/login/verify") view={Lazy::<pages::SecondStep>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view={Lazy::<pages::Profile>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view={Lazy::<pages::ChangePassword>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password/done") view={Lazy::<pages::PasswordChanged>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account/security-info") view={Lazy::<pages::SecurityInfo>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot-password") view={Lazy::<pages::Recovery>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/forgot-login-name") view={Lazy::<pages::LoginName>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/help") view={Lazy::<pages::Help>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/dev/mailbox") view={Lazy::<pages::Mailbox>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view={Lazy::<pages::AdminHome>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/accounts/:login") view={Lazy::<pages::AdminAccount>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/audit") view={Lazy::<pages::AdminAudit>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/import") view={Lazy::<pages::AdminImport>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <Footer/>

@@ -6,7 +6,17 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Each page's view is a chunk of its own, loaded before it hydrates:
+    // the body is marked once all of the page has (the end-to-end tests
+    // wait for the mark). Leptos's executor starts inside
+    // `hydrate_from_async`, so the browser's runs this.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body();
+        let Some(body) = body else { return };
+        let owner = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        owner.forget();
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }
 
 /// The server the bundle talks to, fixed when it is built:
@@ -26,4 +36,7 @@ pub fn start() {
         leptos::server_fn::client::set_server_url(url);
     }
     leptos::mount::mount_to_body(app::App);
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

@@ -1,0 +1,49 @@
+//! Every page as a route whose view the hydrated bundle loads in a chunk of
+//! its own (`cargo leptos build --split`): a browser downloads the pages it
+//! visits, not the admin console with the sign-in page. The server names a
+//! page's chunks in the page's head (preloaded with the main bundle), and
+//! a link in the browser loads the next page's chunks before it navigates.
+//! The static bundle (Trunk, which does not split) compiles them in.
+use leptos::prelude::*;
+use leptos_router::LazyRoute;
+
+/// `$route`: the route type, showing the component `$page` through the
+/// loader `$load` (a name of its own: the chunk is named after it).
+macro_rules! lazy_pages {
+    ($($route:ident => $page:path, $load:ident;)*) => {$(
+        pub struct $route;
+
+        #[cfg_attr(not(feature = "csr"), leptos::lazy)]
+        async fn $load() -> AnyView {
+            use $page as Page;
+            view! { <Page/> }.into_any()
+        }
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_: Self) -> AnyView {
+                $load().await
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    SignIn => crate::sign_in::SignInPage, sign_in_page;
+    SecondStep => crate::sign_in::SecondStepPage, second_step_page;
+    Profile => crate::account::ProfilePage, profile_page;
+    ChangePassword => crate::change_password::ChangePasswordPage, change_password_page;
+    PasswordChanged => crate::change_password::PasswordChangedPage, password_changed_page;
+    SecurityInfo => crate::security_info::SecurityInfoPage, security_info_page;
+    Recovery => crate::recovery::RecoveryPage, recovery_page;
+    LoginName => crate::login_name::LoginNamePage, login_name_page;
+    Help => crate::help::HelpPage, help_page;
+    Mailbox => crate::dev_mailbox::MailboxPage, mailbox_page;
+    AdminHome => crate::admin::AdminHomePage, admin_home_page;
+    AdminAccount => crate::admin::AdminAccountPage, admin_account_page;
+    AdminAudit => crate::admin::AdminAuditPage, admin_audit_page;
+    AdminImport => crate::admin::AdminImportPage, admin_import_page;
+}
