@@ -9,8 +9,12 @@ use leptos_router::LazyRoute;
 
 /// `$route`: the route type, showing the component `$page` through the
 /// loader `$load` (a name of its own: the chunk is named after it).
+/// `$preload` is the function `#[lazy]` makes beside the loader in the
+/// hydrated bundle, `__preload_<loader>`, which fetches the chunk without
+/// running it: the router awaits it before it hydrates the page, whose
+/// view must be there by then.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:path, $load:ident;)*) => {$(
+    ($($route:ident => $page:path, $load:ident, $preload:ident;)*) => {$(
         pub struct $route;
 
         #[cfg_attr(not(feature = "csr"), leptos::lazy)]
@@ -27,23 +31,28 @@ macro_rules! lazy_pages {
             async fn view(_: Self) -> AnyView {
                 $load().await
             }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
         }
     )*};
 }
 
 lazy_pages! {
-    SignIn => crate::sign_in::SignInPage, sign_in_page;
-    SecondStep => crate::sign_in::SecondStepPage, second_step_page;
-    Profile => crate::account::ProfilePage, profile_page;
-    ChangePassword => crate::change_password::ChangePasswordPage, change_password_page;
-    PasswordChanged => crate::change_password::PasswordChangedPage, password_changed_page;
-    SecurityInfo => crate::security_info::SecurityInfoPage, security_info_page;
-    Recovery => crate::recovery::RecoveryPage, recovery_page;
-    LoginName => crate::login_name::LoginNamePage, login_name_page;
-    Help => crate::help::HelpPage, help_page;
-    Mailbox => crate::dev_mailbox::MailboxPage, mailbox_page;
-    AdminHome => crate::admin::AdminHomePage, admin_home_page;
-    AdminAccount => crate::admin::AdminAccountPage, admin_account_page;
-    AdminAudit => crate::admin::AdminAuditPage, admin_audit_page;
-    AdminImport => crate::admin::AdminImportPage, admin_import_page;
+    SignIn => crate::sign_in::SignInPage, sign_in_page, __preload_sign_in_page;
+    SecondStep => crate::sign_in::SecondStepPage, second_step_page, __preload_second_step_page;
+    Profile => crate::account::ProfilePage, profile_page, __preload_profile_page;
+    ChangePassword => crate::change_password::ChangePasswordPage, change_password_page, __preload_change_password_page;
+    PasswordChanged => crate::change_password::PasswordChangedPage, password_changed_page, __preload_password_changed_page;
+    SecurityInfo => crate::security_info::SecurityInfoPage, security_info_page, __preload_security_info_page;
+    Recovery => crate::recovery::RecoveryPage, recovery_page, __preload_recovery_page;
+    LoginName => crate::login_name::LoginNamePage, login_name_page, __preload_login_name_page;
+    Help => crate::help::HelpPage, help_page, __preload_help_page;
+    Mailbox => crate::dev_mailbox::MailboxPage, mailbox_page, __preload_mailbox_page;
+    AdminHome => crate::admin::AdminHomePage, admin_home_page, __preload_admin_home_page;
+    AdminAccount => crate::admin::AdminAccountPage, admin_account_page, __preload_admin_account_page;
+    AdminAudit => crate::admin::AdminAuditPage, admin_audit_page, __preload_admin_audit_page;
+    AdminImport => crate::admin::AdminImportPage, admin_import_page, __preload_admin_import_page;
 }
