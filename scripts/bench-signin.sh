@@ -32,7 +32,7 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null
 fi
 echo "== building the server and the site (release, precompressed)"
-LEPTOS_HASH_FILES=true cargo leptos build --release --precompress 2>&1 | tail -1
+LEPTOS_HASH_FILES=true cargo leptos build --release --split --precompress 2>&1 | tail -1
 
 bin=target/release/gatehouse
 work="$(mktemp -d)"

@@ -10,9 +10,10 @@ bash scripts/setup.sh --demo
 
 echo "== building (release)"
 # Files named by their content's hash (kept a year by browsers), each with
-# a brotli and a gzip copy. Not in the metadata: `cargo leptos watch`
-# hashes only its first build.
-LEPTOS_HASH_FILES=true cargo leptos build --release --precompress
+# a brotli and a gzip copy; the wasm split into a chunk a page (every build
+# of the hydrated bundle must split it). Not in the metadata: `cargo leptos
+# watch` hashes only its first build.
+LEPTOS_HASH_FILES=true cargo leptos build --release --split --precompress
 
 demo=target/demo
 rm -rf "$demo"

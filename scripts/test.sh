@@ -64,8 +64,7 @@ echo "== the static single-page bundle (Trunk), for its end-to-end test"
 export E2E_CSR_PORT="${E2E_CSR_PORT:-3200}"
 CSR_API_URL="http://127.0.0.1:3000" bash scripts/build-csr.sh
 
-echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
-# The e-services the CAS stories sign in to (test fixtures the Playwright
+# The end-to-end tests' set-up. The e-services the CAS stories sign in to (test fixtures the Playwright
 # tests start on these ports: a Node one, and a PHP one using phpCAS) are
 # registered like any other, and the static bundle's origin is trusted like
 # any other. `**` matches any path below the origin.
@@ -118,5 +117,14 @@ export GATEHOUSE_RECOVERY__RESEND_COOLDOWN_SECONDS=2
 export GATEHOUSE_RECOVERY__SEND_FLOOR_MS=200
 export E2E_GATEHOUSE_BIN="$PWD/target/debug/gatehouse"
 export RUST_LOG="${RUST_LOG:-warn}"
-# The site's files named by their hashes, as a release build names them.
-LEPTOS_HASH_FILES=true cargo leptos end-to-end
+# The browser half as it ships: release, split into chunks, its files named
+# by their hashes and precompressed. The pages' wasm must stay within its
+# budget; the end-to-end tests then run on this very bundle, served by the
+# debug server (which the Rust tests built already), reading the hash list
+# of the release build.
+echo "== the hydrated bundle as it ships (release, split) and its size"
+LEPTOS_HASH_FILES=true cargo leptos build --release --split --precompress --frontend-only
+bash scripts/bundle-size.sh --no-build --check
+cp target/release/hash.txt target/debug/hash.txt
+echo "== end-to-end tests (cargo leptos end-to-end, Playwright)"
+LEPTOS_HASH_FILES=true cargo leptos end-to-end --server-only
