@@ -10,6 +10,9 @@ function seconds(text: string | null): number {
 }
 
 async function identify(page: Page, login: string) {
+  // After a link the page's chunk may still be on its way: the sign-in
+  // page (with a login name field of its own) shows until it comes.
+  await expect(page.getByRole('heading', { name: 'Enter your login name' })).toBeVisible();
   await page.getByLabel('Login name').fill(login);
   await captchaShown(page);
   await page.getByLabel('Security Code', { exact: true }).fill(CAPTCHA);
