@@ -83,26 +83,6 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-/// A new session's row (see `SessionStore::create_session`).
-async fn insert_session<'e, E>(executor: E, s: &NewSession<'_>) -> Result<(), sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = Db>,
-{
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at, two_step) \
-         VALUES ($1, $2, $3, $3, $4, $5, $3, $6)",
-    )
-    .bind(s.id_hash)
-    .bind(s.account_id)
-    .bind(s.now)
-    .bind(s.client_addr)
-    .bind(s.user_agent)
-    .bind(s.two_step)
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
 /// Gives a reserved attempt back (see `ThrottleStore::release_attempt`).
 async fn release_attempt(
     tx: &mut sqlx::Transaction<'_, Db>,
@@ -652,11 +632,6 @@ impl PasskeyStore for SqlStore {
 
 #[async_trait]
 impl SessionStore for SqlStore {
-    async fn create_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
-        insert_session(&self.pool, s).await?;
-        Ok(())
-    }
-
     async fn finish_sign_in(&self, done: &SignInDone<'_>) -> StoreResult<()> {
         let now = done.session.now;
         let mut tx = self.pool.begin().await?;
@@ -678,7 +653,19 @@ impl SessionStore for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_session(&mut *tx, &done.session).await?;
+        let s = &done.session;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, client_addr, user_agent, reauthenticated_at, two_step) \
+             VALUES ($1, $2, $3, $3, $4, $5, $3, $6)",
+        )
+        .bind(s.id_hash)
+        .bind(s.account_id)
+        .bind(s.now)
+        .bind(s.client_addr)
+        .bind(s.user_agent)
+        .bind(s.two_step)
+        .execute(&mut *tx)
+        .await?;
         insert_audit(&mut *tx, done.event, now).await?;
         tx.commit().await?;
         Ok(())

@@ -78,7 +78,6 @@ pub trait PasskeyStore: Send + Sync {
 /// Signed-in sessions, by the hash of their token.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    async fn create_session(&self, session: &NewSession<'_>) -> StoreResult<()>;
     /// Opens the session of a finished sign-in and settles its attempt,
     /// all in one transaction (see [`SignInDone`]).
     async fn finish_sign_in(&self, done: &SignInDone<'_>) -> StoreResult<()>;
