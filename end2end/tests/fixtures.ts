@@ -18,7 +18,19 @@ export const test = base.extend<{ problems: string[] }>({
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('console', (m) => {
-        if (m.type() === 'error' && !DELIBERATE_REFUSAL.test(m.text())) problems.push(`console error: ${m.text()}`);
+        if (m.type() === 'error' && !DELIBERATE_REFUSAL.test(m.text())) {
+          problems.push(`console error on ${page.url()} (from ${m.location().url || 'the page'}): ${m.text()}`);
+        }
+      });
+      // A page of the portal (an HTML document the browser shows) carries
+      // the page policy, never the one for answers that are not pages.
+      page.on('response', async (response) => {
+        if (response.request().resourceType() !== 'document') return;
+        const headers = await response.allHeaders().catch(() => ({} as Record<string, string>));
+        const policy = headers['content-security-policy'] ?? '';
+        if ((headers['content-type'] ?? '').startsWith('text/html') && policy.includes("default-src 'none'")) {
+          problems.push(`page without the page policy: ${response.request().method()} ${response.url()} ${response.status()} (${policy})`);
+        }
       });
       await use(problems);
       expect(problems, 'page or console errors').toEqual([]);

@@ -150,6 +150,7 @@ pub fn normalize(password: &str) -> String {
 
 /// Zxcvbn's cost grows quickly with length; strength beyond this many
 /// characters adds nothing a user needs to see.
+#[cfg(feature = "estimator")]
 const STRENGTH_SAMPLE_CHARS: usize = 100;
 /// NFKC never shrinks text by more than this factor, so anything longer (in
 /// bytes) is certainly over the maximum and is refused without more work.
@@ -157,6 +158,7 @@ const BYTES_PER_ALLOWED_CHAR: usize = 16;
 
 /// Checks `password` against every rule of `policy`, the strength
 /// estimate included.
+#[cfg(feature = "estimator")]
 pub fn check(password: &str, policy: &Policy, ctx: &Context<'_>) -> Report {
     check_with(password, policy, ctx, |normalized| {
         Some(strength(normalized, ctx))
@@ -165,8 +167,9 @@ pub fn check(password: &str, policy: &Policy, ctx: &Context<'_>) -> Report {
 
 /// The same check with the strength estimated elsewhere: `None` leaves the
 /// strength rule pending. The browser shows the checklist at once and adds
-/// the estimate when its estimator (the largest part of the bundle) has
-/// loaded; the server always runs [`check`].
+/// the estimate when the server's answer comes (the estimator and its
+/// dictionaries would be most of the bundle); the server always runs
+/// `check`.
 pub fn check_given_strength(
     password: &str,
     policy: &Policy,
@@ -178,6 +181,7 @@ pub fn check_given_strength(
 
 /// The strength estimate of `password` alone (0 to 4), as [`check`] makes
 /// it.
+#[cfg(feature = "estimator")]
 pub fn estimate_strength(password: &str, ctx: &Context<'_>) -> u8 {
     let bounded: String = password
         .chars()
@@ -338,6 +342,7 @@ fn contains_identity(pw: &str, ctx: &Context<'_>, context_words: &[String]) -> b
         .any(|part| pw.contains(&part))
 }
 
+#[cfg(feature = "estimator")]
 fn strength(pw: &str, ctx: &Context<'_>) -> u8 {
     let sample: String = pw.chars().take(STRENGTH_SAMPLE_CHARS).collect();
     let inputs: Vec<&str> = std::iter::once(ctx.login)

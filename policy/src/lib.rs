@@ -7,8 +7,10 @@ mod blocklist;
 mod check;
 mod preset;
 
+#[cfg(feature = "estimator")]
+pub use check::{check, estimate_strength};
 pub use check::{
-    check, check_given_strength, estimate_strength, normalize, rules_of, CharClass, Context,
-    Outcome, Report, Reuse, Rule, Status,
+    check_given_strength, normalize, rules_of, CharClass, Context, Outcome, Report, Reuse, Rule,
+    Status,
 };
 pub use preset::{Policy, PolicyOverrides, Preset};

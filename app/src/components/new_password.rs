@@ -3,10 +3,14 @@
 use gatehouse_policy::{check_given_strength, Context, Policy, Report, Reuse};
 use leptos::prelude::*;
 
-use crate::components::strength::estimate;
 use crate::components::{Checklist, FieldProblem, MatchHint, PasswordInput};
 use crate::i18n::*;
 use gatehouse_types::error::{AppError, Field};
+
+/// How long typing must pause before the strength is estimated: one request
+/// per pause, not one per keystroke.
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+const ESTIMATE_AFTER_MS: u32 = 250;
 
 #[component]
 pub fn NewPasswordFields(
@@ -20,10 +24,12 @@ pub fn NewPasswordFields(
 ) -> impl IntoView {
     let i18n = use_i18n();
     // The estimate and the password it is for: the checklist shows no
-    // estimate of an earlier password. Estimated in the browser once per
-    // change, from the first character typed (which loads the estimator).
-    // The page may be gone when an estimate arrives: then it is dropped.
+    // estimate of an earlier password. The server estimates once typing
+    // pauses; the page may be gone when its answer arrives (then it is
+    // dropped), and without one the strength rule stays for the server to
+    // decide when the form is sent.
     let estimated = RwSignal::new(None::<(String, u8)>);
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
     Effect::new({
         let (login, display_name) = (login.clone(), display_name.clone());
         move |_| {
@@ -32,10 +38,22 @@ pub fn NewPasswordFields(
                 return;
             }
             let (login, display_name) = (login.clone(), display_name.clone());
+            let typed = gatehouse_types::Password::new(password.clone());
+            let current =
+                move || new_password.try_with_untracked(|now| *now == password) == Some(true);
             leptos::task::spawn_local(async move {
-                let strength = estimate(password.clone(), login, display_name).await;
-                if new_password.try_with_untracked(|now| *now == password) == Some(true) {
-                    estimated.try_set(Some((password, strength)));
+                gloo_timers::future::TimeoutFuture::new(ESTIMATE_AFTER_MS).await;
+                if !current() {
+                    return;
+                }
+                let answer = crate::components::strength::estimate_strength(
+                    typed.clone(),
+                    login,
+                    display_name,
+                )
+                .await;
+                if let (Ok(strength), true) = (answer, current()) {
+                    estimated.try_set(Some((typed.expose().to_owned(), strength)));
                 }
             });
         }

@@ -1,18 +1,26 @@
-//! The strength estimate in the browser. The estimator and its dictionaries
-//! are most of the bundle's bytes, so the hydrated bundle loads them on
-//! demand, in a chunk of their own, the first time a new password is typed;
-//! the rules checklist does not wait for them. The server always estimates
-//! with the same code (`gatehouse_policy::check`) and decides.
-use gatehouse_policy::{estimate_strength, Context, Reuse};
+//! The strength estimate of a new password as it is typed. The estimator's
+//! dictionaries would be most of the browser's bundle, so the browser asks
+//! the server, which estimates with the same code it decides with
+//! (`gatehouse_policy::check`): the meter never disagrees with the answer
+//! to the form. The rest of the checklist is checked in the browser at
+//! once.
+use gatehouse_types::error::AppError;
+use gatehouse_types::secret::Password;
+use leptos::prelude::*;
 
-/// `password`'s strength for the account named `login` and `display_name`.
-/// The static bundle (Trunk) cannot load chunks: there it is compiled in.
-#[cfg_attr(feature = "hydrate", leptos::lazy)]
-pub async fn estimate(password: String, login: String, display_name: String) -> u8 {
+/// `password`'s strength (0 to 4) for the account named `login` and
+/// `display_name`. Nothing is stored or counted: it only estimates.
+#[server(endpoint = "strength", client = crate::api::Client)]
+pub async fn estimate_strength(
+    password: Password,
+    login: String,
+    display_name: String,
+) -> Result<u8, AppError> {
+    use gatehouse_policy::{Context, Reuse};
     let ctx = Context {
         login: &login,
         display_name: &display_name,
         reuse: Reuse::Unknown,
     };
-    estimate_strength(&password, &ctx)
+    Ok(gatehouse_policy::estimate_strength(password.expose(), &ctx))
 }

@@ -288,3 +288,70 @@ async fn no_password_ever_reaches_a_log_line() {
         assert!(!logs.contains(secret), "a password appeared in the logs");
     }
 }
+
+/// The meter's estimate, as the browser asks for it while a new password is
+/// typed: the same estimate the change is decided with.
+async fn estimate(app: &TestApp, password: &str, login: &str) -> reqwest::Response {
+    app.post(
+        &app.client(),
+        "strength",
+        &[
+            ("password", password),
+            ("login", login),
+            ("display_name", "Chan Tai Man"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_meter_gets_the_estimate_the_server_decides_with() {
+    let app = spawn_app().await;
+    for (password, login) in [
+        (NEW, "s2000090"),
+        ("Password123", "s2000090"),
+        ("s2000090Chan", "s2000090"),
+        ("correct horse battery staple", "s2000090"),
+    ] {
+        let response = estimate(&app, password, login).await;
+        assert_eq!(response.status(), 200, "{password}");
+        let strength: u8 = response.json().await.unwrap();
+        let ctx = gatehouse_policy::Context {
+            login,
+            display_name: "Chan Tai Man",
+            reuse: gatehouse_policy::Reuse::Unknown,
+        };
+        assert_eq!(
+            strength,
+            gatehouse_policy::estimate_strength(password, &ctx),
+            "{password}"
+        );
+    }
+    let weak: u8 = estimate(&app, "Password123", "s2000090")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(weak <= 1, "a common password is weak: {weak}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_estimate_of_the_longest_body_is_bounded_and_counts_nothing() {
+    let app = spawn_app().await;
+    let initial = app.create_account("s2000091").await;
+    let long = "Harbour7Lights".repeat(4_000);
+    let response = estimate(&app, &long, "s2000091").await;
+    assert_eq!(response.status(), 200);
+    let strength: u8 = response.json().await.unwrap();
+    assert!(strength <= 4);
+    // Wrong guesses through the estimate are not sign-ins: nothing counted.
+    for _ in 0..10 {
+        estimate(&app, "wrong-guess", "s2000091").await;
+    }
+    assert_eq!(
+        app.sign_in(&app.client(), "s2000091", &initial)
+            .await
+            .status(),
+        200
+    );
+}
