@@ -4,7 +4,9 @@
 //! other page or the memory. Each hash holds its argon2 memory (19 MiB by
 //! default) only on those threads, so however many requests arrive, at
 //! most `max_concurrent` hashes run and at most that many threads ever hold
-//! such memory.
+//! such memory. The hashing threads run at the lowest priority: while
+//! they keep every core busy, pages and ticket validations, which need a
+//! fraction of a millisecond each, still get a core at once.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +50,16 @@ pub struct PasswordHasher {
     dummy_hash: String,
 }
 
+/// Makes the calling (hashing) thread yield to every other thread of the
+/// server: lowering a thread's own priority needs no privilege. Where the
+/// system refuses, hashing runs at the normal priority.
+fn lower_priority() {
+    use thread_priority::{set_current_thread_priority, ThreadPriority};
+    if let Err(error) = set_current_thread_priority(ThreadPriority::Min) {
+        tracing::warn!(?error, "hashing threads keep the normal priority");
+    }
+}
+
 impl PasswordHasher {
     pub fn new(c: &Argon2Config) -> Result<Self, HashError> {
         let params = Params::new(c.memory_kib, c.iterations, c.parallelism, None)
@@ -76,6 +88,7 @@ impl PasswordHasher {
                 .name(format!("argon2-{n}"))
                 // Ends when the hasher, and with it every sender, is dropped.
                 .spawn(move || {
+                    lower_priority();
                     while let Ok(job) = queue.recv() {
                         job();
                     }
@@ -317,6 +330,51 @@ mod tests {
             .await
             .expect("verify"));
         assert!(!h.needs_rehash(&hash));
+    }
+
+    /// The niceness of each hashing thread of this process, from the
+    /// kernel's own record (`/proc/self/task/<id>/stat`, field 19).
+    #[cfg(target_os = "linux")]
+    fn hashing_threads_niceness() -> Vec<i32> {
+        let mut niceness = vec![];
+        for task in std::fs::read_dir("/proc/self/task")
+            .expect("tasks")
+            .flatten()
+        {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if !comm.starts_with("argon2-") {
+                continue;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            let after_name = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest)
+                .unwrap_or_default();
+            // Fields from the third (state) on: niceness is the 19th.
+            if let Some(nice) = after_name.split_whitespace().nth(19 - 3) {
+                niceness.push(nice.parse().expect("a number"));
+            }
+        }
+        niceness
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_the_lowest_priority() {
+        let h = hasher();
+        h.hash("Harbour7Lights").await.expect("hash");
+        // A thread lowers its priority as it starts: this test's hasher's
+        // (and any other test's) may be starting still.
+        let mut niceness = hashing_threads_niceness();
+        for _ in 0..100 {
+            if !niceness.is_empty() && niceness.iter().all(|n| *n == 19) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            niceness = hashing_threads_niceness();
+        }
+        assert!(!niceness.is_empty(), "the hashing threads are found");
+        assert!(niceness.iter().all(|n| *n == 19), "{niceness:?}");
     }
 
     #[tokio::test]
