@@ -186,5 +186,6 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <DocumentTitle text=move || t_string!(i18n, not_found).to_string()/>
         <section class="card"><h1>{t!(i18n, not_found)}</h1></section>
+        <pages::PageShown/>
     }
 }

@@ -29,7 +29,8 @@ macro_rules! lazy_pages {
             }
 
             async fn view(_: Self) -> AnyView {
-                $load().await
+                let page = $load().await;
+                view! { {page} <PageShown/> }.into_any()
             }
 
             async fn preload() {
@@ -38,6 +39,25 @@ macro_rules! lazy_pages {
             }
         }
     )*};
+}
+
+/// Marks the document with the path of the page it shows once the page's
+/// view is in place (`<body data-page="/login">`): after a link, the address
+/// changes at once and the view when its chunk has come, and whoever acts
+/// on the page (a test, an assistive tool's script) can wait for this.
+#[component]
+pub fn PageShown() -> impl IntoView {
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        let path = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        Effect::new(move |_| {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-page", &path);
+            }
+        });
+    }
 }
 
 lazy_pages! {

@@ -99,9 +99,15 @@ export async function codeFor(email: string, nth = 1): Promise<string> {
 /** What every CAPTCHA answers in the test server (a test-mode setting). */
 export const CAPTCHA = process.env.GATEHOUSE_CAPTCHA__FIXED_ANSWER ?? '';
 
-/** Waits until the wasm has hydrated the page (the app marks <body> then). */
+/**
+ * Waits until the wasm has hydrated the page (the app marks <body> then) and
+ * shows the page of the current address: after a link, the address changes
+ * at once, the view when its chunk has come (the app marks <body> with the
+ * path of the page it shows).
+ */
 export async function hydrated(page: Page): Promise<void> {
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  const path = new URL(page.url()).pathname;
+  await page.locator(`body[data-hydrated="true"][data-page="${path}"]`).waitFor({ state: 'attached' });
 }
 
 /**

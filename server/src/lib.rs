@@ -240,6 +240,10 @@ pub fn router(state: AppState) -> Router {
     let router = router
         .merge(oidc::back_channel())
         .merge(oidc::authorize_post_route());
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        security::page_policy,
+    ));
     security::add_headers(router, state.config.secure_cookie()).with_state(state)
 }
 

@@ -97,8 +97,41 @@ fn is_same_origin(headers: &http::HeaderMap) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-/// Adds the security headers every response carries (pages set their own,
-/// nonce-bearing CSP, which is kept).
+/// Makes each request's script nonce, which the page renders its scripts
+/// with (`app::ssr::csp::apply` reads it from the request), and gives every
+/// HTML answer the page policy that allows that nonce. Any other answer
+/// gets the strict policy from [`add_headers`].
+pub async fn page_policy(
+    State(state): State<app::ssr::AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = leptos::nonce::Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if is_page
+        && !response
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        let reload = state.config.mode == gatehouse_core::config::Mode::Development;
+        let policy = app::ssr::csp::page_policy(&nonce, reload);
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}
+
+/// Adds the security headers every response carries (pages have their
+/// nonce-bearing policy from [`page_policy`] already, which is kept).
 pub fn add_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, secure: bool) -> Router<S> {
     let fixed = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(

@@ -1,10 +1,13 @@
 //! Content Security Policy for pages: only this site's own scripts and
 //! wasm run, and inline scripts only with this response's nonce.
-use http::header::CONTENT_SECURITY_POLICY;
-use http::HeaderValue;
-use leptos::nonce::{provide_nonce, use_nonce};
-use leptos::prelude::use_context;
-use leptos_axum::ResponseOptions;
+//!
+//! The server's outermost page layer makes each request's nonce and writes
+//! the policy on the HTML it answers with (see `server::security`); the
+//! page renders its scripts with that very nonce, which the layer puts in
+//! the request. Nothing the render does can leave a page without its
+//! policy.
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 
 /// The policy for responses that are not pages (no script runs in them).
 pub const STRICT: &str =
@@ -25,15 +28,13 @@ pub fn page_policy(nonce: &str, reload: bool) -> String {
     )
 }
 
-/// Makes a nonce for this page and sends the policy that allows it.
+/// The page's scripts carry the nonce the server's page layer made for
+/// this request (in the request's extensions).
 pub fn apply() {
-    provide_nonce();
-    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
-        let reload = use_context::<crate::ssr::AppState>()
-            .is_some_and(|s| s.config.mode == gatehouse_core::config::Mode::Development);
-        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, reload)) {
-            response.insert_header(CONTENT_SECURITY_POLICY, value);
-        }
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(nonce);
     }
 }
 

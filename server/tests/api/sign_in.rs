@@ -260,6 +260,67 @@ async fn pages_carry_a_nonce_csp_and_refuse_framing() {
     assert!(body.contains("Login name") && body.contains("Passwords are case sensitive"));
 }
 
+/// Every page, however many are rendered at once and whatever else runs
+/// beside them, allows exactly the nonce its own scripts carry.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_allows_the_nonce_of_its_own_scripts_under_concurrent_load() {
+    let app = spawn_app().await;
+    let initial = app.create_account("s1000777").await;
+    let signed_in = app.signed_in("s1000777", &initial).await;
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..120 {
+        let (client, address) = (signed_in.clone(), app.address.clone());
+        let path = [
+            "/login",
+            "/account",
+            "/account/password",
+            "/help",
+            "/nowhere",
+        ][n % 5];
+        requests.spawn(async move {
+            let response = client.get(format!("{address}{path}")).send().await.unwrap();
+            let csp = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (path, csp, response.text().await.unwrap())
+        });
+        // Server functions beside them, some dropped half-way.
+        let (client, address) = (app.client(), app.address.clone());
+        requests.spawn(async move {
+            let call = client
+                .post(format!("{address}/api/whoami"))
+                .header("accept", "application/json")
+                .timeout(std::time::Duration::from_millis(n as u64 % 3))
+                .send();
+            let _ = call.await;
+            ("", String::new(), String::new())
+        });
+    }
+    let mut pages = 0;
+    while let Some(answer) = requests.join_next().await {
+        let (path, csp, body) = answer.unwrap();
+        if path.is_empty() {
+            continue;
+        }
+        pages += 1;
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no page policy: {csp}"));
+        // Leptos leaves an empty `<script></script>`: nothing to run.
+        let scripts = body.matches("<script").count() - body.matches("<script></script>").count();
+        assert!(scripts > 0, "{path}: a page with scripts");
+        assert_eq!(
+            body.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{path}: every script carries the policy's nonce"
+        );
+    }
+    assert_eq!(pages, 120);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_language_cookie_switches_pages_to_traditional_chinese() {
     let app = spawn_app().await;
