@@ -49,9 +49,9 @@ import glob, json, os, re, sys
 
 pkg, check = sys.argv[1], sys.argv[2] == "true"
 pages = [
-    ("/login", 250, 1300, ["sign_in_page"]),
-    ("/account/password", 400, 1750, ["change_password_page"]),
-    ("/forgot-password", 400, 1850, ["recovery_page"]),
+    ("/login", 250, 725, ["sign_in_page"]),
+    ("/account/password", 400, 805, ["change_password_page"]),
+    ("/forgot-password", 400, 915, ["recovery_page"]),
 ]
 manifest = json.load(open(glob.glob(f"{pkg}/__wasm_split_manifest*.json")[0]))
 main = [w for w in glob.glob(f"{pkg}/gatehouse*.wasm")]
