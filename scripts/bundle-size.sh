@@ -42,8 +42,8 @@ for file in "$pkg"/*; do
     "$(size_of "$file.gz")" "$(size_of "$file.br")"
 done
 
-# page, goal and ceiling in KB, the lazy views and functions it loads (the
-# manifest names each by its function and a number).
+# page, goal and ceiling in KB, the lazy views it loads (the manifest names
+# each by its loader function and a number).
 python3 - "$pkg" "$check" <<'PY'
 import glob, json, os, re, sys
 

@@ -7,8 +7,8 @@
 //! such memory. The hashing threads run at a lower priority (nice 5): while
 //! they keep every core busy, pages and ticket validations, which need a
 //! fraction of a millisecond each, get a core first; and under a flood of
-//! requests that keeps every other thread busy too, hashing still gets a
-//! quarter of the machine.
+//! requests that keeps every other thread busy too, hashing still gets its
+//! share.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

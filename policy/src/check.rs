@@ -95,7 +95,8 @@ pub struct Report {
     /// Length in Unicode characters after NFKC normalisation.
     pub length: usize,
     /// Strength estimate from 0 (very weak) to 4 (very strong); `None`
-    /// until it is estimated (the browser loads its estimator on demand).
+    /// until it is estimated (the browser asks the server once typing
+    /// pauses).
     pub strength: Option<u8>,
 }
 

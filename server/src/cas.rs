@@ -41,7 +41,8 @@ pub(crate) fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
          <link rel=\"stylesheet\" href=\"{css}\"></head><body><main><section class=\"card\" id=\"cas-refusal\">\
          <h1>{title}</h1><p>{text}</p><p><a class=\"button\" href=\"/\">Gatehouse</a></p></section></main></body></html>"
     );
-    (status, Html(page)).into_response()
+    let policy = (header::CONTENT_SECURITY_POLICY, app::ssr::csp::PLAIN_PAGE);
+    (status, [policy], Html(page)).into_response()
 }
 
 fn unregistered() -> Response {

@@ -242,7 +242,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oidc::authorize_post_route());
     let router = router.layer(axum::middleware::from_fn_with_state(
         state.clone(),
-        security::page_policy,
+        security::nonce_and_page_policy,
     ));
     security::add_headers(router, state.config.secure_cookie()).with_state(state)
 }

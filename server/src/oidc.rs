@@ -257,7 +257,8 @@ fn page(status: StatusCode, zh: bool, id: &str, title: &str, body: &str) -> Resp
          <link rel=\"stylesheet\" href=\"{css}\"></head><body><main><section class=\"card narrow\" id=\"{id}\">\
          <h1>{title}</h1>{body}</section></main></body></html>"
     );
-    (status, Html(html)).into_response()
+    let policy = (header::CONTENT_SECURITY_POLICY, app::ssr::csp::PLAIN_PAGE);
+    (status, [policy], Html(html)).into_response()
 }
 
 fn untrusted(zh: bool, why: Untrusted) -> Response {

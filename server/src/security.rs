@@ -101,7 +101,7 @@ fn is_same_origin(headers: &http::HeaderMap) -> bool {
 /// with (`app::ssr::csp::apply` reads it from the request), and gives every
 /// HTML answer the page policy that allows that nonce. Any other answer
 /// gets the strict policy from [`add_headers`].
-pub async fn page_policy(
+pub async fn nonce_and_page_policy(
     State(state): State<app::ssr::AppState>,
     mut request: Request,
     next: Next,
@@ -131,7 +131,7 @@ pub async fn page_policy(
 }
 
 /// Adds the security headers every response carries (pages have their
-/// nonce-bearing policy from [`page_policy`] already, which is kept).
+/// nonce-bearing policy from [`nonce_and_page_policy`] already, which is kept).
 pub fn add_headers<S: Clone + Send + Sync + 'static>(router: Router<S>, secure: bool) -> Router<S> {
     let fixed = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(

@@ -17,4 +17,5 @@ pub use messages::{field_aria, ErrorMessage, FieldProblem};
 pub use new_password::NewPasswordFields;
 pub use password_input::PasswordInput;
 pub use reminders::SecurityReminders;
+pub use strength::MAX_NAME_CHARS;
 pub use title::DocumentTitle;

@@ -13,6 +13,11 @@ use leptos::prelude::{provide_context, use_context};
 pub const STRICT: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The policy for the plain pages the protocol endpoints answer with (no
+/// script in them): their stylesheet and nothing else.
+pub const PLAIN_PAGE: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 /// `reload`: the development server's live-reload socket may connect
 /// (development mode only).
 pub fn page_policy(nonce: &str, reload: bool) -> String {
@@ -33,8 +38,9 @@ pub fn page_policy(nonce: &str, reload: bool) -> String {
 pub fn apply() {
     let nonce = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
-    if let Some(nonce) = nonce {
-        provide_context(nonce);
+    match nonce {
+        Some(nonce) => provide_context(nonce),
+        None => tracing::error!("no page nonce in the request: the page's scripts will not run"),
     }
 }
 

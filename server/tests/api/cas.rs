@@ -216,8 +216,21 @@ async fn an_unregistered_service_gets_a_refusal_and_never_a_ticket() {
             .await;
         assert_eq!(r.status(), 403, "{service}");
         assert!(r.headers().get("location").is_none());
+        // A plain page: its stylesheet, and no script at all.
+        assert_eq!(
+            r.headers()["content-security-policy"],
+            app::ssr::csp::PLAIN_PAGE
+        );
         assert!(r.text().await.unwrap().contains("not registered"));
     }
+    // Anything that is not a page keeps the strict policy.
+    let r = app
+        .get(&client, "/cas/serviceValidate?service=x&ticket=y")
+        .await;
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        app::ssr::csp::STRICT
+    );
     // Signing in "for" an unregistered service just signs in.
     let initial = app.create_account("s5000005").await;
     let r = app

@@ -307,6 +307,7 @@ async fn estimate(app: &TestApp, password: &str, login: &str) -> reqwest::Respon
 #[tokio::test(flavor = "multi_thread")]
 async fn the_meter_gets_the_estimate_the_server_decides_with() {
     let app = spawn_app().await;
+    let policy = gatehouse_policy::Preset::Standards.policy();
     for (password, login) in [
         (NEW, "s2000090"),
         ("Password123", "s2000090"),
@@ -321,11 +322,8 @@ async fn the_meter_gets_the_estimate_the_server_decides_with() {
             display_name: "Chan Tai Man",
             reuse: gatehouse_policy::Reuse::Unknown,
         };
-        assert_eq!(
-            strength,
-            gatehouse_policy::estimate_strength(password, &ctx),
-            "{password}"
-        );
+        let decided = gatehouse_policy::check(password, &policy, &ctx).strength;
+        assert_eq!(Some(strength), decided, "{password}");
     }
     let weak: u8 = estimate(&app, "Password123", "s2000090")
         .await
@@ -336,17 +334,38 @@ async fn the_meter_gets_the_estimate_the_server_decides_with() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_estimate_of_the_longest_body_is_bounded_and_counts_nothing() {
+async fn an_estimate_for_a_name_longer_than_any_account_s_is_refused() {
+    let app = spawn_app().await;
+    let long_name = "a ".repeat(app::components::MAX_NAME_CHARS);
+    let response = app
+        .post(
+            &app.client(),
+            "strength",
+            &[
+                ("password", "4@8({[<3691!|70$5+%2"),
+                ("login", "s2000092"),
+                ("display_name", long_name.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let long_login = "s".repeat(app::components::MAX_NAME_CHARS + 1);
+    assert_eq!(estimate(&app, NEW, &long_login).await.status(), 400);
+    // The longest password body is bounded by the estimate itself.
+    let response = estimate(&app, &"Harbour7Lights".repeat(4_000), "s2000092").await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn estimates_count_nothing_against_the_account() {
     let app = spawn_app().await;
     let initial = app.create_account("s2000091").await;
-    let long = "Harbour7Lights".repeat(4_000);
-    let response = estimate(&app, &long, "s2000091").await;
-    assert_eq!(response.status(), 200);
-    let strength: u8 = response.json().await.unwrap();
-    assert!(strength <= 4);
-    // Wrong guesses through the estimate are not sign-ins: nothing counted.
-    for _ in 0..10 {
-        estimate(&app, "wrong-guess", "s2000091").await;
+    let lock_after = app.state.config.throttle.lock_after;
+    for _ in 0..=lock_after {
+        assert_eq!(
+            estimate(&app, "wrong-guess", "s2000091").await.status(),
+            200
+        );
     }
     assert_eq!(
         app.sign_in(&app.client(), "s2000091", &initial)
