@@ -24,15 +24,23 @@ export const test = base.extend<{ problems: string[] }>({
       });
       // A page of the portal (an HTML document the browser shows) carries
       // the page policy, never the one for answers that are not pages.
-      page.on('response', async (response) => {
+      const reading: Promise<void>[] = [];
+      page.on('response', (response) => {
         if (response.request().resourceType() !== 'document') return;
-        const headers = await response.allHeaders().catch(() => ({} as Record<string, string>));
-        const policy = headers['content-security-policy'] ?? '';
-        if ((headers['content-type'] ?? '').startsWith('text/html') && policy.includes("default-src 'none'")) {
-          problems.push(`page without the page policy: ${response.request().method()} ${response.url()} ${response.status()} (${policy})`);
-        }
+        reading.push(
+          response
+            .allHeaders()
+            .catch(() => ({}) as Record<string, string>)
+            .then((headers) => {
+              const policy = headers['content-security-policy'] ?? '';
+              if ((headers['content-type'] ?? '').startsWith('text/html') && policy.includes("default-src 'none'")) {
+                problems.push(`page without the page policy: ${response.request().method()} ${response.url()} ${response.status()} (${policy})`);
+              }
+            }),
+        );
       });
       await use(problems);
+      await Promise.all(reading);
       expect(problems, 'page or console errors').toEqual([]);
     },
     { auto: true },
@@ -103,7 +111,8 @@ export const CAPTCHA = process.env.GATEHOUSE_CAPTCHA__FIXED_ANSWER ?? '';
  * Waits until the wasm has hydrated the page (the app marks <body> then) and
  * shows the page of the current address: after a link, the address changes
  * at once, the view when its chunk has come (the app marks <body> with the
- * path of the page it shows).
+ * path of the page it shows). Call it once the address is the page's (after
+ * `goto` or `toHaveURL`).
  */
 export async function hydrated(page: Page): Promise<void> {
   const path = new URL(page.url()).pathname;
