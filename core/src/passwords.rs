@@ -64,11 +64,10 @@ pub const HASHING_NICENESS: i32 = 5;
 fn lower_priority() {
     use thread_priority::{set_current_thread_priority, ThreadPriority, ThreadPriorityValue};
     // The crate's scale (0 to 99) maps onto niceness 19 to -20; 35 is 5.
-    let priority = ThreadPriorityValue::try_from(35u8).map(ThreadPriority::Crossplatform);
-    let result = priority
-        .map_err(|_| thread_priority::Error::Priority("out of range"))
-        .and_then(set_current_thread_priority);
-    if let Err(error) = result {
+    let Ok(value) = ThreadPriorityValue::try_from(35u8) else {
+        return;
+    };
+    if let Err(error) = set_current_thread_priority(ThreadPriority::Crossplatform(value)) {
         tracing::warn!(?error, "hashing threads keep the normal priority");
     }
 }
